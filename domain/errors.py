@@ -1,0 +1,148 @@
+"""Why a command was refused.
+
+Two kinds of refusal: the command names something the project does not have or carries a
+value no rule could accept (`InvalidCommandError`, tied to one field), or the project's current
+state forbids it (`RuleViolationError`, named by its rule). A refused command records nothing.
+"""
+
+from __future__ import annotations
+
+
+class GrantLedgerError(Exception):
+    """Root of every refusal the domain makes."""
+
+    rule = "REFUSED"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCommandError(GrantLedgerError):
+    """A field of the command is invalid on its own or for this project."""
+
+    rule = "INVALID_FIELD"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownReferenceError(InvalidCommandError):
+    """The command refers to a line, activity, milestone, stage, expense or claim that the
+    project does not have."""
+
+    rule = "UNKNOWN_REFERENCE"
+
+    def __init__(self, field: str, kind: str, key: str) -> None:
+        super().__init__(field, f"the project has no {kind} {key!r}")
+        self.kind = kind
+        self.key = key
+
+
+class RuleViolationError(GrantLedgerError):
+    """The project's current state forbids the command; subclasses name the rule."""
+
+
+class ProjectAlreadyRegisteredError(RuleViolationError):
+    rule = "PROJECT_ALREADY_REGISTERED"
+
+
+class DoubleFinancingError(RuleViolationError):
+    rule = "DOUBLE_FINANCING"
+
+
+class ExpenseReversedError(RuleViolationError):
+    rule = "EXPENSE_REVERSED"
+
+
+class ExpenseAlreadyPaidError(RuleViolationError):
+    rule = "EXPENSE_ALREADY_PAID"
+
+
+class ExpenseInApprovedClaimError(RuleViolationError):
+    rule = "EXPENSE_IN_APPROVED_CLAIM"
+
+
+class ExpenseIdTakenError(RuleViolationError):
+    rule = "EXPENSE_ID_TAKEN"
+
+
+class ActivityAlreadyStartedError(RuleViolationError):
+    rule = "ACTIVITY_ALREADY_STARTED"
+
+
+class ActivityNotStartedError(RuleViolationError):
+    rule = "ACTIVITY_NOT_STARTED"
+
+
+class ActivityCompletedBeforeStartError(RuleViolationError):
+    rule = "ACTIVITY_COMPLETED_BEFORE_START"
+
+
+class ActivityAlreadyCompletedError(RuleViolationError):
+    rule = "ACTIVITY_ALREADY_COMPLETED"
+
+
+class MilestoneAlreadyAchievedError(RuleViolationError):
+    rule = "MILESTONE_ALREADY_ACHIEVED"
+
+
+class MilestoneInFutureError(RuleViolationError):
+    rule = "MILESTONE_DATE_IN_FUTURE"
+
+
+class BudgetChangeIdTakenError(RuleViolationError):
+    rule = "BUDGET_CHANGE_ID_TAKEN"
+
+
+class LineBelowEligibleError(RuleViolationError):
+    rule = "LINE_BELOW_ELIGIBLE"
+
+
+class TransferBeyondToleranceError(RuleViolationError):
+    rule = "TRANSFER_BEYOND_TOLERANCE"
+
+
+class RealisationEndError(RuleViolationError):
+    rule = "REALISATION_END_INVALID"
+
+
+class ClaimNumberTakenError(RuleViolationError):
+    rule = "CLAIM_NUMBER_TAKEN"
+
+
+class ExpenseNotClaimableError(RuleViolationError):
+    rule = "EXPENSE_NOT_CLAIMABLE"
+
+
+class SecondFinalClaimError(RuleViolationError):
+    rule = "SECOND_FINAL_CLAIM"
+
+
+class ClaimNotSubmittedError(RuleViolationError):
+    rule = "CLAIM_NOT_SUBMITTED"
+
+
+class ClaimAlreadyApprovedError(RuleViolationError):
+    rule = "CLAIM_ALREADY_APPROVED"
+
+
+class ExclusionTooLargeError(RuleViolationError):
+    rule = "EXCLUSION_EXCEEDS_EXPENSE"
+
+
+class ClaimNotApprovedError(RuleViolationError):
+    rule = "CLAIM_NOT_APPROVED"
+
+
+class PayoutExceedsApprovedError(RuleViolationError):
+    rule = "PAYOUT_EXCEEDS_APPROVED"
+
+
+class CorrectionIdTakenError(RuleViolationError):
+    rule = "CORRECTION_ID_TAKEN"
+
+
+class CorrectionsExceedPaidError(RuleViolationError):
+    rule = "CORRECTIONS_EXCEED_PAID"
