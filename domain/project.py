@@ -8,9 +8,9 @@ nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -100,8 +100,12 @@ class GrantProject(Aggregate):
                 a["code"]: Activity(a["code"], a["planned_start"], a["planned_end"])
                 for a in self.activities
             }
-            project.milestones = {m["code"]: Milestone(m["code"], m["due"]) for m in self.milestones}
-            project.stages = {s["code"]: Stage(s["code"], s["start"], s["end"]) for s in self.stages}
+            project.milestones = {
+                m["code"]: Milestone(m["code"], m["due"]) for m in self.milestones
+            }
+            project.stages = {
+                s["code"]: Stage(s["code"], s["start"], s["end"]) for s in self.stages
+            }
             project.expenses = {}
             project.documents = {}
             project.budget_change_ids = {}
@@ -239,7 +243,9 @@ class GrantProject(Aggregate):
                 claim, approved=True, approved_subsidy=self.approved_subsidy)
             project.approved_subsidy += self.approved_subsidy
             for expense_id in claim.expense_ids:
-                project.put_expense(project.expenses[expense_id].changed(approved=True))
+                expense = project.expenses[expense_id]
+                if not expense.reversed:
+                    project.put_expense(expense.changed(approved=True))
 
     class SubsidyPaid(Event):
         claim_number: str
@@ -334,6 +340,10 @@ class GrantProject(Aggregate):
         if not expense.reversed:
             self.documents[expense.document_key] = expense.expense_id
 
+    def _counts(self, expense: Expense) -> bool:
+        """Whether an expense counts towards eligible totals: active and time-eligible."""
+        return not expense.reversed and self.is_time_eligible(expense.tax_point_date)
+
     def is_time_eligible(self, tax_point_date: date) -> bool:
         return self.eligible_from <= tax_point_date <= self.realisation_end
 
@@ -341,7 +351,7 @@ class GrantProject(Aggregate):
         """What active, time-eligible expenses already draw on a line."""
         return sum(
             (e.eligible_amount for e in self.expenses.values()
-             if e.budget_line == code and not e.reversed and self.is_time_eligible(e.tax_point_date)),
+             if e.budget_line == code and self._counts(e)),
             ZERO,
         )
 
@@ -454,7 +464,7 @@ class GrantProject(Aggregate):
             raise errors.InvalidCommandError("changes", "a correction must change something")
         checked = dict(changes)
         line = checked.get("budget_line", expense.budget_line)
-        activity = checked["activity"] if "activity" in checked else expense.activity
+        activity = checked.get("activity", expense.activity)
         self._check_line_and_activity(line, activity)
         net, vat = self._net_and_vat(checked.get("amount_net", expense.amount_net),
                                      checked.get("vat", expense.vat))
@@ -531,7 +541,7 @@ class GrantProject(Aggregate):
             raise errors.InvalidCommandError("kind", "must be 'notified' or 'approved'")
         transfers = self._checked_transfers(transfers)
         for code, delta in net_transfers(transfers).items():
-            self._check_line_after_change(code, self.lines[code].planned + delta, kind)
+            self._check_line_after_change(code, delta, kind)
         self._record(self.BudgetChanged, stamp, change_id=change_id, kind=kind,
                      transfers=transfers, reference=reference, reason=reason)
 
@@ -555,14 +565,15 @@ class GrantProject(Aggregate):
                             "amount": amount})
         return checked
 
-    def _check_line_after_change(self, code: str, planned: Decimal, kind: str) -> None:
+    def _check_line_after_change(self, code: str, delta: Decimal, kind: str) -> None:
         line = self.lines[code]
+        planned = line.planned + delta
         drawn = self.eligible_on_line(code)
-        if planned < drawn:
+        if delta < 0 and planned < drawn:
             raise errors.LineBelowEligibleError(
                 f"line {code} would plan {planned}, below the {drawn} already eligible on it")
         allowed = line.registered * (1 + self.tolerance)
-        if kind == "notified" and planned > line.planned and planned > allowed:
+        if kind == "notified" and delta > 0 and planned > allowed:
             raise errors.TransferBeyondToleranceError(
                 f"line {code} would grow to {planned}, beyond {allowed} (registered "
                 f"{line.registered} + tolerance {self.tolerance}): it needs an approved change")
@@ -620,9 +631,9 @@ class GrantProject(Aggregate):
         if claim.approved:
             raise errors.ClaimAlreadyApprovedError(f"payment claim {claim_number} is approved")
         exclusions = self._checked_exclusions(claim, exclusions)
-        active = [self.expenses[i] for i in claim.expense_ids if not self.expenses[i].reversed]
+        counted = [self.expenses[i] for i in claim.expense_ids if self._counts(self.expenses[i])]
         excluded = sum((x["amount"] for x in exclusions), ZERO)
-        approved_eligible = sum((e.eligible_amount for e in active), ZERO) - excluded
+        approved_eligible = sum((e.eligible_amount for e in counted), ZERO) - excluded
         approved_subsidy = min(subsidy_for(self.support_rate, approved_eligible),
                                self.max_subsidy - self.approved_subsidy)
         self._record(self.PaymentClaimApproved, stamp, claim_number=claim_number,
@@ -644,7 +655,7 @@ class GrantProject(Aggregate):
                                                  "must be greater than zero")
             per_expense[expense_id] = per_expense.get(expense_id, ZERO) + amount
             expense = self.expenses[expense_id]
-            counted = ZERO if expense.reversed else expense.eligible_amount
+            counted = expense.eligible_amount if self._counts(expense) else ZERO
             if per_expense[expense_id] > counted:
                 raise errors.ExclusionTooLargeError(
                     f"exclusions of {per_expense[expense_id]} exceed the {counted} "

@@ -70,8 +70,8 @@ def _check_subsidy(reg: Registration) -> None:
 def _positive_money(value: Decimal, field: str) -> Decimal:
     try:
         amount = money(value)
-    except ValueError as error:
-        raise InvalidCommandError(field, str(error)) from None
+    except (ValueError, ArithmeticError):
+        raise InvalidCommandError(field, f"{value} is not an amount with two places") from None
     if amount <= 0:
         raise InvalidCommandError(field, "must be greater than zero")
     return amount

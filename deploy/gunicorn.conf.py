@@ -1,0 +1,29 @@
+"""gunicorn settings for Grantledger (`gunicorn -c deploy/gunicorn.conf.py`).
+
+The master creates the event store's tables once, before forking; the workers then start with
+table creation off, so several workers never race to create them (EVENTSOURCING-NOTES.md).
+Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
+on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "service.wsgi:app"
+bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GRANTLEDGER_WORKERS", multiprocessing.cpu_count()))
+worker_class = os.environ.get("GRANTLEDGER_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GRANTLEDGER_THREADS", "8"))
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+accesslog = os.environ.get("GRANTLEDGER_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    from service.migrate import create_tables
+
+    create_tables()
+    os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"

@@ -1,0 +1,37 @@
+"""Read models of a project, folded from its events by pure functions.
+
+`fold` (or `fold_as_of` for a past moment) turns one project's `(position, event)` pairs into a
+`LedgerState`; the view functions derive the budget, subsidy-share, schedule and portfolio views
+and the current state of the project, its expenses and its claims from it. Nothing here reads
+the clock, the web or the database: the same functions serve the live views and the replays.
+"""
+
+from projections.budget import budget_view
+from projections.details import (
+    claim_list,
+    claim_state,
+    expense_list,
+    expense_state,
+    project_detail,
+)
+from projections.ledger import LedgerState, Pair, ProjectionError, fold, fold_as_of
+from projections.portfolio import portfolio_row
+from projections.schedule import schedule_view
+from projections.subsidy import subsidy_view
+
+__all__ = [
+    "LedgerState",
+    "Pair",
+    "ProjectionError",
+    "budget_view",
+    "claim_list",
+    "claim_state",
+    "expense_list",
+    "expense_state",
+    "fold",
+    "fold_as_of",
+    "portfolio_row",
+    "project_detail",
+    "schedule_view",
+    "subsidy_view",
+]

@@ -1,0 +1,71 @@
+"""One row of the portfolio: a project's key figures from the three views, for dashboards."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.money import ZERO
+from projections.budget import budget_flags
+from projections.figures import (
+    budget_drawn,
+    eligible_total,
+    line_figures,
+    total,
+    uncapped_subsidy,
+)
+from projections.flags import count_by_severity
+from projections.ledger import LedgerState
+from projections.schedule import activity_status, milestone_status, schedule_flags, time_elapsed
+from projections.subsidy import subsidy_flags
+
+LATE_MILESTONE_STATUSES = frozenset({"achieved_late", "overdue", "missed"})
+
+
+def portfolio_row(state: LedgerState, on: date) -> dict[str, Any]:
+    """Figures as in the budget, subsidy and schedule views on `on`; the flag counts are over
+    the three views' flags."""
+    project = state.project
+    lines = line_figures(state)
+    planned = total(lines, "planned")
+    eligible = eligible_total(lines)
+    uncapped = uncapped_subsidy(state, eligible)
+    paid = sum((p.amount for p in state.payouts()), ZERO)
+    corrections = sum((c.amount for c in state.corrections), ZERO)
+    flags = [
+        *budget_flags(state, on, lines),
+        *subsidy_flags(state, eligible),
+        *schedule_flags(state, on),
+    ]
+    errors, warnings = count_by_severity(flags)
+    return {
+        "project_id": state.project_id,
+        "registration_number": project.registration_number,
+        "acronym": project.acronym,
+        "title": project.title,
+        "position": state.position,
+        "version": state.version,
+        "realisation_start": project.realisation_start,
+        "realisation_end": project.realisation_end,
+        "planned": planned,
+        "eligible_capped": eligible,
+        "utilisation": budget_drawn(lines),
+        "entitlement": min(uncapped, project.max_subsidy),
+        "max_subsidy": project.max_subsidy,
+        "subsidy_paid": paid,
+        "net_subsidy": paid - corrections,
+        "cap_reached": uncapped >= project.max_subsidy,
+        "time_elapsed": time_elapsed(project, on),
+        "budget_drawn": budget_drawn(lines),
+        "activities_overdue": sum(
+            1 for a in state.activities.values() if activity_status(a, on)[0] == "overdue"
+        ),
+        "milestones_late_or_missed": sum(
+            1
+            for m in state.milestones.values()
+            if milestone_status(m, on, project.realisation_end)[0] in LATE_MILESTONE_STATUSES
+        ),
+        "flag_count": len(flags),
+        "errors": errors,
+        "warnings": warnings,
+    }

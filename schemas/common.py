@@ -1,0 +1,146 @@
+"""The base schema and the small shapes shared by commands, resources and views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validates_schema
+
+from schemas.fields import COUNTRY, Code, Sha256, Text, Title
+
+
+class BaseSchema(Schema):
+    """Every schema of the API.
+
+    Loading refuses unknown fields, so a misspelt field is an error rather than silently
+    dropped. Dumping insists on every declared key (except `optional_keys`): a view that forgot
+    a figure is a defect to see at once, not a response with a figure missing.
+    """
+
+    class Meta:
+        unknown = RAISE
+
+    optional_keys: ClassVar[frozenset[str]] = frozenset()
+
+    @pre_dump
+    def _require_every_key(self, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(obj, Mapping):
+            expected = {field.attribute or name for name, field in self.dump_fields.items()}
+            missing = expected - self.optional_keys - obj.keys()
+            if missing:
+                raise KeyError(f"{type(self).__name__} needs the keys {sorted(missing)}")
+        return obj
+
+
+class PrincipalSchema(BaseSchema):
+    """Who recorded an event: the authenticated name and role."""
+
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+class ChainHeadSchema(BaseSchema):
+    """A point of a project's hash chain: an event version and its hash."""
+
+    version = fields.Integer(required=True)
+    hash = fields.String(required=True)
+
+
+class SupplierSchema(BaseSchema):
+    """A supplier: name, IČO (8 digits; null for a foreign supplier), country (default CZ)."""
+
+    name = Title(required=True)
+    ico = Code(allow_none=True, load_default=None)
+    country = fields.String(load_default="CZ", validate=COUNTRY)
+
+    @validates_schema
+    def _czech_ico_has_eight_digits(self, data: dict[str, Any], **kwargs: Any) -> None:
+        ico = data.get("ico")
+        if ico is not None and data.get("country", "CZ") == "CZ" and not (
+            len(ico) == 8 and ico.isascii() and ico.isdigit()
+        ):
+            raise ValidationError("A Czech IČO is 8 digits.", "ico")
+
+
+class AttachmentSchema(BaseSchema):
+    """A document kept with an expense, named by its SHA-256 digest."""
+
+    kind = Code(required=True)
+    file_name = Text(required=True, max_length=255)
+    sha256 = Sha256(required=True)
+
+
+class ReferenceSchema(BaseSchema):
+    """What a flag points at: an expense, a line, an activity, a milestone, a claim…"""
+
+    type = fields.String(required=True)
+    id = fields.String(required=True)
+
+
+class FlagSchema(BaseSchema):
+    """A compliance flag: the rule it names, how serious, and the records behind it."""
+
+    rule = fields.String(required=True)
+    severity = fields.String(required=True, metadata={"enum": ["error", "warning"]})
+    message = fields.String(required=True)
+    refs = fields.List(fields.Nested(ReferenceSchema), required=True)
+
+
+class CommandResultSchema(BaseSchema):
+    """The answer to a command: the global position of the last event it recorded."""
+
+    position = fields.Integer(required=True)
+
+
+class ProjectCreatedSchema(BaseSchema):
+    """The answer to a registration."""
+
+    id = fields.UUID(required=True)
+    registration_number = fields.String(required=True)
+    position = fields.Integer(required=True)
+
+
+class ExpenseRecordedSchema(BaseSchema):
+    """The answer to a recorded expense."""
+
+    expense_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    time_eligible = fields.Boolean(required=True)
+
+
+class ProblemSchema(BaseSchema):
+    """An RFC 9457 problem document; `errors` names each bad field of a 422."""
+
+    optional_keys = frozenset({"instance", "rule", "errors"})
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    rule = fields.String()
+    errors = fields.Dict(keys=fields.String())
+
+
+class HealthSchema(BaseSchema):
+    """Liveness or readiness, with the result of each check."""
+
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), required=True)
+
+
+__all__ = [
+    "AttachmentSchema",
+    "BaseSchema",
+    "ChainHeadSchema",
+    "CommandResultSchema",
+    "ExpenseRecordedSchema",
+    "FlagSchema",
+    "HealthSchema",
+    "PrincipalSchema",
+    "ProblemSchema",
+    "ProjectCreatedSchema",
+    "ReferenceSchema",
+    "SupplierSchema",
+]

@@ -1,0 +1,75 @@
+"""Query-string arguments: the moment and date a view reflects, and paging of lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from schemas.common import BaseSchema
+from schemas.fields import Code, Day, Moment, Sha256, Text
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class ViewQuerySchema(BaseSchema):
+    """`as_of`: the view as the ledger stood then; `on`: the reference date for statuses;
+    `min_position`: wait until the view reflects that global position."""
+
+    as_of = Moment()
+    on = Day()
+    min_position = fields.Integer(validate=validate.Range(min=0))
+
+
+class PageQuerySchema(BaseSchema):
+    """An opaque `cursor` from the previous page's `next_cursor`, and a page size."""
+
+    cursor = Text(max_length=500)
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+
+
+class ExpenseQuerySchema(PageQuerySchema):
+    """Expenses on a budget line, of an activity, active or reversed."""
+
+    line = Code()
+    activity = Code()
+    status = fields.String(validate=validate.OneOf(["active", "reversed"]))
+
+
+class ProjectQuerySchema(PageQuerySchema):
+    """Projects, optionally the one with a registration number."""
+
+    registration_number = Code()
+
+
+class EventQuerySchema(PageQuerySchema):
+    """Events in order, a page at a time."""
+
+
+class VerificationQuerySchema(BaseSchema):
+    """A digest saved earlier (`version` and `hash`) to check against the chain; both or none."""
+
+    version = fields.Integer(validate=validate.Range(min=1))
+    hash = Sha256()
+
+    @validates_schema
+    def _both_or_neither(self, data: dict[str, Any], **kwargs: Any) -> None:
+        given = {"version", "hash"} & data.keys()
+        if len(given) == 1:
+            missing = ({"version", "hash"} - given).pop()
+            raise ValidationError(f"Give {missing} together with {given.pop()}.", missing)
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "EventQuerySchema",
+    "ExpenseQuerySchema",
+    "PageQuerySchema",
+    "ProjectQuerySchema",
+    "VerificationQuerySchema",
+    "ViewQuerySchema",
+]

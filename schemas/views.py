@@ -1,0 +1,197 @@
+"""The three views of a project (budget, subsidy share, schedule) and the portfolio.
+
+Figures are those of DOMAIN.md: money as strings with 2 places, ratios with 4. Every view states
+the global `position` it reflects and the `as_of` moment it was asked for (null when live).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields
+
+from schemas.common import BaseSchema, FlagSchema
+from schemas.fields import Day, Moment, Money, Rate, Ratio
+from schemas.resources import ClaimSchema
+
+
+def _flags() -> fields.Field[Any]:
+    return fields.List(fields.Nested(FlagSchema), required=True)
+
+
+# ---- budget -----------------------------------------------------------------------------
+
+
+class BudgetFiguresSchema(BaseSchema):
+    """The budget figures of a line, or of the whole project."""
+
+    planned = Money(required=True)
+    recorded = Money(required=True)
+    ineligible = Money(required=True)
+    eligible = Money(required=True)
+    overrun = Money(required=True)
+    eligible_capped = Money(required=True)
+    paid = Money(required=True)
+    claimed = Money(required=True)
+    approved = Money(required=True)
+    remaining = Money(required=True)
+    utilisation = Ratio(required=True)
+
+
+class BudgetLineFiguresSchema(BudgetFiguresSchema):
+    """One budget line's figures."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class BudgetViewSchema(BaseSchema):
+    """Budget per line and in total, with the flags that concern it."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    on = Day(required=True)
+    currency = fields.String(required=True)
+    lines = fields.List(fields.Nested(BudgetLineFiguresSchema), required=True)
+    totals = fields.Nested(BudgetFiguresSchema, required=True)
+    flags = _flags()
+
+
+# ---- subsidy ----------------------------------------------------------------------------
+
+
+class SubsidyViewSchema(BaseSchema):
+    """The subsidy the project is entitled to, and what was claimed, approved and paid."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    support_rate = Rate(required=True)
+    max_subsidy = Money(required=True)
+    eligible_total = Money(required=True)
+    entitlement = Money(required=True)
+    requested = Money(required=True)
+    approved = Money(required=True)
+    paid = Money(required=True)
+    corrections = Money(required=True)
+    net_subsidy = Money(required=True)
+    own_financing = Money(required=True)
+    subsidy_share = Ratio(required=True)
+    cap_reached = fields.Boolean(required=True)
+    claims = fields.List(fields.Nested(ClaimSchema), required=True)
+    flags = _flags()
+
+
+# ---- schedule ---------------------------------------------------------------------------
+
+
+class ActivityStatusSchema(BaseSchema):
+    """An activity against the reference date."""
+
+    code = fields.String(required=True)
+    parent = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True)
+    planned_start = Day(required=True)
+    planned_end = Day(required=True)
+    started_on = Day(required=True, allow_none=True)
+    completed_on = Day(required=True, allow_none=True)
+    status = fields.String(
+        required=True,
+        metadata={"enum": ["not_started", "due", "in_progress", "overdue", "completed",
+                           "completed_late"]},
+    )
+    days_late = fields.Integer(required=True)
+
+
+class MilestoneStatusSchema(BaseSchema):
+    """A milestone against the reference date."""
+
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    due = Day(required=True)
+    activity = fields.String(required=True, allow_none=True)
+    achieved_on = Day(required=True, allow_none=True)
+    status = fields.String(
+        required=True,
+        metadata={"enum": ["pending", "achieved", "achieved_late", "overdue", "missed"]},
+    )
+    days_late = fields.Integer(required=True)
+
+
+class ProjectScheduleSchema(BaseSchema):
+    """The project as a whole: time elapsed and budget drawn, the claim deadline."""
+
+    realisation_start = Day(required=True)
+    realisation_end = Day(required=True)
+    time_elapsed = Ratio(required=True)
+    budget_drawn = Ratio(required=True)
+    claim_deadline = Day(required=True)
+    final_claim_submitted = fields.Boolean(required=True)
+
+
+class ScheduleViewSchema(BaseSchema):
+    """Schedule compliance on a reference date (`on`)."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    on = Day(required=True)
+    activities = fields.List(fields.Nested(ActivityStatusSchema), required=True)
+    milestones = fields.List(fields.Nested(MilestoneStatusSchema), required=True)
+    project = fields.Nested(ProjectScheduleSchema, required=True)
+    flags = _flags()
+
+
+# ---- portfolio --------------------------------------------------------------------------
+
+
+class PortfolioRowSchema(BaseSchema):
+    """One project's key figures, for dashboards."""
+
+    project_id = fields.UUID(required=True)
+    registration_number = fields.String(required=True)
+    acronym = fields.String(required=True)
+    title = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    realisation_start = Day(required=True)
+    realisation_end = Day(required=True)
+    planned = Money(required=True)
+    eligible_capped = Money(required=True)
+    utilisation = Ratio(required=True)
+    entitlement = Money(required=True)
+    max_subsidy = Money(required=True)
+    subsidy_paid = Money(required=True)
+    net_subsidy = Money(required=True)
+    cap_reached = fields.Boolean(required=True)
+    time_elapsed = Ratio(required=True)
+    budget_drawn = Ratio(required=True)
+    activities_overdue = fields.Integer(required=True)
+    milestones_late_or_missed = fields.Integer(required=True)
+    flag_count = fields.Integer(required=True)
+    errors = fields.Integer(required=True)
+    warnings = fields.Integer(required=True)
+
+
+class PortfolioSchema(BaseSchema):
+    """Every project, one row each."""
+
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    on = Day(required=True)
+    projects = fields.List(fields.Nested(PortfolioRowSchema), required=True)
+
+
+__all__ = [
+    "ActivityStatusSchema",
+    "BudgetFiguresSchema",
+    "BudgetLineFiguresSchema",
+    "BudgetViewSchema",
+    "MilestoneStatusSchema",
+    "PortfolioRowSchema",
+    "PortfolioSchema",
+    "ProjectScheduleSchema",
+    "ScheduleViewSchema",
+    "SubsidyViewSchema",
+]

@@ -1,0 +1,16 @@
+"""Budget changes: transfers between lines, notified within tolerance or approved."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from schemas import BudgetChangeSchema
+from service.api.common import API, command_endpoint
+from service.auth import MANAGE
+
+blp = Blueprint("budget", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
+                description="Changes of the budget's split between lines.")
+
+command_endpoint(blp, "/budget-changes", "change_budget", BudgetChangeSchema, MANAGE,
+                 "Change the budget\n\nA `notified` change may grow a line by at most the "
+                 "tolerance; anything more needs an `approved` change.")

@@ -1,0 +1,90 @@
+"""What several blueprints share: reading a project's ledger, paging cursors, locations."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from werkzeug.exceptions import BadRequest
+
+from projections import LedgerState, fold_as_of
+from service.application import ProjectNotFoundError, prague_today, utc_now
+from service.state import ledger
+
+API = "/api/v1"
+
+
+def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerState:
+    """The project's read model, folded from its events (up to `as_of` when given)."""
+    pairs = ledger().positioned_events(project_id)
+    if not pairs:
+        raise ProjectNotFoundError(str(project_id))
+    state = fold_as_of(pairs, as_of)
+    if not state.is_registered:
+        raise ProjectNotFoundError(f"{project_id} as of {as_of.isoformat() if as_of else ''}")
+    return state
+
+
+def reference_date(on: date | None, as_of: datetime | None) -> date:
+    """The day statuses are judged on: given, else the day of `as_of`, else today (Prague)."""
+    if on is not None:
+        return on
+    return prague_today(as_of if as_of is not None else utc_now())
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"gl:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The position or offset an opaque cursor stands for (0 without one)."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        number = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest("the cursor is not one this service handed out") from None
+    if prefix != "gl" or number < 0:
+        raise BadRequest("the cursor is not one this service handed out")
+    return number
+
+
+def page(items: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """A page of an in-memory list, by offset cursor."""
+    start, limit = decode_cursor(query.get("cursor")), query["limit"]
+    chunk = items[start:start + limit]
+    more = start + limit < len(items)
+    return chunk, encode_cursor(start + limit) if more else None
+
+
+def project_url(project_id: UUID, *parts: str) -> str:
+    return "/".join([f"{API}/projects/{project_id}", *parts])
+
+
+def command_endpoint(blp: Any, rule: str, command: str, schema: type, roles: frozenset[str],
+                     summary: str, target: str | None = None) -> None:
+    """Adds `POST rule` running one aggregate command, answering `{position}`.
+
+    `target` names the path parameter the command acts on (an expense, activity, claim …); it
+    goes to the command first, and the body's fields follow as keywords.
+    """
+    from schemas import CommandResultSchema
+    from service.auth import current_principal, requires
+    from service.idempotency import idempotent
+
+    @requires(roles)
+    @idempotent
+    @blp.arguments(schema)
+    @blp.response(200, CommandResultSchema)
+    def view(fields: dict[str, Any], project_id: UUID, **path: Any) -> Any:
+        targets = (path[target],) if target else ()
+        outcome = ledger().execute(current_principal(), project_id, command, *targets, **fields)
+        return {"position": outcome.position}
+
+    view.__doc__ = summary
+    blp.route(rule, methods=["POST"], endpoint=command)(view)

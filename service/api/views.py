@@ -1,0 +1,133 @@
+"""The three compliance views of a project, and the portfolio of all projects.
+
+Live or `as_of` a past moment; `on` is the reference date for statuses. Each answer carries
+an ETag derived from what the view is a function of (the events up to its position, `on` and
+`as_of`), so a dashboard's conditional poll is answered 304 without folding anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Response, request
+from flask_smorest import Blueprint
+from werkzeug.exceptions import ServiceUnavailable
+
+from projections import budget_view, portfolio_row, schedule_view, subsidy_view
+from schemas import (
+    BudgetViewSchema,
+    PortfolioSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+    ViewQuerySchema,
+)
+from service.api.common import API, project_ledger, reference_date
+from service.application import ProjectNotFoundError
+from service.auth import READ, requires
+from service.state import ledger, settings
+
+blp = Blueprint("views", __name__, url_prefix=API,
+                description="Budget, subsidy-share and schedule-compliance views; portfolio.")
+POLL_SECONDS = 0.005
+
+
+def view_etag(*parts: object) -> str:
+    return '"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(etag: str) -> Response | None:
+    if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
+        response = Response(status=304)
+        response.headers["ETag"] = etag
+        return response
+    return None
+
+
+def wait_for_position(min_position: int | None) -> None:
+    """Holds the request until the store has reached `min_position`, or answers 503."""
+    if min_position is None:
+        return
+    timeout = settings().min_position_timeout
+    deadline = time.monotonic() + timeout
+    while (ledger().recorder.max_notification_id() or 0) < min_position:
+        if time.monotonic() >= deadline:
+            raise ServiceUnavailable(
+                f"the view did not reach position {min_position} within {timeout:g} s")
+        time.sleep(POLL_SECONDS)
+
+
+def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+               query: dict[str, Any]) -> Any:
+    wait_for_position(query.get("min_position"))
+    as_of: datetime | None = query.get("as_of")
+    on: date = reference_date(query.get("on"), as_of)
+    if as_of is None:
+        position = ledger().queries.last_position_of(project_id)
+        if position is None:
+            raise ProjectNotFoundError(str(project_id))
+        cached = not_modified(view_etag(name, project_id, position, on, None))
+        if cached is not None:
+            return cached
+    state = project_ledger(project_id, as_of)
+    etag = view_etag(name, project_id, state.position, on, as_of)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    return {**fold_view(state, on), "as_of": as_of}, 200, {"ETag": etag}
+
+
+@blp.route("/projects/<uuid:project_id>/views/budget", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, BudgetViewSchema)
+def budget(query: dict[str, Any], project_id: UUID) -> Any:
+    """Budget view: planned, recorded, eligible, capped, paid, claimed per line"""
+    return serve_view("budget", budget_view, project_id, query)
+
+
+@blp.route("/projects/<uuid:project_id>/views/subsidy", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, SubsidyViewSchema)
+def subsidy(query: dict[str, Any], project_id: UUID) -> Any:
+    """Subsidy-share view: entitlement, claims, payouts, corrections"""
+    return serve_view("subsidy", subsidy_view, project_id, query)
+
+
+@blp.route("/projects/<uuid:project_id>/views/schedule", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, ScheduleViewSchema)
+def schedule(query: dict[str, Any], project_id: UUID) -> Any:
+    """Schedule-compliance view: activities, milestones, deadlines, on a reference date"""
+    return serve_view("schedule", schedule_view, project_id, query)
+
+
+@blp.route("/portfolio", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, PortfolioSchema)
+def portfolio(query: dict[str, Any]) -> Any:
+    """One row per project with the key figures and flag counts, for dashboards"""
+    wait_for_position(query.get("min_position"))
+    as_of: datetime | None = query.get("as_of")
+    on = reference_date(query.get("on"), as_of)
+    application = ledger()
+    position = application.recorder.max_notification_id() or 0
+    etag = view_etag("portfolio", position, on, as_of)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    rows = []
+    for project_id in application.project_ids():
+        try:
+            rows.append(portfolio_row(project_ledger(project_id, as_of), on))
+        except ProjectNotFoundError:  # registered after as_of
+            continue
+    body = {"position": position, "as_of": as_of, "on": on, "projects": rows}
+    return body, 200, {"ETag": etag}

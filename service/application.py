@@ -1,0 +1,152 @@
+"""The ledger application: one method per use case, over the eventsourcing event store.
+
+Each command loads the project, lets the aggregate decide, and saves its event; a concurrent
+change to the same project (a version conflict) is retried with jittered back-off on a fresh
+copy, so concurrent accountants never see an error and never lose an expense.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, OperationalError, Transcoder
+
+from domain.errors import ProjectAlreadyRegisteredError
+from domain.project import GrantProject, project_id_for
+from domain.records import Stamp
+from service.config import Principal
+from service.recorders import LedgerQueries
+from service.transcodings import register_ledger_transcodings
+
+PRAGUE = ZoneInfo("Europe/Prague")
+MAX_ATTEMPTS = 50
+COMMANDS = frozenset({
+    "record_expense", "pay_expense", "correct_expense", "reverse_expense", "start_activity",
+    "complete_activity", "achieve_milestone", "change_budget", "change_realisation_end",
+    "submit_claim", "approve_claim", "pay_subsidy", "impose_correction",
+})
+
+
+class ProjectNotFoundError(LookupError):
+    """No project has this id."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def prague_today(moment: datetime) -> date:
+    return moment.astimezone(PRAGUE).date()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the project after it and the global position of its event."""
+
+    project: GrantProject
+    position: int
+
+
+class LedgerApplication(Application):
+    """The use cases of the grant ledger."""
+
+    # A snapshot bounds a cold load; warm loads come from the aggregate cache.
+    snapshotting_intervals = {GrantProject: 500}  # noqa: RUF012 (the library's protocol)
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        register_ledger_transcodings(transcoder)
+
+    @property
+    def queries(self) -> LedgerQueries:
+        recorder = self.recorder
+        assert isinstance(recorder, LedgerQueries)
+        return recorder
+
+    # ---- commands -----------------------------------------------------------------------
+
+    def register_project(self, principal: Principal, registration: dict[str, Any]) -> Outcome:
+        now = utc_now()
+        stamp = Stamp(now, principal.name, principal.role, prague_today(now))
+        project = GrantProject.register(stamp, **registration)
+        try:
+            recordings = self.save(project)
+        except IntegrityError:
+            raise ProjectAlreadyRegisteredError(
+                f"project {registration['registration_number']} is already registered") from None
+        return Outcome(project, recordings[-1].notification.id)
+
+    def execute(self, principal: Principal, project_id: UUID, command: str, *targets: Any,
+                **fields: Any) -> Outcome:
+        """Runs one of the aggregate's commands, e.g. `execute(p, id, "pay_expense",
+        expense_id, paid_on=day)`: the stamp is added here, the rest goes through."""
+        if command not in COMMANDS:
+            raise ValueError(f"{command} is not a command of a project")
+        return self._update(project_id, principal, lambda project, stamp:
+                            getattr(project, command)(stamp, *targets, **fields))
+
+    def _update(self, project_id: UUID, principal: Principal,
+                decide: Callable[[GrantProject, Stamp], None]) -> Outcome:
+        """Load → decide → save, again on a fresh copy while another writer got in first."""
+        for attempt in _attempts():
+            project = self._project(project_id)
+            # Moments never run backwards along a project's history, so that "as of" a
+            # moment is always a prefix of it, even when a retry loses a race.
+            now = max(utc_now(), project.modified_on)
+            decide(project, Stamp(now, principal.name, principal.role, prague_today(now)))
+            try:
+                recordings = self.save(project)
+            except (IntegrityError, OperationalError):
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                continue
+            return Outcome(project, recordings[-1].notification.id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _project(self, project_id: UUID) -> GrantProject:
+        try:
+            project = self.repository.get(project_id)
+        except AggregateNotFoundError:
+            raise ProjectNotFoundError(str(project_id)) from None
+        assert isinstance(project, GrantProject)
+        return project
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def project_exists(self, project_id: UUID) -> bool:
+        return self.queries.last_position_of(project_id) is not None
+
+    def positioned_events(self, project_id: UUID, *, after_version: int = 0,
+                          limit: int | None = None) -> list[tuple[int, Any]]:
+        """A project's events with their global positions, in version order."""
+        rows = self.queries.select_positioned_events(project_id, after_version=after_version,
+                                                     limit=limit)
+        return [(position, self.mapper.to_domain_event(stored)) for position, stored in rows]
+
+    def global_events(self, after: int, limit: int) -> list[tuple[int, Any]]:
+        """Every project's events in global order, after a position."""
+        notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def project_ids(self) -> list[UUID]:
+        return self.queries.select_project_ids()
+
+    @staticmethod
+    def id_for(registration_number: str) -> UUID:
+        return project_id_for(registration_number)
+
+
+def _attempts() -> Iterator[int]:
+    """Attempt numbers, sleeping a jittered, growing pause before each retry."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt > 1:
+            time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 5))))
+        yield attempt

@@ -1,0 +1,104 @@
+"""Every error leaves as an RFC 9457 problem document (application/problem+json)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import GrantLedgerError, InvalidCommandError, UnknownReferenceError
+from service.application import ProjectNotFoundError
+
+PROBLEM_JSON = "application/problem+json"
+VALIDATION_TYPE = "urn:grantledger:problem:validation"
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, detail: str, *, type_: str = "about:blank", title: str | None = None,
+            headers: dict[str, str] | None = None, **members: Any) -> Response:
+    """A problem response; `title` defaults to the status's phrase, as RFC 9457 asks for
+    `about:blank`."""
+    body = {"type": type_, "title": title or HTTPStatus(status).phrase, "status": status,
+            "detail": detail, "instance": request.path, **members}
+    response = Response(json.dumps(body, ensure_ascii=False), status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def rule_problem(status: int, rule: str, detail: str, **members: Any) -> Response:
+    """A refusal named by its rule: the rule is in `type`, `title` and its own member."""
+    title = rule.replace("_", " ").capitalize()
+    return problem(status, detail, type_=f"urn:grantledger:rule:{rule}", title=title,
+                   rule=rule, **members)
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages → {"supplier.name": ["…"], "budget_lines.0.amount": […]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            flat.update(flatten_messages(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    return {prefix or "_schema": [str(messages)]}
+
+
+def validation_problem(status: int, errors: dict[str, list[str]], detail: str) -> Response:
+    return problem(status, detail, type_=VALIDATION_TYPE,
+                   title="Invalid request" if status == 400 else "Invalid fields", errors=errors)
+
+
+def http_exception_problem(error: HTTPException) -> Response:
+    """Flask's and webargs' HTTP errors (404, 405, 413, 415, 400, 422 …) as problems."""
+    status = error.code or 500
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages:
+        # webargs reports by location; bad query parameters are a malformed request (400).
+        only_query = set(messages) <= {"query", "view_args"}
+        status = 400 if only_query or status == 400 else status
+        errors = flatten_messages(messages if len(messages) > 1
+                                  else next(iter(messages.values())))
+        return validation_problem(status, errors, _validation_detail(status, errors))
+    headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
+        error, "valid_methods", None) else None
+    return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
+
+
+def _validation_detail(status: int, errors: dict[str, list[str]]) -> str:
+    fields = ", ".join(sorted(errors))
+    if status == 400:
+        return f"the request could not be read: {fields}"
+    return f"{len(errors)} field(s) are invalid: {fields}"
+
+
+def domain_problem(error: GrantLedgerError) -> Response:
+    """A refused command: a field it names (422, or 404 when the field is in the path) or a
+    rule the project's state enforces (409)."""
+    if isinstance(error, InvalidCommandError):
+        path_args = request.view_args or {}
+        if isinstance(error, UnknownReferenceError) and error.field in path_args:
+            return problem(404, error.message, title=f"Unknown {error.kind}")
+        return validation_problem(422, {error.field: [error.message]},
+                                  f"{error.field}: {error.message}")
+    return rule_problem(409, error.rule, error.message)
+
+
+def register_problem_handlers(app: Flask) -> None:
+    app.register_error_handler(GrantLedgerError, domain_problem)
+    app.register_error_handler(
+        ProjectNotFoundError,
+        lambda error: problem(404, f"no project has the id {error}", title="Unknown project"))
+    app.register_error_handler(HTTPException, http_exception_problem)
+    app.register_error_handler(Exception, _defect)
+
+
+def _defect(error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return problem(500, "the service failed to handle this request; it has been logged")

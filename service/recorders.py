@@ -1,0 +1,183 @@
+"""The library's application recorders, extended with the queries and tables the ledger needs.
+
+Both backends get the same three extras: a project's events with their global positions (the
+library's `select_events` does not return positions), the list of registered projects, and the
+idempotency records, kept in the event store's own database so a retried request is
+recognised after a restart. The SQL is written once with `%s` placeholders; SQLite gets `?`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL
+
+IDEMPOTENCY_TABLE = "grantledger_idempotency"
+CREATE_IDEMPOTENCY = (
+    f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
+    "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+    "status INTEGER, body TEXT, location TEXT, started_ms BIGINT NOT NULL, "
+    "PRIMARY KEY (scope, key))"
+)
+
+PositionedStoredEvent = tuple[int, StoredEvent]
+
+
+class LedgerQueries:
+    """The ledger's own statements, shared by both backends."""
+
+    events_table_name: str
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _sql(self, statement: str) -> Any:
+        return statement
+
+    def _position_column(self) -> str:
+        raise NotImplementedError
+
+    def _id_param(self, originator_id: UUID) -> Any:
+        return originator_id
+
+    def _stored_event(self, row: Any) -> StoredEvent:
+        raise NotImplementedError
+
+    def _rowcount(self, cursor: Any) -> int:
+        return int(cursor.rowcount)
+
+    def select_positioned_events(self, originator_id: UUID, *, after_version: int = 0,
+                                 limit: int | None = None) -> list[PositionedStoredEvent]:
+        """A project's events in version order, each with its global position."""
+        pos = self._position_column()
+        statement = (f"SELECT {pos} AS position, originator_id, originator_version, topic, state "
+                     f"FROM {self.events_table_name} "
+                     "WHERE originator_id = %s AND originator_version > %s "
+                     "ORDER BY originator_version")
+        params: list[Any] = [self._id_param(originator_id), after_version]
+        if limit is not None:
+            statement += " LIMIT %s"
+            params.append(limit)
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            return [(row["position"], self._stored_event(row)) for row in cursor.fetchall()]
+
+    def last_position_of(self, originator_id: UUID) -> int | None:
+        """The global position of a project's latest event (None: no such project)."""
+        statement = (f"SELECT MAX({self._position_column()}) AS position "
+                     f"FROM {self.events_table_name} WHERE originator_id = %s")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [self._id_param(originator_id)])
+            row = cursor.fetchone()
+        return row["position"] if row else None
+
+    def select_project_ids(self) -> list[UUID]:
+        """Every registered project, in the order of registration."""
+        statement = (f"SELECT originator_id FROM {self.events_table_name} "
+                     f"WHERE originator_version = 1 ORDER BY {self._position_column()}")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [])
+            return [self._stored_event_id(row["originator_id"]) for row in cursor.fetchall()]
+
+    def _stored_event_id(self, value: Any) -> UUID:
+        return value if isinstance(value, UUID) else UUID(str(value))
+
+    # ---- idempotency records ------------------------------------------------------------
+
+    def claim_idempotency_key(self, scope: str, key: str, fingerprint: str, now_ms: int,
+                              stale_ms: int) -> dict[str, Any] | None:
+        """Marks a key as in flight and returns None; or returns the record that holds it.
+        An in-flight record older than `stale_ms` (its request died) is taken over."""
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(
+                f"INSERT INTO {IDEMPOTENCY_TABLE} (scope, key, fingerprint, started_ms) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"),
+                [scope, key, fingerprint, now_ms])
+            if self._rowcount(cursor) == 1:
+                return None
+            cursor.execute(self._sql(
+                f"UPDATE {IDEMPOTENCY_TABLE} SET fingerprint = %s, started_ms = %s "
+                "WHERE scope = %s AND key = %s AND status IS NULL AND started_ms < %s"),
+                [fingerprint, now_ms, scope, key, now_ms - stale_ms])
+            if self._rowcount(cursor) == 1:
+                return None
+            cursor.execute(self._sql(
+                f"SELECT fingerprint, status, body, location FROM {IDEMPOTENCY_TABLE} "
+                "WHERE scope = %s AND key = %s"), [scope, key])
+            row = cursor.fetchone()
+        return dict(row) if row else None
+
+    def complete_idempotency_key(self, scope: str, key: str, status: int, body: str,
+                                 location: str | None) -> None:
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(
+                f"UPDATE {IDEMPOTENCY_TABLE} SET status = %s, body = %s, location = %s "
+                "WHERE scope = %s AND key = %s"), [status, body, location, scope, key])
+
+    def release_idempotency_key(self, scope: str, key: str) -> None:
+        """Forgets an in-flight key whose request failed, so that it may be retried."""
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(
+                f"DELETE FROM {IDEMPOTENCY_TABLE} "
+                "WHERE scope = %s AND key = %s AND status IS NULL"), [scope, key])
+
+
+class SQLiteLedgerRecorder(LedgerQueries, SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), CREATE_IDEMPOTENCY]
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("%s", "?")
+
+    def _position_column(self) -> str:
+        return "rowid"
+
+    def _rowcount(self, cursor: Any) -> int:
+        return int(cursor.sqlite_cursor.rowcount)
+
+    def _id_param(self, originator_id: UUID) -> str:
+        return originator_id.hex
+
+    def _stored_event(self, row: Any) -> StoredEvent:
+        return StoredEvent(
+            originator_id=self.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"], topic=row["topic"], state=row["state"],
+        )
+
+
+class PostgresLedgerRecorder(LedgerQueries, PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY))  # type: ignore[arg-type]
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _sql(self, statement: str) -> Any:
+        return SQL(statement)  # type: ignore[arg-type]
+
+    def _position_column(self) -> str:
+        return "notification_id"
+
+    def _stored_event(self, row: Any) -> StoredEvent:
+        return StoredEvent(
+            originator_id=row["originator_id"], originator_version=row["originator_version"],
+            topic=row["topic"], state=bytes(row["state"]),
+        )
+
+
+__all__: Sequence[str] = ["PostgresLedgerRecorder", "SQLiteLedgerRecorder"]
