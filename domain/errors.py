@@ -120,10 +120,6 @@ class SecondFinalClaimError(RuleViolationError):
     rule = "SECOND_FINAL_CLAIM"
 
 
-class ClaimNotSubmittedError(RuleViolationError):
-    rule = "CLAIM_NOT_SUBMITTED"
-
-
 class ClaimAlreadyApprovedError(RuleViolationError):
     rule = "CLAIM_ALREADY_APPROVED"
 

@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -310,7 +311,7 @@ class GrantProject(Aggregate):
 
     @classmethod
     def register(cls, stamp: Stamp, **registration: Any) -> GrantProject:
-        data = complete_registration(registration)
+        data = copy.deepcopy(complete_registration(registration))
         project_id = project_id_for(data["registration_number"])
         digest = event_hash(
             event_type="ProjectRegistered", project=project_id, version=cls.INITIAL_VERSION,
@@ -322,6 +323,8 @@ class GrantProject(Aggregate):
         )
 
     def _record(self, event_class: type[Event], stamp: Stamp, **data: Any) -> None:
+        # The event must not share a dict with the caller: a later change would break its hash.
+        data = copy.deepcopy(data)
         digest = event_hash(
             event_type=event_class.__name__, project=self.id, version=self.version + 1,
             recorded_at=stamp.at, recorded_by=stamp.by, data=data,
@@ -362,10 +365,12 @@ class GrantProject(Aggregate):
 
     # ---- expenses -----------------------------------------------------------------------
 
-    def record_expense(self, stamp: Stamp, *, expense_id: UUID, supplier: dict[str, Any],
-                       document_number: str, budget_line: str, activity: str | None,
-                       amount_net: Decimal, vat: Decimal, eligible_amount: Decimal | None,
-                       **details: Any) -> None:
+    def record_expense(self, stamp: Stamp, *, expense_id: UUID, document_number: str,
+                       document_type: str, supplier: dict[str, Any], description: str,
+                       budget_line: str, tax_point_date: date, amount_net: Decimal,
+                       vat: Decimal, activity: str | None = None,
+                       eligible_amount: Decimal | None = None, paid_on: date | None = None,
+                       attachments: list[dict[str, Any]] | None = None) -> None:
         if str(expense_id) in self.expenses:
             raise errors.ExpenseIdTakenError(f"expense {expense_id} is already recorded")
         self._check_line_and_activity(budget_line, activity)
@@ -373,10 +378,12 @@ class GrantProject(Aggregate):
         eligible = self._checked_eligible(eligible_amount, amount_net, vat)
         self._check_not_double_financed(
             document_key(supplier_key(supplier), document_number, budget_line))
-        self._record(self.ExpenseRecorded, stamp, expense_id=expense_id, supplier=supplier,
-                     document_number=document_number, budget_line=budget_line,
-                     activity=activity, amount_net=amount_net, vat=vat,
-                     eligible_amount=eligible, **details)
+        self._record(self.ExpenseRecorded, stamp, expense_id=expense_id,
+                     document_number=document_number, document_type=document_type,
+                     supplier=supplier, description=description, budget_line=budget_line,
+                     activity=activity, tax_point_date=tax_point_date, amount_net=amount_net,
+                     vat=vat, eligible_amount=eligible, paid_on=paid_on,
+                     attachments=attachments or [])
 
     def pay_expense(self, stamp: Stamp, expense_id: UUID, paid_on: date) -> None:
         expense = self._active_expense(expense_id)
@@ -468,14 +475,24 @@ class GrantProject(Aggregate):
         self._check_line_and_activity(line, activity)
         net, vat = self._net_and_vat(checked.get("amount_net", expense.amount_net),
                                      checked.get("vat", expense.vat))
-        if {"amount_net", "vat"} & checked.keys():
-            checked["amount_net"], checked["vat"] = net, vat
+        for name, value in (("amount_net", net), ("vat", vat)):
+            if name in checked:
+                checked[name] = value
         if {"amount_net", "vat", "eligible_amount"} & checked.keys():
-            checked["eligible_amount"] = self._checked_eligible(
-                checked.get("eligible_amount"), net, vat)
+            eligible = checked.get("eligible_amount", self._kept_eligible(expense, net, vat))
+            checked["eligible_amount"] = self._checked_eligible(eligible, net, vat)
         corrected = expense.changed(**expense_record_changes(checked))
         self._check_not_double_financed(corrected.document_key, own_id=expense.expense_id)
         return checked
+
+    def _kept_eligible(self, expense: Expense, net: Decimal, vat: Decimal) -> Decimal:
+        """The eligible amount after corrected amounts: the new default where it was the
+        default, otherwise the amount chosen before, within the new ceiling."""
+        old_ceiling = self._checked_eligible(None, expense.amount_net, expense.vat)
+        new_ceiling = self._checked_eligible(None, net, vat)
+        if expense.eligible_amount == old_ceiling:
+            return new_ceiling
+        return min(expense.eligible_amount, new_ceiling)
 
     # ---- schedule -----------------------------------------------------------------------
 

@@ -6,28 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import POSTGRES_ADMIN_URL, auth, make_settings  # noqa: F401 (auth: for tests)
 
 from service.app import create_app
-from service.config import Settings, parse_tokens
-
-TOKENS = ("viewer:viewer:t-viewer,accountant:accountant:t-accountant,manager:manager:t-manager,"
-          "auditor:auditor:t-auditor,admin:admin:t-admin")
-POSTGRES_ADMIN_URL = os.environ.get("GRANTLEDGER_TEST_POSTGRES_URL",
-                                    "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def auth(role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer t-{role}"}
-
-
-def make_settings(database_url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=database_url, tokens=parse_tokens(TOKENS),
-                    min_position_timeout=overrides.pop("min_position_timeout", 0.3), **overrides)
 
 
 @pytest.fixture

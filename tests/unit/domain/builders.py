@@ -253,6 +253,10 @@ def snapshot(project: GrantProject) -> tuple[int, int, dict[str, Any]]:
     return project.version, len(project.pending_events), state(copy.deepcopy(project))
 
 
+def first_event(project: GrantProject) -> Any:
+    return project.pending_events[0]
+
+
 def last_event(project: GrantProject) -> Any:
     return project.pending_events[-1]
 

@@ -15,6 +15,7 @@ from builders import (
     E3,
     accountant,
     auditor,
+    expense_id,
     invoice,
     last_event,
     manager,
@@ -30,7 +31,7 @@ from domain import errors
 from domain.events import event_data
 from domain.project import GrantProject
 
-UNKNOWN = UUID("00000000-0000-5000-8000-000000000000")
+UNKNOWN = expense_id(99)  # never recorded
 
 
 def submit(project: GrantProject, *expense_ids: UUID, claim_number: str = CLAIM,
@@ -46,8 +47,8 @@ def approve(project: GrantProject, *exclusions: dict[str, Any],
                           exclusions=list(exclusions))
 
 
-def exclusion(expense_id: UUID, amount: str) -> dict[str, Any]:
-    return {"expense_id": expense_id, "amount": Decimal(amount), "reason": "no proof of payment"}
+def exclusion(expense: UUID, amount: str) -> dict[str, Any]:
+    return {"expense_id": expense, "amount": Decimal(amount), "reason": "no proof of payment"}
 
 
 def pay(project: GrantProject, amount: str, claim_number: str = CLAIM) -> None:
@@ -295,6 +296,16 @@ def test_an_expense_reversed_after_submission_counts_as_zero_in_the_approval() -
         Decimal("100000.00"), Decimal("50000.00"))
 
 
+def test_an_expense_moved_out_of_the_eligibility_window_after_submission_counts_as_zero() -> None:
+    project = nek_project_with_submitted_claim()
+    project.correct_expense(accountant(), expense_id=E2,
+                            changes={"tax_point_date": date(2016, 3, 31)}, reason="DUZP typo")
+
+    approve(project)
+
+    assert (last_event(project).approved_eligible, last_event(project).approved_subsidy) == (
+        Decimal("100000.00"), Decimal("50000.00"))
+
 def test_the_approved_subsidy_is_capped_at_what_max_subsidy_leaves_after_approvals() -> None:
     project = nek_project_with_capped_claims()
     submit(project, E3, claim_number="ZoP-2", stage="2")
@@ -355,6 +366,16 @@ def test_an_exclusion_of_a_reversed_expense_is_refused_as_larger_than_its_zero()
 
     assert refusal.value.rule == "EXCLUSION_EXCEEDS_EXPENSE"
 
+
+def test_an_exclusion_of_an_expense_outside_the_eligibility_window_is_refused() -> None:
+    project = nek_project_with_submitted_claim()
+    project.correct_expense(accountant(), expense_id=E2,
+                            changes={"tax_point_date": date(2016, 3, 31)}, reason="DUZP typo")
+
+    with refused(project, errors.ExclusionTooLargeError) as refusal:
+        approve(project, exclusion(E2, "0.01"))
+
+    assert refusal.value.rule == "EXCLUSION_EXCEEDS_EXPENSE"
 
 def test_an_exclusion_of_an_expense_outside_the_claim_is_refused() -> None:
     project = with_third_expense(nek_project_with_submitted_claim())

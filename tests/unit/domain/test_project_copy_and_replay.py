@@ -107,7 +107,7 @@ def nek_project_with_full_history() -> GrantProject:
 
 
 def replayed(events: list[Any]) -> GrantProject:
-    project = events[0].mutate(None)
+    project: GrantProject = events[0].mutate(None)
     for event in events[1:]:
         event.mutate(project)
     return project

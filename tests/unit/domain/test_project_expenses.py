@@ -13,6 +13,7 @@ from builders import (
     FRAUNHOFER,
     INVOICE_SHA256,
     accountant,
+    expense_id,
     invoice,
     last_event,
     nek_project_with_approved_claim,
@@ -28,7 +29,7 @@ from domain import errors
 from domain.events import event_data
 from domain.project import GrantProject
 
-UNKNOWN = E2
+UNKNOWN = expense_id(99)  # never recorded
 
 # ---- ExpenseRecorded: accepted --------------------------------------------------------------
 
@@ -122,10 +123,6 @@ def test_an_unpaid_expense_without_an_activity_is_accepted() -> None:
     assert (event.activity, event.paid_on) == (None, None)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="GrantProject.record_expense takes paid_on and attachments through "
-                          "**details, and the event requires them: omitting an optional field "
-                          "crashes with TypeError instead of defaulting")
 def test_an_expense_recorded_without_its_optional_payment_date_and_attachments_is_unpaid(
 ) -> None:
     project = registered_nek_project()
@@ -356,6 +353,26 @@ def test_correcting_the_net_amount_of_a_default_expense_makes_the_new_net_eligib
     assert (last_event(project).changes["eligible_amount"],
             project.expenses[str(E1)].eligible_amount) == (Decimal("90000.00"),
                                                            Decimal("90000.00"))
+
+
+def test_correcting_the_vat_keeps_an_eligible_amount_chosen_below_the_default() -> None:
+    project = nek_project_with_expense(eligible_amount=Decimal("60000.00"))
+
+    project.correct_expense(accountant(), expense_id=E1,
+                            changes={"vat": Decimal("20000.00")}, reason="VAT rate corrected")
+
+    assert (last_event(project).changes, project.expenses[str(E1)].eligible_amount) == (
+        {"vat": Decimal("20000.00"), "eligible_amount": Decimal("60000.00")},
+        Decimal("60000.00"))
+
+
+def test_correcting_the_net_amount_below_a_chosen_eligible_amount_caps_it_at_the_net() -> None:
+    project = nek_project_with_expense(eligible_amount=Decimal("60000.00"))
+
+    project.correct_expense(accountant(), expense_id=E1,
+                            changes={"amount_net": Decimal("50000.00")}, reason="credit note")
+
+    assert project.expenses[str(E1)].eligible_amount == Decimal("50000.00")
 
 
 def test_an_expense_in_a_claim_not_yet_approved_can_be_corrected() -> None:

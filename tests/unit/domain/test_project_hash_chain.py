@@ -14,6 +14,7 @@ from builders import (
     accountant,
     auditor,
     expense_id,
+    first_event,
     invoice,
     last_event,
     manager,
@@ -56,7 +57,7 @@ def history() -> list[Any]:
 def test_the_first_event_follows_sixty_four_zeros() -> None:
     project = registered_nek_project()
 
-    first = project.pending_events[0]
+    first = first_event(project)
 
     assert first.previous_hash == "0" * 64
 
@@ -156,7 +157,7 @@ def test_changing_any_envelope_part_of_an_event_changes_its_hash(part: str, valu
 
 
 def test_changing_a_nested_registration_amount_changes_the_hash() -> None:
-    event = registered_nek_project().pending_events[0]
+    event = first_event(registered_nek_project())
     lines = [dict(line) for line in event.budget_lines]
     lines[0]["amount"] = Decimal("2400000.01")
 

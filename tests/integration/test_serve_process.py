@@ -1,0 +1,102 @@
+"""`grantledger serve` as a user starts it: gunicorn, real sockets, the default SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TOKEN = "serve-test-admin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def grantledger(*args: str) -> list[str]:
+    return [sys.executable, "-m", "service.cli", *args]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "GRANTLEDGER_TOKENS": f"tester:admin:{TOKEN}"}
+    env.pop("GRANTLEDGER_DATABASE_URL", None)  # the default: a SQLite file in the cwd
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(grantledger("serve", "--port", str(port), "--workers", "2"),
+                                   cwd=tmp_path, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            _wait_until_ready(base, process, log)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert (tmp_path / "grantledger.db").exists()
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"grantledger serve exited with {process.returncode}:\n"
+                        f"{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/health/ready", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("grantledger serve did not become ready within 30 s")
+
+
+def test_served_service_records_an_expense_and_shows_it_in_the_budget_view(served: str) -> None:
+    from api_builders import expense_body, nek_registration
+
+    status, created = call(f"{served}/api/v1/projects", nek_registration())
+    assert status == 201
+    project = f"{served}/api/v1/projects/{created['id']}"
+    status, recorded = call(f"{project}/expenses",
+                            expense_body(budget_line="TRAVEL", amount_net="121000.50"))
+    assert (status, recorded["time_eligible"]) == (201, True)
+
+    status, view = call(f"{project}/views/budget")
+
+    travel = next(line for line in view["lines"] if line["code"] == "TRAVEL")
+    assert (status, travel["recorded"], view["position"]) == (200, "121000.50",
+                                                              recorded["position"])
+
+
+def test_serve_without_tokens_refuses_to_start_unless_dev(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "GRANTLEDGER_TOKENS"}
+
+    result = subprocess.run(grantledger("serve", "--port", str(free_port())), cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 2
+    assert "--dev" in result.stderr
