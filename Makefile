@@ -22,4 +22,4 @@ test: $(BIN)/grantledger
 
 lint: $(BIN)/grantledger
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain projections
+	$(BIN)/mypy domain projections schemas service

@@ -17,7 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
 
 from domain.errors import ProjectAlreadyRegisteredError
 from domain.project import GrantProject, project_id_for
@@ -55,13 +55,13 @@ class Outcome:
     position: int
 
 
-class LedgerApplication(Application):
+class LedgerApplication(Application[UUID]):
     """The use cases of the grant ledger."""
 
     # A snapshot bounds a cold load; warm loads come from the aggregate cache.
     snapshotting_intervals = {GrantProject: 500}  # noqa: RUF012 (the library's protocol)
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_ledger_transcodings(transcoder)
 
@@ -113,10 +113,9 @@ class LedgerApplication(Application):
 
     def _project(self, project_id: UUID) -> GrantProject:
         try:
-            project = self.repository.get(project_id)
+            project: GrantProject = self.repository.get(project_id)
         except AggregateNotFoundError:
             raise ProjectNotFoundError(str(project_id)) from None
-        assert isinstance(project, GrantProject)
         return project
 
     # ---- reads --------------------------------------------------------------------------

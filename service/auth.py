@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from service.config import Principal
@@ -48,7 +49,8 @@ def requires(roles: frozenset[str]) -> Callable[[F], F]:
             principal = principal_for(request.headers.get("Authorization"),
                                       current_app.config["GRANTLEDGER_SETTINGS"].tokens)
             if principal is None:
-                raise Unauthorized("a valid bearer token is required")
+                raise Unauthorized("a valid bearer token is required",
+                                   www_authenticate=WWWAuthenticate("bearer"))
             if principal.role not in roles:
                 raise Forbidden(f"the role {principal.role!r} may not do this; it needs one of "
                                 f"{', '.join(sorted(roles))}")

@@ -66,8 +66,9 @@ def http_exception_problem(error: HTTPException) -> Response:
         errors = flatten_messages(messages if len(messages) > 1
                                   else next(iter(messages.values())))
         return validation_problem(status, errors, _validation_detail(status, errors))
-    headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
-        error, "valid_methods", None) else None
+    # Allow (405), Retry-After (503) and WWW-Authenticate (401) go out with the problem.
+    headers = {name: value for name, value in error.get_headers()
+               if name.lower() != "content-type"}
     return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
 
 
@@ -96,7 +97,21 @@ def register_problem_handlers(app: Flask) -> None:
         ProjectNotFoundError,
         lambda error: problem(404, f"no project has the id {error}", title="Unknown project"))
     app.register_error_handler(HTTPException, http_exception_problem)
+    app.register_error_handler(RecursionError, _recursion)
     app.register_error_handler(Exception, _defect)
+
+
+def _recursion(error: RecursionError) -> Response:
+    """A JSON body nested too deeply for the parser is a malformed request (400); any other
+    recursion that ran away is a defect."""
+    try:
+        json.loads(request.get_data(cache=True))
+    except RecursionError:
+        errors = {"_schema": ["The JSON body is nested too deeply."]}
+        return validation_problem(400, errors, _validation_detail(400, errors))
+    except ValueError:
+        pass
+    return _defect(error)
 
 
 def _defect(error: Exception) -> Response:

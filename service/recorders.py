@@ -160,7 +160,7 @@ class SQLiteLedgerRecorder(LedgerQueries, SQLiteApplicationRecorder):
 class PostgresLedgerRecorder(LedgerQueries, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY))  # type: ignore[arg-type]
+        self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY).format())
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
@@ -168,7 +168,7 @@ class PostgresLedgerRecorder(LedgerQueries, PostgresApplicationRecorder):
             yield cursor
 
     def _sql(self, statement: str) -> Any:
-        return SQL(statement)  # type: ignore[arg-type]
+        return SQL(statement)
 
     def _position_column(self) -> str:
         return "notification_id"

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.records import RECORD_TYPES
 
@@ -37,7 +37,7 @@ class RecordAsDict(Transcoding):
         return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def register_ledger_transcodings(transcoder: Transcoder) -> None:
+def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     for record_type in RECORD_TYPES:
         transcoder.register(RecordAsDict(record_type))

@@ -57,7 +57,8 @@ def wait_for_position(min_position: int | None) -> None:
     while (ledger().recorder.max_notification_id() or 0) < min_position:
         if time.monotonic() >= deadline:
             raise ServiceUnavailable(
-                f"the view did not reach position {min_position} within {timeout:g} s")
+                f"the view did not reach position {min_position} within {timeout:g} s",
+                retry_after=1)
         time.sleep(POLL_SECONDS)
 
 
