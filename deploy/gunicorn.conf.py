@@ -2,12 +2,17 @@
 
 The master creates the event store's tables once, before forking; the workers then start with
 table creation off, so several workers never race to create them (EVENTSOURCING-NOTES.md).
+With GRANTLEDGER_START_PROJECTOR=y (what `grantledger serve` sets) the master also starts the
+projector as a child process and stops it on exit; in production run `grantledger projector`
+as its own process instead (deploy/Procfile).
 Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
 on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
 """
 
 import multiprocessing
 import os
+import subprocess
+import sys
 
 wsgi_app = "service.wsgi:app"
 bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
@@ -27,3 +32,16 @@ def on_starting(server):
 
     create_tables()
     os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"
+
+
+def when_ready(server):
+    if os.environ.get("GRANTLEDGER_START_PROJECTOR", "n").lower() in ("y", "yes", "1"):
+        server.grantledger_projector = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "projector"])
+
+
+def on_exit(server):
+    projector = getattr(server, "grantledger_projector", None)
+    if projector is not None:
+        projector.terminate()
+        projector.wait(timeout=10)

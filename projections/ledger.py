@@ -230,6 +230,7 @@ class LedgerState:
     position: int = 0
     version: int = 0
     head_hash: str | None = None
+    last_recorded_at: datetime | None = None
 
     # ---- reading ----------------------------------------------------------------------
 
@@ -307,6 +308,7 @@ class LedgerState:
         self.position = position
         self.version = event.originator_version
         self.head_hash = event.hash
+        self.last_recorded_at = event.timestamp
 
     def _check_next(self, position: int, event: GrantProject.Event) -> None:
         if self.registration is None and not isinstance(event, GrantProject.ProjectRegistered):
@@ -498,15 +500,17 @@ class LedgerState:
             raise ProjectionError(f"unknown payment claim {number}") from None
 
 
-def fold(pairs: Iterable[Pair]) -> LedgerState:
-    """The state after folding a project's `(position, event)` pairs, in version order."""
-    state = LedgerState()
+def fold(pairs: Iterable[Pair], start: LedgerState | None = None) -> LedgerState:
+    """The state after folding a project's `(position, event)` pairs, in version order;
+    `start` continues from a state folded earlier (a checkpoint) instead of from nothing."""
+    state = start if start is not None else LedgerState()
     for position, event in pairs:
         state.apply(position, event)
     return state
 
 
-def fold_as_of(pairs: Iterable[Pair], as_of: datetime | None) -> LedgerState:
+def fold_as_of(pairs: Iterable[Pair], as_of: datetime | None,
+               start: LedgerState | None = None) -> LedgerState:
     """The state as the ledger stood at the moment `as_of` (timezone-aware).
 
     Events recorded later than `as_of` are ignored. A history is a chain, so the fold stops at
@@ -514,8 +518,8 @@ def fold_as_of(pairs: Iterable[Pair], as_of: datetime | None) -> LedgerState:
     without it. `None` folds everything.
     """
     if as_of is None:
-        return fold(pairs)
-    state = LedgerState()
+        return fold(pairs, start)
+    state = start if start is not None else LedgerState()
     for position, event in pairs:
         if event.timestamp > as_of:
             break

@@ -7,6 +7,7 @@ copy, so concurrent accountants never see an error and never lose an expense.
 
 from __future__ import annotations
 
+import pickle
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -22,8 +23,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Operationa
 from domain.errors import ProjectAlreadyRegisteredError
 from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
+from projections import LedgerState, fold_as_of
 from service.config import Principal
-from service.recorders import LedgerQueries
+from service.recorders import LedgerStore
 from service.transcodings import register_ledger_transcodings
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -66,9 +68,9 @@ class LedgerApplication(Application[UUID]):
         register_ledger_transcodings(transcoder)
 
     @property
-    def queries(self) -> LedgerQueries:
+    def queries(self) -> LedgerStore:
         recorder = self.recorder
-        assert isinstance(recorder, LedgerQueries)
+        assert isinstance(recorder, LedgerStore)
         return recorder
 
     # ---- commands -----------------------------------------------------------------------
@@ -129,6 +131,20 @@ class LedgerApplication(Application[UUID]):
         rows = self.queries.select_positioned_events(project_id, after_version=after_version,
                                                      limit=limit)
         return [(position, self.mapper.to_domain_event(stored)) for position, stored in rows]
+
+    def project_state(self, project_id: UUID, *, as_of: datetime | None = None,
+                      up_to_position: int | None = None) -> LedgerState:
+        """A project's read model, folded from its latest usable checkpoint (see the
+        projector) and the events after it: everything, or as of a moment, or up to a
+        global position."""
+        checkpoint = self.queries.latest_checkpoint(project_id, recorded_by=as_of,
+                                                    position_at_most=up_to_position)
+        start = pickle.loads(checkpoint.state) if checkpoint else None
+        pairs = self.positioned_events(project_id,
+                                       after_version=checkpoint.version if checkpoint else 0)
+        if up_to_position is not None:
+            pairs = [(p, e) for p, e in pairs if p <= up_to_position]
+        return fold_as_of(pairs, as_of, start)
 
     def global_events(self, after: int, limit: int) -> list[tuple[int, Any]]:
         """Every project's events in global order, after a position."""

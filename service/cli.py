@@ -1,13 +1,18 @@
-"""The `grantledger` command: serve, demo, token."""
+"""The `grantledger` command: serve, projector, projections, demo, token."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from service.config import ROLES, ConfigurationError, Settings
 
@@ -42,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the two reference projects of DOMAIN.md")
     demo.set_defaults(run=demo_command)
 
+    projector = commands.add_parser("projector", help="keep the materialised views current")
+    projector.set_defaults(run=projector_command)
+
+    projections = commands.add_parser("projections", help="rebuild the views or show their lag")
+    projections.add_argument("action", choices=("rebuild", "status"))
+    projections.set_defaults(run=projections_command)
+
     token = commands.add_parser("token", help="print a new random token for a role")
     token.add_argument("--role", choices=ROLES, default="viewer")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
@@ -60,6 +72,7 @@ def serve_command(args: argparse.Namespace) -> int:
         os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
         _print_dev_banner(args.host, args.port, token)
     os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
+    os.environ.setdefault("GRANTLEDGER_START_PROJECTOR", "y")
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)]
@@ -78,16 +91,57 @@ Stop with Ctrl-C.""")
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from service.app import ledger_env
-    from service.application import LedgerApplication
     from service.demo import load_demo
 
-    settings = Settings.from_env()
-    application = LedgerApplication(env=ledger_env(settings, create_table=True))
-    print(f"Loading the demo projects into {settings.database_url}")
+    application = _application()
+    print(f"Loading the demo projects into {Settings.from_env().database_url}")
     load_demo(application)
     application.close()
     return 0
+
+
+def _application() -> Any:
+    from service.app import ledger_env
+    from service.application import LedgerApplication
+
+    return LedgerApplication(env=ledger_env(Settings.from_env(), create_table=True))
+
+
+def projector_command(args: argparse.Namespace) -> int:
+    from service.projector import run_projector
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_projector(_application(), stop, batch=Settings.from_env().projector_batch)
+    return 0
+
+
+def projections_command(args: argparse.Namespace) -> int:
+    from service.projector import NAME, Projector
+
+    application = _application()
+    queries = application.queries
+    if args.action == "status":
+        head = application.recorder.max_notification_id() or 0
+        position = queries.projection_position(NAME)
+        print(f"{NAME}: position {position} of {head}, lag {head - position} events")
+        return 0
+    queries.reset_projection(NAME)
+    projector, started = Projector(application), time.monotonic()
+    done = projector.catch_up(lambda done, total: _progress(done, total, started))
+    print(f"\nrebuilt the views from {done} events in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    elapsed = time.monotonic() - started
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = (total - done) / rate if rate > 0 else 0.0
+    end = "\r" if sys.stdout.isatty() else "\n"
+    print(f"{done} of {total} events, {rate:,.0f} events/s, {left:,.0f} s left", end=end,
+          flush=True)
 
 
 def token_command(args: argparse.Namespace) -> int:

@@ -29,6 +29,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     tokens: Mapping[str, Principal] = field(default_factory=dict)
     min_position_timeout: float = 5.0
+    # Readiness fails when the projector is this many events behind the log.
+    max_projection_lag: int = 1000
+    projector_batch: int = 1000
     aggregate_cache_size: int = 1000
     # Workers under gunicorn find the tables made by the master (see deploy/gunicorn.conf.py).
     create_tables: bool = True
@@ -40,6 +43,8 @@ class Settings:
             database_url=env.get("GRANTLEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             tokens=parse_tokens(env.get("GRANTLEDGER_TOKENS", "")),
             min_position_timeout=float(env.get("GRANTLEDGER_MIN_POSITION_TIMEOUT", "5")),
+            max_projection_lag=int(env.get("GRANTLEDGER_MAX_PROJECTION_LAG", "1000")),
+            projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
             create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),
         )
 

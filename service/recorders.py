@@ -1,9 +1,10 @@
 """The library's application recorders, extended with the queries and tables the ledger needs.
 
-Both backends get the same three extras: a project's events with their global positions (the
-library's `select_events` does not return positions), the list of registered projects, and the
-idempotency records, kept in the event store's own database so a retried request is
-recognised after a restart. The SQL is written once with `%s` placeholders; SQLite gets `?`.
+Both backends get the same extras: a project's events with their global positions (the
+library's `select_events` does not return positions), the list of registered projects, the
+idempotency records (kept in the event store's own database so a retried request is
+recognised after a restart) and the materialised views (service.viewstore). The SQL is
+written once with `%s` placeholders; SQLite gets `?`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL
+
+from service.viewstore import ViewStoreQueries, create_statements
 
 IDEMPOTENCY_TABLE = "grantledger_idempotency"
 CREATE_IDEMPOTENCY = (
@@ -86,6 +89,14 @@ class LedgerQueries:
             cursor.execute(self._sql(statement), [])
             return [self._stored_event_id(row["originator_id"]) for row in cursor.fetchall()]
 
+    def projects_changed_after(self, position: int) -> set[UUID]:
+        """The projects with events after a position (those a projection has yet to apply)."""
+        statement = (f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                     f"WHERE {self._position_column()} > %s")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [position])
+            return {self._stored_event_id(row["originator_id"]) for row in cursor.fetchall()}
+
     def _stored_event_id(self, value: Any) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
 
@@ -129,9 +140,14 @@ class LedgerQueries:
                 "WHERE scope = %s AND key = %s AND status IS NULL"), [scope, key])
 
 
-class SQLiteLedgerRecorder(LedgerQueries, SQLiteApplicationRecorder):
+class LedgerStore(LedgerQueries, ViewStoreQueries):
+    """Every extra statement of the ledger's store, whatever the backend."""
+
+
+class SQLiteLedgerRecorder(LedgerStore, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), CREATE_IDEMPOTENCY]
+        return [*super().construct_create_table_statements(), CREATE_IDEMPOTENCY,
+                *create_statements("BLOB")]
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
@@ -157,10 +173,11 @@ class SQLiteLedgerRecorder(LedgerQueries, SQLiteApplicationRecorder):
         )
 
 
-class PostgresLedgerRecorder(LedgerQueries, PostgresApplicationRecorder):
+class PostgresLedgerRecorder(LedgerStore, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.append(SQL(CREATE_IDEMPOTENCY).format())
+        for statement in (CREATE_IDEMPOTENCY, *create_statements("BYTEA")):
+            self.sql_create_statements.append(SQL(statement).format())
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from werkzeug.exceptions import BadRequest
 
-from projections import LedgerState, fold_as_of
+from projections import LedgerState
 from service.application import ProjectNotFoundError, prague_today, utc_now
 from service.state import ledger
 
@@ -19,12 +19,9 @@ API = "/api/v1"
 
 def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerState:
     """The project's read model, folded from its events (up to `as_of` when given)."""
-    pairs = ledger().positioned_events(project_id)
-    if not pairs:
-        raise ProjectNotFoundError(str(project_id))
-    state = fold_as_of(pairs, as_of)
+    state = ledger().project_state(project_id, as_of=as_of)
     if not state.is_registered:
-        raise ProjectNotFoundError(f"{project_id} as of {as_of.isoformat() if as_of else ''}")
+        raise ProjectNotFoundError(str(project_id))
     return state
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from schemas import HealthSchema
-from service.state import ledger
+from service.projector import NAME as PROJECTION
+from service.state import ledger, settings
 
 blp = Blueprint("health", __name__, url_prefix="/health",
                 description="Liveness and readiness probes.")
@@ -25,10 +26,17 @@ def live() -> Any:
 @blp.route("/ready", methods=["GET"])
 @blp.response(200, HealthSchema)
 def ready() -> Any:
-    """The event store answers"""
+    """The event store answers and the projector keeps up with the log"""
     try:
-        position = ledger().recorder.max_notification_id() or 0
+        queries = ledger().queries
+        head = ledger().recorder.max_notification_id() or 0
+        lag = head - queries.projection_position(PROJECTION)
     except Exception as error:  # any failure of the store means "not ready"
         log.warning("event store not ready: %s", error)
         return {"status": "unavailable", "checks": {"event_store": "unavailable"}}, 503
-    return {"status": "ok", "checks": {"event_store": "ok", "position": position}}
+    bound = settings().max_projection_lag
+    checks = {"event_store": "ok", "position": head, "projection_lag": lag,
+              "projection_lag_bound": bound}
+    if lag > bound:
+        return {"status": "lagging", "checks": checks}, 503
+    return {"status": "ok", "checks": checks}

@@ -8,6 +8,7 @@ an ETag derived from what the view is a function of (the events up to its positi
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -29,11 +30,14 @@ from schemas import (
 from service.api.common import API, project_ledger, reference_date
 from service.application import ProjectNotFoundError
 from service.auth import READ, requires
+from service.projector import NAME as PROJECTION
+from service.rendering import render
 from service.state import ledger, settings
 
 blp = Blueprint("views", __name__, url_prefix=API,
                 description="Budget, subsidy-share and schedule-compliance views; portfolio.")
 POLL_SECONDS = 0.005
+PORTFOLIO_HEADER = PortfolioSchema(exclude=("projects",))
 
 
 def view_etag(*parts: object) -> str:
@@ -71,7 +75,8 @@ def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: 
         position = ledger().queries.last_position_of(project_id)
         if position is None:
             raise ProjectNotFoundError(str(project_id))
-        cached = not_modified(view_etag(name, project_id, position, on, None))
+        etag = view_etag(name, project_id, position, on, None)
+        cached = not_modified(etag) or _materialised(name, project_id, position, on, etag)
         if cached is not None:
             return cached
     state = project_ledger(project_id, as_of)
@@ -80,6 +85,18 @@ def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: 
     if cached is not None:
         return cached
     return {**fold_view(state, on), "as_of": as_of}, 200, {"ETag": etag}
+
+
+def _materialised(name: str, project_id: UUID, position: int, on: date,
+                  etag: str) -> Response | None:
+    """The projector's rendering of the view, if it reflects the project's last event and
+    the same reference day; otherwise the caller folds the events itself (never stale)."""
+    stored = ledger().queries.stored_view(project_id, name)
+    if stored is None or stored.position != position or stored.on != on:
+        return None
+    response = Response(stored.body, 200, mimetype="application/json")
+    response.headers["ETag"] = etag
+    return response
 
 
 @blp.route("/projects/<uuid:project_id>/views/budget", methods=["GET"])
@@ -124,11 +141,29 @@ def portfolio(query: dict[str, Any]) -> Any:
     cached = not_modified(etag)
     if cached is not None:
         return cached
+    # The rows are JSON already (most of them rendered by the projector): splice them in.
+    header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position})
+    rows = ",".join(_portfolio_rows(on, as_of))
+    body = f'{json.dumps(header)[:-1]},"projects":[{rows}]}}'
+    response = Response(body, 200, mimetype="application/json")
+    response.headers["ETag"] = etag
+    return response
+
+
+def _portfolio_rows(on: date, as_of: datetime | None) -> list[str]:
+    """Each project's row as JSON: the projector's where it is current, else folded here."""
+    queries = ledger().queries
+    stored = queries.stored_views("portfolio") if as_of is None else {}
+    stale = queries.projects_changed_after(queries.projection_position(PROJECTION))
     rows = []
-    for project_id in application.project_ids():
+    for project_id in ledger().project_ids():
+        row = stored.get(project_id)
+        if row is not None and row.on == on and project_id not in stale:
+            rows.append(row.body)
+            continue
         try:
-            rows.append(portfolio_row(project_ledger(project_id, as_of), on))
+            state = project_ledger(project_id, as_of)
         except ProjectNotFoundError:  # registered after as_of
             continue
-    body = {"position": position, "as_of": as_of, "on": on, "projects": rows}
-    return body, 200, {"ETag": etag}
+        rows.append(render("portfolio", portfolio_row(state, on)))
+    return rows

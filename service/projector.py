@@ -1,0 +1,135 @@
+"""The projector: follows the global event log and keeps every project's views current.
+
+It polls the log (the library's SQLite recorder cannot push), folds each batch into the
+touched projects' states with the same functions the `as_of` replays use, renders their views
+and stores them with the position reached in one transaction. A batch that finds the
+position moved by another projector is dropped and the states reloaded: exactly once, and a
+second projector is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any, cast
+from uuid import UUID
+
+from projections import LedgerState
+from projections.ledger import Pair
+from projections.materialise import ProjectFolds, checkpoint_due, rendered
+from service.application import LedgerApplication, prague_today, utc_now
+from service.rendering import render
+from service.viewstore import Checkpoint, RenderedView, TrackingConflictError
+
+NAME = "views"
+BATCH = 1000
+IDLE_SLEEP = 0.005
+log = logging.getLogger(__name__)
+
+
+class Projector:
+    def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
+                 today: Callable[[], date] = lambda: prague_today(utc_now())) -> None:
+        self.application = application
+        self.store = application.queries
+        self.batch = batch
+        self.today = today
+        self.folds = ProjectFolds(self._load_state)
+        self.position = self.store.tracked_position(NAME)
+        self.rendered_on: date | None = None
+
+    def run_once(self) -> int:
+        """Applies the next batch of the log; answers how many events it applied."""
+        on = self.today()
+        if on != self.rendered_on and self.position > 0:
+            self._rerender_all(on)
+        notifications = self.application.recorder.select_notifications(
+            self.position, self.batch, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        pairs: list[Pair] = [(n.id, cast(Any, self.application.mapper.to_domain_event(n)))
+                             for n in notifications]
+        reached = pairs[-1][0]
+        try:
+            versions_before = self.folds.apply(pairs, self.position)
+            self._save(reached, versions_before, on)
+        except TrackingConflictError:
+            self._resync()
+            return 0
+        except Exception:
+            self._resync()
+            raise
+        self.position = reached
+        return len(pairs)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if self.run_once() == 0:
+                stop.wait(IDLE_SLEEP)
+
+    def catch_up(self, report: Callable[[int, int], None] = lambda done, total: None) -> int:
+        """Applies the log up to its end as it is now; answers the events applied."""
+        target = self.application.recorder.max_notification_id() or 0
+        done = 0
+        while self.position < target:
+            applied = self.run_once()
+            done += applied
+            report(done, target)
+        return done
+
+    def _save(self, reached: int, versions_before: dict[UUID, int], on: date) -> None:
+        views, checkpoints = [], []
+        for project_id, version_before in versions_before.items():
+            state = self.folds.state(project_id, self.position)
+            views += _rendered_views(project_id, state, on)
+            if checkpoint_due(version_before, state.version):
+                assert state.last_recorded_at is not None
+                checkpoints.append(Checkpoint(project_id, state.version, state.position,
+                                              state.last_recorded_at, pickle.dumps(state)))
+        self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
+        self.rendered_on = on
+
+    def _rerender_all(self, on: date) -> None:
+        """A new day changes statuses and flags: every project's views are rendered again."""
+        views = []
+        for project_id in self.application.project_ids():
+            state = self.folds.state(project_id, self.position)
+            if state.is_registered:
+                views += _rendered_views(project_id, state, on)
+        try:
+            self.store.save_projection_batch(NAME, self.position, self.position, views, [])
+        except TrackingConflictError:
+            self._resync()
+            return
+        self.rendered_on = on
+
+    def _resync(self) -> None:
+        self.folds.forget()
+        self.position = self.store.tracked_position(NAME)
+        self.rendered_on = None
+
+    def _load_state(self, project_id: UUID, position: int) -> LedgerState:
+        return self.application.project_state(project_id, up_to_position=position)
+
+
+def _rendered_views(project_id: UUID, state: LedgerState, on: date) -> list[RenderedView]:
+    return [RenderedView(project_id, name, state.position, on, render(name, document))
+            for name, document in rendered(state, on).items()]
+
+
+def run_projector(application: LedgerApplication, stop: threading.Event | None = None,
+                  batch: int = BATCH) -> None:
+    """The projector process's loop; stops on `stop` (or runs until killed)."""
+    projector = Projector(application, batch=batch)
+    log.info("projector starting at position %s", projector.position)
+    while True:
+        try:
+            projector.run_forever(stop or threading.Event())
+            return
+        except Exception:  # a failed batch was not applied; try again after a pause
+            log.exception("projector batch failed; retrying")
+            time.sleep(1)

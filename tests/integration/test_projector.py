@@ -1,0 +1,159 @@
+"""The projector: materialised views equal the replayed ones, exactly once, across crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid5
+
+import pytest
+from support import make_settings
+
+from projections.materialise import VIEWS
+from service.app import ledger_env
+from service.application import LedgerApplication
+from service.config import Principal
+from service.demo import NEK_REGISTRATION
+from service.projector import NAME, Projector
+from service.rendering import render
+
+ON = date(2018, 3, 1)
+ADMIN = Principal("tester", "admin")
+
+
+def make_application(url: str) -> LedgerApplication:
+    return LedgerApplication(env=ledger_env(make_settings(url), create_table=True))
+
+
+def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -> UUID:
+    """One project whose history of 17 events holds each of the thirteen event types."""
+    project_id = app.register_project(ADMIN, {**NEK_REGISTRATION, "registration_number": number,
+                                              "latest_end": date(2018, 12, 31)}).project.id
+
+    def run(command: str, *targets: object, **fields: object) -> None:
+        app.execute(ADMIN, project_id, command, *targets, **fields)
+
+    ids = [uuid5(project_id, str(n)) for n in range(3)]
+    for n, expense_id in enumerate(ids):
+        run("record_expense", expense_id=expense_id, document_number=f"FV-{n}",
+            document_type="invoice", supplier={"name": "S", "ico": "12345678", "country": "CZ"},
+            description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1 + n),
+            amount_net=Decimal("1000.00"), vat=Decimal("210.00"), activity="2")
+    run("pay_expense", ids[0], paid_on=date(2016, 7, 1))
+    run("pay_expense", ids[1], paid_on=date(2016, 7, 1))
+    run("correct_expense", ids[1], changes={"amount_net": Decimal("900.00")}, reason="credit")
+    run("reverse_expense", ids[2], reason="duplicate")
+    run("start_activity", "2", started_on=date(2016, 6, 1))
+    run("complete_activity", "2", completed_on=date(2018, 1, 10))
+    run("achieve_milestone", "ECEI_BRONZE", achieved_on=date(2018, 2, 15))
+    run("change_budget", change_id="C1", kind="approved", reference="R", reason="why",
+        transfers=[{"from_line": "RENT", "to_line": "TRAVEL", "amount": Decimal("1000.00")}])
+    run("change_realisation_end", new_end=date(2018, 6, 30), reference="amendment 2")
+    run("submit_claim", claim_number="1", stage="1", submitted_on=date(2017, 4, 20),
+        final=False, expense_ids=ids[:2])
+    run("approve_claim", "1", approved_on=date(2017, 6, 1), exclusions=[])
+    run("pay_subsidy", "1", amount=Decimal("900.00"), paid_on=date(2017, 6, 20))
+    run("impose_correction", correction_id="K1", finding="F", expense_ids=[ids[0]],
+        amount=Decimal("100.00"), decided_on=date(2018, 1, 5), reason="late tender")
+    return project_id
+
+
+def assert_views_equal_replayed(app: LedgerApplication, on: date) -> None:
+    for project_id in app.project_ids():
+        state = app.project_state(project_id)
+        for name, view in VIEWS.items():
+            stored = app.queries.stored_view(project_id, name)
+            assert stored is not None, (project_id, name)
+            assert (stored.position, stored.on) == (state.position, on)
+            assert stored.body == render(name, view(state, on)), (project_id, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def application(store_url: str) -> Iterator[LedgerApplication]:
+    app = make_application(store_url)
+    yield app
+    app.close()
+
+
+def test_the_projector_renders_every_event_type_as_the_replay_does(
+        application: LedgerApplication) -> None:
+    record_every_event_type(application)
+
+    applied = Projector(application, today=lambda: ON).catch_up()
+
+    assert applied == application.recorder.max_notification_id() == 17
+    assert_views_equal_replayed(application, ON)
+
+
+def test_a_second_projector_at_the_same_time_is_harmless(
+        application: LedgerApplication) -> None:
+    for n in range(4):
+        record_every_event_type(application, f"CZ.TEST/{n}")
+    projectors = [Projector(application, batch=5, today=lambda: ON) for _ in range(2)]
+
+    threads = [threading.Thread(target=p.catch_up) for p in projectors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert application.queries.projection_position(NAME) == 4 * 17
+    assert_views_equal_replayed(application, ON)
+
+
+def test_a_new_day_renders_every_view_again(application: LedgerApplication) -> None:
+    record_every_event_type(application)
+    days = iter([ON, date(2018, 9, 1)])
+    projector = Projector(application, today=lambda: next(days))
+    projector.catch_up()
+
+    projector.run_once()
+
+    assert_views_equal_replayed(application, date(2018, 9, 1))
+
+
+def test_a_killed_projector_resumes_and_applies_each_event_exactly_once(
+        store_url: str, application: LedgerApplication, tmp_path: Path) -> None:
+    for n in range(40):
+        record_every_event_type(application, f"CZ.TEST/{n}")
+    head = application.recorder.max_notification_id()
+    env = {**os.environ, "GRANTLEDGER_DATABASE_URL": store_url,
+           "GRANTLEDGER_PROJECTOR_BATCH": "10"}
+
+    first = subprocess.Popen([sys.executable, "-m", "service.cli", "projector"], env=env,
+                             cwd=tmp_path, stderr=subprocess.DEVNULL)
+    _wait_for(lambda: application.queries.projection_position(NAME) > 0, first)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    killed_at = application.queries.projection_position(NAME)
+    second = Projector(application)
+    second.catch_up()
+
+    assert 0 < killed_at < head
+    assert application.queries.projection_position(NAME) == head
+    assert_views_equal_replayed(application, second.rendered_on or ON)
+
+
+def _wait_for(condition: object, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the projector exited early"
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.001)
+    pytest.fail("the projector made no progress within 30 s")
