@@ -13,6 +13,11 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import tempfile
+
+# Metrics of all workers are summed through this folder (prometheus-client multiprocess mode);
+# it must be set before prometheus_client is first imported, so here at the top.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="grantledger-metrics-"))
 
 wsgi_app = "service.wsgi:app"
 bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
@@ -38,6 +43,12 @@ def when_ready(server):
     if os.environ.get("GRANTLEDGER_START_PROJECTOR", "n").lower() in ("y", "yes", "1"):
         server.grantledger_projector = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "projector"])
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server):

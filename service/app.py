@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from service.application import LedgerApplication
 from service.config import Settings, eventsourcing_env
+from service.metrics import instrument
 from service.problems import http_exception_problem, register_problem_handlers
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None,
         env=ledger_env(settings, create_table=settings.create_tables))
     api = ProblemApi(app)
     register_problem_handlers(app)
+    instrument(app)
     app.before_request(_require_json_commands)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
@@ -64,7 +66,17 @@ def _require_json_commands() -> None:
 
 
 def _blueprints() -> list[Any]:
-    from service.api import budget, claims, events, expenses, health, projects, schedule, views
+    from service.api import (
+        budget,
+        claims,
+        events,
+        expenses,
+        health,
+        metrics,
+        projects,
+        schedule,
+        views,
+    )
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, views.blp,
-            events.blp, health.blp]
+            events.blp, health.blp, metrics.blp]

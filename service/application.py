@@ -25,6 +25,7 @@ from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from service.config import Principal
+from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
 from service.recorders import LedgerStore
 from service.transcodings import register_ledger_transcodings
 
@@ -80,7 +81,7 @@ class LedgerApplication(Application[UUID]):
         stamp = Stamp(now, principal.name, principal.role, prague_today(now))
         project = GrantProject.register(stamp, **registration)
         try:
-            recordings = self.save(project)
+            recordings = self._save(project)
         except IntegrityError:
             raise ProjectAlreadyRegisteredError(
                 f"project {registration['registration_number']} is already registered") from None
@@ -105,13 +106,21 @@ class LedgerApplication(Application[UUID]):
             now = max(utc_now(), project.modified_on)
             decide(project, Stamp(now, principal.name, principal.role, prague_today(now)))
             try:
-                recordings = self.save(project)
+                recordings = self._save(project)
             except (IntegrityError, OperationalError):
                 if attempt == MAX_ATTEMPTS:
                     raise
+                CONFLICTS_RETRIED.inc()
                 continue
             return Outcome(project, recordings[-1].notification.id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _save(self, project: GrantProject) -> list[Any]:
+        pending = [type(event).__name__ for event in project.pending_events]
+        recordings = self.save(project)
+        for name in pending:
+            EVENTS_APPENDED.labels(name).inc()
+        return recordings
 
     def _project(self, project_id: UUID) -> GrantProject:
         try:

@@ -32,6 +32,7 @@ class Settings:
     # Readiness fails when the projector is this many events behind the log.
     max_projection_lag: int = 1000
     projector_batch: int = 1000
+    metrics_token: str | None = None
     aggregate_cache_size: int = 1000
     # Workers under gunicorn find the tables made by the master (see deploy/gunicorn.conf.py).
     create_tables: bool = True
@@ -45,6 +46,7 @@ class Settings:
             min_position_timeout=float(env.get("GRANTLEDGER_MIN_POSITION_TIMEOUT", "5")),
             max_projection_lag=int(env.get("GRANTLEDGER_MAX_PROJECTION_LAG", "1000")),
             projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
+            metrics_token=env.get("GRANTLEDGER_METRICS_TOKEN") or None,
             create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),
         )
 

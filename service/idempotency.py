@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from domain.errors import GrantLedgerError
 from service.application import ProjectNotFoundError
 from service.auth import current_principal
+from service.metrics import IDEMPOTENT_REPLAYS
 from service.problems import PROBLEM_JSON, problem
 from service.state import ledger
 
@@ -88,6 +89,7 @@ def _answer_for_held_key(held: dict[str, Any]) -> Response:
     response = Response(held["body"], status,
                         mimetype=PROBLEM_JSON if status >= 400 else "application/json")
     response.headers["Idempotent-Replayed"] = "true"
+    IDEMPOTENT_REPLAYS.inc()
     if held["location"]:
         response.headers["Location"] = held["location"]
     return response

@@ -100,3 +100,29 @@ def test_serve_without_tokens_refuses_to_start_unless_dev(tmp_path: Path) -> Non
 
     assert result.returncode == 2
     assert "--dev" in result.stderr
+
+
+def test_served_metrics_sum_the_workers_and_the_projector_keeps_up(served: str) -> None:
+    from api_builders import expense_body, nek_registration
+    from prometheus_client.parser import text_string_to_metric_families
+
+    _, created = call(f"{served}/api/v1/projects", nek_registration())
+    for n in range(6):
+        call(f"{served}/api/v1/projects/{created['id']}/expenses",
+             expense_body(document_number=f"M-{n}"))
+    deadline = time.monotonic() + 10
+    while call(f"{served}/health/ready")[1]["checks"]["projection_lag"] and (
+            time.monotonic() < deadline):
+        time.sleep(0.05)
+
+    with urllib.request.urlopen(f"{served}/metrics", timeout=10) as response:
+        text = response.read().decode()
+
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for family in text_string_to_metric_families(text) for s in family.samples}
+    posted = ("grantledger_http_requests_total", (
+        ("endpoint", "/api/v1/projects/<uuid:project_id>/expenses"), ("method", "POST"),
+        ("status", "201")))
+    assert found[posted] == 6
+    assert found[("grantledger_projection_lag_events", ())] == 0
+    assert found[("grantledger_projection_position", ())] == 7

@@ -1,0 +1,125 @@
+"""Prometheus metrics, in prometheus-client's multiprocess mode under gunicorn.
+
+Counters and histograms are kept per worker (PROMETHEUS_MULTIPROC_DIR, set by
+deploy/gunicorn.conf.py) and summed at scrape time. Figures that live in the database — the
+projector's position and lag, each project's utilisation, entitlement and open flags — are
+read from it when scraped, so every worker reports the same values without custom code in a
+Grafana board.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+disable_created_metrics()  # the *_created series only add noise to a dashboard
+REQUESTS = Counter("grantledger_http_requests", "HTTP requests answered",
+                   ["method", "endpoint", "status"])
+LATENCY = Histogram("grantledger_http_request_duration_seconds", "HTTP request latency",
+                    ["method", "endpoint"],
+                    buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+EVENTS_APPENDED = Counter("grantledger_events_appended", "Events appended to the store",
+                          ["type"])
+IDEMPOTENT_REPLAYS = Counter("grantledger_idempotent_replays",
+                             "Commands answered from an idempotency record")
+CONFLICTS_RETRIED = Counter("grantledger_conflicts_retried",
+                            "Commands retried after a concurrent write to the same project")
+
+
+class StoreCollector(Collector):
+    """Gauges read from the database at scrape time."""
+
+    def __init__(self, application: Any, projection: str) -> None:
+        self.application = application
+        self.projection = projection
+
+    def collect(self) -> Iterator[Metric]:
+        queries = self.application.queries
+        head = self.application.recorder.max_notification_id() or 0
+        position = queries.projection_position(self.projection)
+        yield _gauge("grantledger_event_log_position", "Position of the last event", head)
+        yield _gauge("grantledger_projection_position", "Position the views reflect", position)
+        yield _gauge("grantledger_projection_lag_events", "Events the views are behind",
+                     head - position)
+        yield from _project_gauges(queries.stored_views("portfolio"))
+
+
+def _gauge(name: str, documentation: str, value: int) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, value=value)
+
+
+def _project_gauges(rows: dict[Any, Any]) -> Iterator[Metric]:
+    labels = ["project", "registration_number"]
+    utilisation = GaugeMetricFamily("grantledger_project_budget_utilisation",
+                                    "Eligible (capped) over planned budget", labels=labels)
+    entitlement = GaugeMetricFamily("grantledger_project_subsidy_entitlement_czk",
+                                    "Subsidy the eligible expenditure entitles to", labels=labels)
+    flags = GaugeMetricFamily("grantledger_project_open_flags", "Compliance flags now open",
+                              labels=[*labels, "severity"])
+    for project_id, stored in rows.items():
+        row = json.loads(stored.body)
+        names = [str(project_id), row["registration_number"]]
+        utilisation.add_metric(names, _metric_value(row["utilisation"]))
+        entitlement.add_metric(names, _metric_value(row["entitlement"]))
+        flags.add_metric([*names, "error"], row["errors"])
+        flags.add_metric([*names, "warning"], row["warnings"])
+    yield from (utilisation, entitlement, flags)
+
+
+def _metric_value(text: str) -> float:
+    """Prometheus samples are binary floats: exact figures stay in the API, the metric is
+    for dashboards."""
+    return float(Decimal(text))
+
+
+def instrument(app: Flask) -> None:
+    """Counts and times every request by its URL rule (not its path: bounded labels)."""
+
+    @app.before_request
+    def start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def observe(response: Response) -> Response:
+        started = g.pop("metrics_started", None)
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        if started is not None:
+            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        return response
+
+
+def exposition(store: StoreCollector) -> Response:
+    """The metrics page: every worker's counters (multiprocess mode) plus the store's gauges."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
+    body = generate_latest(registry) + generate_latest(_single(store))
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def _single(collector: Collector) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return registry

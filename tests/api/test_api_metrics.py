@@ -1,0 +1,52 @@
+"""/metrics: Prometheus text that a scraper parses, with the series dashboards need."""
+
+from __future__ import annotations
+
+from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
+from support import auth, make_settings
+
+from service.app import create_app
+from service.demo import NEK_NUMBER, load_demo
+from service.projector import Projector
+
+
+def samples(app: Flask) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain; version=")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.get_data(as_text=True))
+            for s in family.samples}
+
+
+def test_metrics_count_requests_events_and_show_each_projects_figures(app: Flask) -> None:
+    application = app.extensions["grantledger"]
+    load_demo(application, say=lambda _: None)
+    Projector(application).catch_up()
+    nek = application.id_for(NEK_NUMBER)
+    app.test_client().get(f"/api/v1/projects/{nek}/views/budget", headers=auth("viewer"))
+
+    found = samples(app)
+
+    labels = (("project", str(nek)), ("registration_number", NEK_NUMBER))
+    assert found[("grantledger_http_requests_total", (
+        ("endpoint", "/api/v1/projects/<uuid:project_id>/views/budget"), ("method", "GET"),
+        ("status", "200")))] >= 1
+    assert found[("grantledger_events_appended_total", (("type", "ExpenseRecorded"),))] >= 13
+    assert found[("grantledger_projection_lag_events", ())] == 0
+    assert found[("grantledger_project_subsidy_entitlement_czk", labels)] == 2595000
+    assert found[("grantledger_project_budget_utilisation", labels)] == 0.6674
+    assert found[("grantledger_project_open_flags", (*labels, ("severity", "warning")))] >= 1
+    assert ("grantledger_idempotent_replays_total", ()) in found
+    assert ("grantledger_conflicts_retried_total", ()) in found
+
+
+def test_metrics_can_require_a_token(sqlite_url: str) -> None:
+    app = create_app(make_settings(sqlite_url, metrics_token="scrape-me"))
+
+    refused = app.test_client().get("/metrics")
+    allowed = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+
+    assert (refused.status_code, allowed.status_code) == (401, 200)
+    app.extensions["grantledger"].close()
