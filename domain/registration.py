@@ -7,7 +7,7 @@ the same with every default written out, which is what the ProjectRegistered eve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -139,17 +139,17 @@ def _milestones(milestones: list[dict[str, Any]], activities: list[dict[str, Any
 def _stages(stages: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
     _unique((s["code"] for s in stages), "stages")
     ordered = sorted(stages, key=lambda s: s["start"])
-    expected = start
+    previous_end: date | None = None
     for stage in ordered:
         if stage["start"] > stage["end"]:
             raise InvalidCommandError(f"stages.{stage['code']}.end", "ends before it starts")
-        if stage["start"] != expected:
+        follows = (stage["start"] == start if previous_end is None
+                   else (stage["start"] - previous_end).days == 1)
+        if not follows:
             raise InvalidCommandError(
                 f"stages.{stage['code']}.start",
-                f"stages must follow each other without gap or overlap from {start}; "
-                f"expected this one to start on {expected}",
-            )
-        expected = stage["end"] + timedelta(days=1)
-    if expected != end + timedelta(days=1):
+                f"stages must follow each other without gap or overlap from {start}")
+        previous_end = stage["end"]
+    if previous_end != end:
         raise InvalidCommandError("stages", f"the last stage must end on {end}")
     return [{"code": s["code"], "start": s["start"], "end": s["end"]} for s in ordered]

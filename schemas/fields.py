@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from marshmallow import fields, types, validate
+from marshmallow import ValidationError, fields, types, validate
 
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -188,7 +188,11 @@ class Sha256(fields.String):
 
 
 class Day(fields.Date):
-    """A calendar date, exactly `YYYY-MM-DD` (not the other forms `date.fromisoformat` reads)."""
+    """A calendar date, exactly `YYYY-MM-DD` (not the other forms `date.fromisoformat` reads),
+    within the years a grant's business can fall in: the calendar's edges would overflow the
+    date arithmetic of deadlines and periods."""
+
+    FIRST, LAST = date(1900, 1, 1), date(2199, 12, 31)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
@@ -196,7 +200,10 @@ class Day(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             raise self.make_error("invalid", obj_type=self.OBJ_TYPE)
-        return super()._deserialize(value, attr, data, **kwargs)
+        day: date = super()._deserialize(value, attr, data, **kwargs)
+        if not self.FIRST <= day <= self.LAST:
+            raise ValidationError(f"Dates must lie between {self.FIRST} and {self.LAST}.")
+        return day
 
 
 class Moment(fields.AwareDateTime):
@@ -208,7 +215,10 @@ class Moment(fields.AwareDateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str) or not RFC3339_MOMENT.fullmatch(value):
             raise self.make_error("invalid", obj_type=self.OBJ_TYPE)
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        try:
+            return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        except OverflowError:  # the calendar's first or last hours, shifted past its edge
+            raise self.make_error("invalid", obj_type=self.OBJ_TYPE) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:

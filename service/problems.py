@@ -97,21 +97,37 @@ def register_problem_handlers(app: Flask) -> None:
         ProjectNotFoundError,
         lambda error: problem(404, f"no project has the id {error}", title="Unknown project"))
     app.register_error_handler(HTTPException, http_exception_problem)
-    app.register_error_handler(RecursionError, _recursion)
+    app.register_error_handler(RecursionError, _unreadable_body_or_defect)
+    app.register_error_handler(ValueError, _unreadable_body_or_defect)
     app.register_error_handler(Exception, _defect)
 
 
-def _recursion(error: RecursionError) -> Response:
-    """A JSON body nested too deeply for the parser is a malformed request (400); any other
-    recursion that ran away is a defect."""
+def _unreadable_body_or_defect(error: RecursionError | ValueError) -> Response:
+    """A JSON body the service cannot read is a malformed request (400), also when it is found
+    past webargs' own checks: nested too deeply for the parser, a number with more digits than
+    Python converts, a lone surrogate that the event store cannot encode. Any other recursion
+    or ValueError is a defect."""
+    why = _why_unreadable()
+    if why is None:
+        return _defect(error)
+    errors = {"_schema": [why]}
+    return validation_problem(400, errors, _validation_detail(400, errors))
+
+
+def _why_unreadable() -> str | None:
+    if not request.is_json:
+        return None
     try:
-        json.loads(request.get_data(cache=True))
+        body = json.loads(request.get_data(cache=True))
     except RecursionError:
-        errors = {"_schema": ["The JSON body is nested too deeply."]}
-        return validation_problem(400, errors, _validation_detail(400, errors))
+        return "The JSON body is nested too deeply."
     except ValueError:
-        pass
-    return _defect(error)
+        return "Invalid JSON body."
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return "The JSON body holds a string that is not Unicode text (a lone surrogate)."
+    return None
 
 
 def _defect(error: Exception) -> Response:

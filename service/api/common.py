@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from webargs.flaskparser import abort
 from werkzeug.exceptions import BadRequest
 
 from projections import LedgerState
@@ -29,7 +30,11 @@ def reference_date(on: date | None, as_of: datetime | None) -> date:
     """The day statuses are judged on: given, else the day of `as_of`, else today (Prague)."""
     if on is not None:
         return on
-    return prague_today(as_of if as_of is not None else utc_now())
+    try:
+        return prague_today(as_of if as_of is not None else utc_now())
+    except OverflowError:  # the last hours of 9999-12-31 UTC are already year 10000 in Prague
+        abort(400, messages={"query": {"as_of": [
+            "Has no date in Europe/Prague: give an earlier moment, or `on`."]}})
 
 
 def encode_cursor(value: int) -> str:

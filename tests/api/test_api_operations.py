@@ -1,0 +1,73 @@
+"""What needs no token: health probes, the OpenAPI document and its page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api_builders import record_expense, register_nek
+from flask.testing import FlaskClient
+from support import make_settings
+
+from service.app import create_app
+
+
+def test_liveness_answers_ok_without_a_token(client: FlaskClient) -> None:
+    response = client.get("/health/live")
+
+    assert (response.status_code, response.get_json()) == (200, {"status": "ok", "checks": {}})
+
+
+def test_readiness_reports_the_event_store_position_and_the_projection_lag(
+        client: FlaskClient, nek: str) -> None:
+    record_expense(client, nek)
+
+    response = client.get("/health/ready")
+
+    assert (response.status_code, response.get_json()) == (200, {"status": "ok", "checks": {
+        "event_store": "ok", "position": 2, "projection_lag": 2,
+        "projection_lag_bound": 1000}})
+
+
+def test_readiness_is_503_while_the_projector_lags_beyond_its_bound(tmp_path: Path) -> None:
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'lagging.db'}", max_projection_lag=1))
+    try:
+        client = app.test_client()
+        record_expense(client, register_nek(client))
+
+        response = client.get("/health/ready")
+
+        assert (response.status_code, response.get_json()["status"],
+                response.get_json()["checks"]["projection_lag"]) == (503, "lagging", 2)
+    finally:
+        app.extensions["grantledger"].close()
+
+
+def test_the_openapi_document_describes_every_resource_of_the_contract(
+        client: FlaskClient) -> None:
+    response = client.get("/openapi.json")
+
+    document = response.get_json()
+    prefix = "/api/v1/projects/{project_id}"
+    assert (response.status_code, document["openapi"], document["info"]["title"]) == (
+        200, "3.0.3", "Grantledger")
+    assert {
+        "/api/v1/projects", prefix, f"{prefix}/expenses", f"{prefix}/expenses/{{expense_id}}",
+        f"{prefix}/expenses/{{expense_id}}/payment",
+        f"{prefix}/expenses/{{expense_id}}/corrections",
+        f"{prefix}/expenses/{{expense_id}}/reversal", f"{prefix}/activities/{{code}}/start",
+        f"{prefix}/activities/{{code}}/completion", f"{prefix}/milestones/{{code}}/achievement",
+        f"{prefix}/budget-changes", f"{prefix}/realisation-end", f"{prefix}/payment-claims",
+        f"{prefix}/payment-claims/{{claim_number}}",
+        f"{prefix}/payment-claims/{{claim_number}}/approval",
+        f"{prefix}/payment-claims/{{claim_number}}/payout", f"{prefix}/financial-corrections",
+        f"{prefix}/views/budget", f"{prefix}/views/subsidy", f"{prefix}/views/schedule",
+        "/api/v1/portfolio", f"{prefix}/events", "/api/v1/events", "/health/live",
+        "/health/ready",
+    } <= set(document["paths"])
+
+
+def test_the_docs_page_is_html_that_reads_the_openapi_document(client: FlaskClient) -> None:
+    response = client.get("/docs")
+
+    assert (response.status_code, response.mimetype,
+            'url: "/openapi.json"' in response.get_data(as_text=True)) == (200, "text/html", True)
