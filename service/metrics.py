@@ -29,7 +29,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-disable_created_metrics()  # the *_created series only add noise to a dashboard
+disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series are noise
 REQUESTS = Counter("grantledger_http_requests", "HTTP requests answered",
                    ["method", "endpoint", "status"])
 LATENCY = Histogram("grantledger_http_request_duration_seconds", "HTTP request latency",
