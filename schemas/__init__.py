@@ -5,6 +5,17 @@ dump the plain dicts the service and projections build. This package imports onl
 library and marshmallow.
 """
 
+from schemas.audit import (
+    ChainBreakSchema,
+    ChainVerificationSchema,
+    DigestCheckSchema,
+    EventFilterQuerySchema,
+    ExpenseHistorySchema,
+    ExpenseVersionSchema,
+    ExportQuerySchema,
+    FieldChangeSchema,
+    VerifiedHeadSchema,
+)
 from schemas.commands import (
     AchieveMilestoneSchema,
     ApproveClaimSchema,
@@ -61,18 +72,26 @@ __all__ = [
     "BaseSchema",
     "BudgetChangeSchema",
     "BudgetViewSchema",
+    "ChainBreakSchema",
+    "ChainVerificationSchema",
     "ClaimListSchema",
     "ClaimSchema",
     "CommandResultSchema",
     "CompleteActivitySchema",
     "CorrectExpenseSchema",
+    "DigestCheckSchema",
+    "EventFilterQuerySchema",
     "EventPageSchema",
     "EventQuerySchema",
     "EventSchema",
+    "ExpenseHistorySchema",
     "ExpenseListSchema",
     "ExpenseQuerySchema",
     "ExpenseRecordedSchema",
     "ExpenseSchema",
+    "ExpenseVersionSchema",
+    "ExportQuerySchema",
+    "FieldChangeSchema",
     "FinancialCorrectionSchema",
     "FlagSchema",
     "HealthSchema",
@@ -96,5 +115,6 @@ __all__ = [
     "SubsidyViewSchema",
     "VerificationQuerySchema",
     "VerificationSchema",
+    "VerifiedHeadSchema",
     "ViewQuerySchema",
 ]

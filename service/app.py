@@ -67,6 +67,7 @@ def _require_json_commands() -> None:
 
 def _blueprints() -> list[Any]:
     from service.api import (
+        audit,
         budget,
         claims,
         events,
@@ -79,4 +80,4 @@ def _blueprints() -> list[Any]:
     )
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, views.blp,
-            events.blp, health.blp, metrics.blp]
+            events.blp, audit.blp, health.blp, metrics.blp]

@@ -1,4 +1,4 @@
-"""The `grantledger` command: serve, projector, projections, demo, token."""
+"""The `grantledger` command: serve, projector, projections, demo, verify, token."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     projections = commands.add_parser("projections", help="rebuild the views or show their lag")
     projections.add_argument("action", choices=("rebuild", "status"))
     projections.set_defaults(run=projections_command)
+
+    verify = commands.add_parser(
+        "verify", help="recompute the projects' hash chains; exit 1 if any is broken")
+    verify.add_argument("--project", default=None,
+                        help="one project (its id or registration number); default: every one")
+    verify.add_argument("--digest", default=None, metavar="VERSION:HASH",
+                        help="a chain head saved earlier: check that it is still on the chain")
+    verify.set_defaults(run=verify_command)
 
     token = commands.add_parser("token", help="print a new random token for a role")
     token.add_argument("--role", choices=ROLES, default="viewer")
@@ -142,6 +150,12 @@ def _progress(done: int, total: int, started: float) -> None:
     end = "\r" if sys.stdout.isatty() else "\n"
     print(f"{done} of {total} events, {rate:,.0f} events/s, {left:,.0f} s left", end=end,
           flush=True)
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    from service.audit.command import run_verify
+
+    return run_verify(args.project, args.digest)
 
 
 def token_command(args: argparse.Namespace) -> int:

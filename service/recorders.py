@@ -73,9 +73,15 @@ class LedgerQueries:
             return [(row["position"], self._stored_event(row)) for row in cursor.fetchall()]
 
     def last_position_of(self, originator_id: UUID) -> int | None:
-        """The global position of a project's latest event (None: no such project)."""
-        statement = (f"SELECT MAX({self._position_column()}) AS position "
-                     f"FROM {self.events_table_name} WHERE originator_id = %s")
+        """The global position of a project's latest event (None: no such project).
+
+        Its last version holds its highest position (a project's events are appended in
+        version order), and that row is one step down the primary key; `MAX(position)` was
+        planned on PostgreSQL as a backward scan of the whole log's position index, filtered
+        by project, which cost a read 1.5 ms per 10,000 later events of other projects."""
+        statement = (f"SELECT {self._position_column()} AS position "
+                     f"FROM {self.events_table_name} WHERE originator_id = %s "
+                     "ORDER BY originator_version DESC LIMIT 1")
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(statement), [self._id_param(originator_id)])
             row = cursor.fetchone()

@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 
 from domain.events import event_data, event_type
 from domain.hashing import canonical_json
-from schemas import EventPageSchema, EventQuerySchema
+from schemas import EventFilterQuerySchema, EventPageSchema, EventQuerySchema
 from service.api.common import API, decode_cursor, encode_cursor
+from service.api.event_filters import project_event_page
 from service.application import ProjectNotFoundError
 from service.auth import AUDIT, requires
 from service.state import ledger
@@ -33,13 +34,18 @@ def event_document(position: int, event: Any) -> dict[str, Any]:
 
 @blp.route("/projects/<uuid:project_id>/events", methods=["GET"])
 @requires(AUDIT)
-@blp.arguments(EventQuerySchema, location="query")
+@blp.arguments(EventFilterQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
 def project_events(query: dict[str, Any], project_id: UUID) -> Any:
-    """A project's events in order"""
+    """A project's events in order
+
+    Filters for auditors: `type` (repeatable), `recorded_by` (a principal's name),
+    `recorded_after` / `recorded_before` (RFC 3339; at or after, strictly before) and
+    `expense_id` (the events that touched that expense).
+    """
     after, limit = decode_cursor(query.get("cursor")), query["limit"]
     application = ledger()
-    pairs = application.positioned_events(project_id, after_version=after, limit=limit + 1)
+    pairs = project_event_page(application, project_id, query, after, limit)
     if not pairs and not application.project_exists(project_id):
         raise ProjectNotFoundError(str(project_id))
     shown = pairs[:limit]

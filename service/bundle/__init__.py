@@ -1,0 +1,1 @@
+"""The audit bundle's standalone verifier (verify.py, shipped verbatim in every bundle)."""
