@@ -10,7 +10,6 @@ second projector is harmless.
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from projections import LedgerState
+from projections.checkpoint import dump_state
 from projections.ledger import Pair
 from projections.materialise import ProjectFolds, checkpoint_due, rendered
 from service.application import LedgerApplication, prague_today, utc_now
@@ -89,7 +89,7 @@ class Projector:
             if checkpoint_due(version_before, state.version):
                 assert state.last_recorded_at is not None
                 checkpoints.append(Checkpoint(project_id, state.version, state.position,
-                                              state.last_recorded_at, pickle.dumps(state)))
+                                              state.last_recorded_at, dump_state(state)))
         self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
         self.rendered_on = on
 

@@ -17,6 +17,7 @@ from uuid import UUID, uuid5
 import pytest
 from support import make_settings
 
+from projections import fold_as_of
 from projections.materialise import VIEWS
 from service.app import ledger_env
 from service.application import LedgerApplication
@@ -157,3 +158,29 @@ def _wait_for(condition: object, process: subprocess.Popen[bytes]) -> None:
             return
         time.sleep(0.001)
     pytest.fail("the projector made no progress within 30 s")
+
+
+def test_an_as_of_read_from_a_checkpoint_equals_the_full_replay(
+        application: LedgerApplication) -> None:
+    project_id = record_every_event_type(application)
+    moments = []
+    for n in range(300):
+        outcome = application.execute(ADMIN, project_id, "record_expense",
+                                      expense_id=uuid5(project_id, f"x{n}"),
+                                      document_number=f"X-{n}", document_type="invoice",
+                                      supplier={"name": "S", "ico": "1", "country": "CZ"},
+                                      description="d", budget_line="PERSONNEL",
+                                      tax_point_date=date(2017, 1, 2),
+                                      amount_net=Decimal("10.00"),
+                                      vat=Decimal("0.00"))
+        moments.append(outcome.project.modified_on)
+    Projector(application, batch=10, today=lambda: ON).catch_up()
+    as_of = moments[-20]
+    checkpoint = application.queries.latest_checkpoint(project_id, recorded_by=as_of)
+
+    from_checkpoint = application.project_state(project_id, as_of=as_of)
+
+    replayed = fold_as_of(application.positioned_events(project_id), as_of)
+    assert checkpoint is not None and 250 <= checkpoint.version < 260
+    assert from_checkpoint == replayed
+    assert from_checkpoint.version == 17 + 281

@@ -1,0 +1,31 @@
+"""Checkpoints: a folded state round-trips; a checkpoint cannot make the service run code."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+from projection_builders import nek_worked_example
+
+from projections.checkpoint import CheckpointError, dump_state, load_state
+
+
+def test_a_folded_state_reads_back_equal_from_its_checkpoint() -> None:
+    state = nek_worked_example()[0].state()
+
+    assert load_state(dump_state(state)) == state
+
+
+def test_a_checkpoint_naming_a_function_to_call_is_refused() -> None:
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(CheckpointError, match=r"may not hold posix\.system"):
+        load_state(pickle.dumps(Exploit()))
+
+
+def test_a_checkpoint_of_something_else_than_a_ledger_state_is_refused() -> None:
+    with pytest.raises(CheckpointError, match="holds a dict"):
+        load_state(pickle.dumps({"position": 1}))
