@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from projections import project_detail
 from schemas import (
-    PageQuerySchema,
     ProjectCreatedSchema,
     ProjectListSchema,
     ProjectQuerySchema,
@@ -66,5 +65,3 @@ def get_project(project_id: UUID) -> Any:
     """Read a project as registered and changed"""
     return project_detail(project_ledger(project_id))
 
-
-__all__ = ["PageQuerySchema", "blp"]
