@@ -143,8 +143,8 @@ def projections_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int, started: float) -> None:
-    elapsed = time.monotonic() - started
+def _progress(done: int, total: int, started_seconds: float) -> None:
+    elapsed = time.monotonic() - started_seconds
     rate = done / elapsed if elapsed > 0 else 0.0
     left = (total - done) / rate if rate > 0 else 0.0
     end = "\r" if sys.stdout.isatty() else "\n"
