@@ -4,12 +4,19 @@ Pickle is fast enough to make an `as_of` replay start from a checkpoint cheaply,
 pickle can run any code it names, and the checkpoints live in a database an attacker of the
 audit trail may write to. So loading admits only the types a `LedgerState` is made of: a
 forged checkpoint can at worst hold wrong figures, never run code.
+
+A large project's state is big (10,000 expenses pickle to about 4.6 MB): it is compressed
+(about 6×, so the database sends less), and loaded with the cyclic garbage collector paused,
+which otherwise runs over and over while the unpickler creates its hundred thousand objects
+and more than doubles the time.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
+import zlib
 from typing import Any
 
 from projections import ledger
@@ -38,14 +45,19 @@ class _LedgerUnpickler(pickle.Unpickler):
 
 
 def dump_state(state: LedgerState) -> bytes:
-    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), level=1)
 
 
 def load_state(blob: bytes) -> LedgerState:
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        state = _LedgerUnpickler(io.BytesIO(blob)).load()
-    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError) as error:
+        state = _LedgerUnpickler(io.BytesIO(zlib.decompress(blob))).load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, zlib.error) as error:
         raise CheckpointError(f"unreadable checkpoint: {error}") from None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(state, LedgerState):
         raise CheckpointError(f"a checkpoint holds a {type(state).__name__}, not a ledger state")
     return state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zlib
 
 import pytest
 from projection_builders import nek_worked_example
@@ -23,9 +24,14 @@ def test_a_checkpoint_naming_a_function_to_call_is_refused() -> None:
             return (os.system, ("echo pwned",))
 
     with pytest.raises(CheckpointError, match=r"may not hold posix\.system"):
-        load_state(pickle.dumps(Exploit()))
+        load_state(zlib.compress(pickle.dumps(Exploit())))
 
 
 def test_a_checkpoint_of_something_else_than_a_ledger_state_is_refused() -> None:
     with pytest.raises(CheckpointError, match="holds a dict"):
-        load_state(pickle.dumps({"position": 1}))
+        load_state(zlib.compress(pickle.dumps({"position": 1})))
+
+
+def test_bytes_that_are_not_a_checkpoint_are_refused() -> None:
+    with pytest.raises(CheckpointError, match="unreadable checkpoint"):
+        load_state(b"not a checkpoint")
