@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from projections.checkpoint import CheckpointError, load_state
 from service.config import Principal
+from service.group_commit import GroupCommit, Queued
 from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
 from service.recorders import LedgerStore
 from service.transcodings import register_ledger_transcodings
@@ -34,7 +34,6 @@ from service.transcodings import register_ledger_transcodings
 PRAGUE = ZoneInfo("Europe/Prague")
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
-WRITE_LOCK_STRIPES = 64
 COMMANDS = frozenset({
     "record_expense", "pay_expense", "correct_expense", "reverse_expense", "start_activity",
     "complete_activity", "achieve_milestone", "change_budget", "change_realisation_end",
@@ -70,11 +69,10 @@ class LedgerApplication(Application[UUID]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Threads of one process writing to the same project take turns (striped by project)
-        # instead of racing: a race ends in a version conflict, a rollback and a retry for
-        # all but one of them, which under 16 concurrent POSTs to one project cost ~2.4
-        # retries per recorded expense. Other processes are still handled by the retries.
-        self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
+        # Threads of one process writing to the same project do not race (a race ends in a
+        # version conflict and a retry for all but one): they queue, and each save takes
+        # every command queued by then. Other processes are still handled by the retries.
+        self._group_commit: GroupCommit[Outcome] = GroupCommit()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -110,18 +108,17 @@ class LedgerApplication(Application[UUID]):
 
     def _update(self, project_id: UUID, principal: Principal,
                 decide: Callable[[GrantProject, Stamp], None]) -> Outcome:
-        """Load → decide → save, again on a fresh copy while another writer got in first."""
-        with self._write_locks[hash(project_id) % WRITE_LOCK_STRIPES]:
-            return self._update_unlocked(project_id, principal, decide)
+        """Load → decide → save, again on a fresh copy while another writer got in first;
+        saved together with the commands other threads have queued for the project."""
+        return self._group_commit.run(project_id, (principal, decide),
+                                      lambda group: self._commit_group(project_id, group))
 
-    def _update_unlocked(self, project_id: UUID, principal: Principal,
-                         decide: Callable[[GrantProject, Stamp], None]) -> Outcome:
+    def _commit_group(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
         for attempt in _attempts():
             project = self._project(project_id)
-            # Moments never run backwards along a project's history, so that "as of" a
-            # moment is always a prefix of it, even when a retry loses a race.
-            now = max(utc_now(), project.modified_on)
-            decide(project, Stamp(now, principal.name, principal.role, prague_today(now)))
+            counts = [self._decide(project, queued) for queued in group]
+            if not project.pending_events:
+                return
             try:
                 recordings = self._save(project)
             except (IntegrityError, OperationalError):
@@ -129,8 +126,28 @@ class LedgerApplication(Application[UUID]):
                     raise
                 CONFLICTS_RETRIED.inc()
                 continue
-            return Outcome(project, recordings[-1].notification.id)
-        raise AssertionError("unreachable")  # pragma: no cover
+            recorded = 0
+            for queued, count in zip(group, counts, strict=True):
+                recorded += count
+                if count:
+                    queued.result = Outcome(project, recordings[recorded - 1].notification.id)
+            return
+
+    @staticmethod
+    def _decide(project: GrantProject, queued: Queued[Outcome]) -> int:
+        """Lets the project decide one queued command; answers how many events it recorded
+        (none when it was refused: the refusal is kept for its caller)."""
+        principal, decide = queued.command
+        before = len(project.pending_events)
+        # Moments never run backwards along a project's history, so that "as of" a moment
+        # is always a prefix of it, even when a retry loses a race.
+        now = max(utc_now(), project.modified_on)
+        queued.error = None
+        try:
+            decide(project, Stamp(now, principal.name, principal.role, prague_today(now)))
+        except Exception as refusal:
+            queued.error = refusal
+        return len(project.pending_events) - before
 
     def _save(self, project: GrantProject) -> list[Any]:
         pending = [type(event).__name__ for event in project.pending_events]

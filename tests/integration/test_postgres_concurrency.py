@@ -46,3 +46,23 @@ def test_eight_threads_posting_25_expenses_each_record_all_200_exactly_once(
     numbers = sorted(e["document_number"] for e in listed)
     assert statuses == [201] * THREADS * EACH
     assert numbers == sorted(f"T{t}-{n}" for t in range(THREADS) for n in range(EACH))
+
+
+def test_concurrent_posts_of_the_same_document_record_it_once(
+        two_workers: list[Flask]) -> None:
+    from api_builders import expense_body, nek_registration
+
+    first = two_workers[0].test_client()
+    project_id = first.post("/api/v1/projects", json=nek_registration(),
+                            headers=auth("manager")).json["id"]
+
+    def post(n: int) -> int:
+        client = two_workers[n % 2].test_client()
+        number = "SAME-1" if n < 4 else f"OTHER-{n}"
+        return client.post(f"/api/v1/projects/{project_id}/expenses", headers=auth("accountant"),
+                           json=expense_body(document_number=number)).status_code
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        statuses = sorted(pool.map(post, range(THREADS)))
+
+    assert statuses == [201] * 5 + [409] * 3
