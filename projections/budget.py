@@ -14,10 +14,13 @@ UNPAID_AFTER_DAYS = 60
 """An expense still unpaid this many days after it was recorded is flagged the day after."""
 
 
-def budget_view(state: LedgerState, on: date) -> dict[str, Any]:
-    """Lines in registration order, their totals, and the flags as on the reference date."""
+def budget_view(
+    state: LedgerState, on: date, *, lines: list[LineFigures] | None = None
+) -> dict[str, Any]:
+    """Lines in registration order, their totals, and the flags as on the reference date;
+    `lines` are the state's line figures when the caller has them already."""
     project = state.project
-    lines = line_figures(state)
+    lines = line_figures(state) if lines is None else lines
     totals: dict[str, Any] = {name: total(lines, name) for name in FIGURES}
     totals["utilisation"] = ratio(totals["eligible_capped"], totals["planned"])
     return {

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.budget import budget_view
+from projections.figures import line_figures
 from projections.ledger import LedgerState, Pair
 from projections.portfolio import portfolio_row
 from projections.schedule import schedule_view
@@ -57,8 +58,18 @@ class ProjectFolds:
 
 
 def rendered(state: LedgerState, on: date) -> dict[str, dict[str, Any]]:
-    """Every materialised view of a project for the reference date `on`."""
-    return {name: view(state, on) for name, view in VIEWS.items()}
+    """Every materialised view of a project for the reference date `on` (the same as VIEWS
+    give). The line figures and the budget's flags, a pass over every expense each, are
+    computed once for the four views: on a project of 10,000 expenses they were 2/3 of a
+    projector batch's time."""
+    lines = line_figures(state)
+    budget = budget_view(state, on, lines=lines)
+    return {
+        "budget": budget,
+        "subsidy": subsidy_view(state, on, lines=lines),
+        "schedule": schedule_view(state, on, lines=lines),
+        "portfolio": portfolio_row(state, on, lines=lines, budget_flag_list=budget["flags"]),
+    }
 
 
 def checkpoint_due(version_before: int, version_after: int) -> bool:

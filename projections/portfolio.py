@@ -8,13 +8,14 @@ from typing import Any
 from domain.money import ZERO
 from projections.budget import budget_flags
 from projections.figures import (
+    LineFigures,
     budget_drawn,
     eligible_total,
     line_figures,
     total,
     uncapped_subsidy,
 )
-from projections.flags import count_by_severity
+from projections.flags import Flag, count_by_severity
 from projections.ledger import LedgerState
 from projections.schedule import activity_status, milestone_status, schedule_flags, time_elapsed
 from projections.subsidy import subsidy_flags
@@ -22,18 +23,25 @@ from projections.subsidy import subsidy_flags
 LATE_MILESTONE_STATUSES = frozenset({"achieved_late", "overdue", "missed"})
 
 
-def portfolio_row(state: LedgerState, on: date) -> dict[str, Any]:
+def portfolio_row(
+    state: LedgerState,
+    on: date,
+    *,
+    lines: list[LineFigures] | None = None,
+    budget_flag_list: list[Flag] | None = None,
+) -> dict[str, Any]:
     """Figures as in the budget, subsidy and schedule views on `on`; the flag counts are over
-    the three views' flags."""
+    the three views' flags. `lines` and `budget_flag_list` are the state's line figures and
+    budget flags on `on`, when the caller has them already."""
     project = state.project
-    lines = line_figures(state)
+    lines = line_figures(state) if lines is None else lines
     planned = total(lines, "planned")
     eligible = eligible_total(lines)
     uncapped = uncapped_subsidy(state, eligible)
     paid = sum((p.amount for p in state.payouts()), ZERO)
     corrections = sum((c.amount for c in state.corrections), ZERO)
     flags = [
-        *budget_flags(state, on, lines),
+        *(budget_flags(state, on, lines) if budget_flag_list is None else budget_flag_list),
         *subsidy_flags(state, eligible),
         *schedule_flags(state, on),
     ]

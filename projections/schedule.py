@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.money import ratio
-from projections.figures import budget_drawn, line_figures
+from projections.figures import LineFigures, budget_drawn, line_figures
 from projections.flags import ERROR, WARNING, Flag, days, event_refs, flag, ref
 from projections.ledger import ActivityState, LedgerState, MilestoneState, ProjectState
 
@@ -71,7 +71,9 @@ def time_elapsed(project: ProjectState, on: date) -> Decimal:
     return min(max(elapsed, ZERO_RATIO), ONE_RATIO)
 
 
-def schedule_view(state: LedgerState, on: date) -> dict[str, Any]:
+def schedule_view(
+    state: LedgerState, on: date, *, lines: list[LineFigures] | None = None
+) -> dict[str, Any]:
     """Activities and milestones with their status on `on`, the project's progress and the
     schedule's flags."""
     project = state.project
@@ -115,7 +117,7 @@ def schedule_view(state: LedgerState, on: date) -> dict[str, Any]:
             "realisation_start": project.realisation_start,
             "realisation_end": project.realisation_end,
             "time_elapsed": time_elapsed(project, on),
-            "budget_drawn": budget_drawn(line_figures(state)),
+            "budget_drawn": budget_drawn(line_figures(state) if lines is None else lines),
             "claim_deadline": claim_deadline(project),
             "final_claim_submitted": final_claim_submitted(state),
         },

@@ -8,18 +8,20 @@ from typing import Any
 
 from domain.money import ZERO, ratio
 from projections.details import claim_list
-from projections.figures import eligible_total, line_figures, uncapped_subsidy
+from projections.figures import LineFigures, eligible_total, line_figures, uncapped_subsidy
 from projections.flags import WARNING, Flag, event_refs, flag
 from projections.ledger import LedgerState
 
 
-def subsidy_view(state: LedgerState, on: date) -> dict[str, Any]:
+def subsidy_view(
+    state: LedgerState, on: date, *, lines: list[LineFigures] | None = None
+) -> dict[str, Any]:
     """Entitlement = min(floor(rate × Σ eligible_capped), max subsidy); claims use the amounts
     their events stored. `on` is accepted for symmetry with the other views: no figure here
     depends on a reference date."""
     del on
     project = state.project
-    eligible = eligible_total(line_figures(state))
+    eligible = eligible_total(line_figures(state) if lines is None else lines)
     uncapped = uncapped_subsidy(state, eligible)
     entitlement = min(uncapped, project.max_subsidy)
     paid = sum((p.amount for p in state.payouts()), ZERO)

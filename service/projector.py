@@ -28,6 +28,11 @@ from service.viewstore import Checkpoint, RenderedView, TrackingConflictError
 NAME = "views"
 BATCH = 1000
 IDLE_SLEEP = 0.005
+# Under a steady stream of events, a batch starts at most this often: each batch renders its
+# projects' views anew (a pass over every expense of each), so batching the events of 50 ms
+# renders a busy project's views 20 times a second instead of once or twice per event. A
+# lone event still waits only IDLE_SLEEP.
+COALESCE_SECONDS = 0.05
 log = logging.getLogger(__name__)
 
 
@@ -68,8 +73,12 @@ class Projector:
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if self.run_once() == 0:
+            started = time.monotonic()
+            applied = self.run_once()
+            if applied == 0:
                 stop.wait(IDLE_SLEEP)
+            elif applied < self.batch:
+                stop.wait(max(0.0, COALESCE_SECONDS - (time.monotonic() - started)))
 
     def catch_up(self, report: Callable[[int, int], None] = lambda done, total: None) -> int:
         """Applies the log up to its end as it is now; answers the events applied."""
