@@ -40,6 +40,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -1132,6 +1133,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="grantledger-bench-"))
     service = Service(options, tokens, log_dir)
     app: LedgerApplication | None = None
+    completed = False
     try:
         say(f"recreating database {options.database} on {options.pg_host}:{options.pg_port}")
         recreate_database(options)
@@ -1185,6 +1187,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         if options.write_results:
             say(f"written to {RESULTS}")
+        completed = True
         return 0
     finally:
         for process in list(RUNNING):
@@ -1192,6 +1195,8 @@ def main(argv: list[str] | None = None) -> int:
         service.stop()
         if app is not None:
             app.close()
+        if completed:
+            shutil.rmtree(log_dir, ignore_errors=True)  # kept when something went wrong
 
 
 if __name__ == "__main__":
