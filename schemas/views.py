@@ -12,7 +12,7 @@ from marshmallow import fields
 
 from schemas.common import BaseSchema, FlagSchema
 from schemas.fields import Day, Moment, Money, Rate, Ratio
-from schemas.resources import ClaimSchema
+from schemas.resources import ActivitySchema, ClaimSchema, MilestoneSchema
 
 
 def _flags() -> fields.Field[Any]:
@@ -86,16 +86,9 @@ class SubsidyViewSchema(BaseSchema):
 # ---- schedule ---------------------------------------------------------------------------
 
 
-class ActivityStatusSchema(BaseSchema):
+class ActivityStatusSchema(ActivitySchema):
     """An activity against the reference date."""
 
-    code = fields.String(required=True)
-    parent = fields.String(required=True, allow_none=True)
-    title = fields.String(required=True)
-    planned_start = Day(required=True)
-    planned_end = Day(required=True)
-    started_on = Day(required=True, allow_none=True)
-    completed_on = Day(required=True, allow_none=True)
     status = fields.String(
         required=True,
         metadata={"enum": ["not_started", "due", "in_progress", "overdue", "completed",
@@ -104,14 +97,9 @@ class ActivityStatusSchema(BaseSchema):
     days_late = fields.Integer(required=True)
 
 
-class MilestoneStatusSchema(BaseSchema):
+class MilestoneStatusSchema(MilestoneSchema):
     """A milestone against the reference date."""
 
-    code = fields.String(required=True)
-    title = fields.String(required=True)
-    due = Day(required=True)
-    activity = fields.String(required=True, allow_none=True)
-    achieved_on = Day(required=True, allow_none=True)
     status = fields.String(
         required=True,
         metadata={"enum": ["pending", "achieved", "achieved_late", "overdue", "missed"]},
