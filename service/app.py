@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from service.application import LedgerApplication
 from service.config import Settings, eventsourcing_env
 from service.metrics import instrument
+from service.past_answers import PastAnswers
 from service.problems import http_exception_problem, register_problem_handlers
+from service.view_cache import ViewCache
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -44,8 +46,11 @@ def create_app(settings: Settings | None = None,
             "security": [{"bearer": []}],
         },
     )
-    app.extensions["grantledger"] = application or LedgerApplication(
+    application = application or LedgerApplication(
         env=ledger_env(settings, create_table=settings.create_tables))
+    app.extensions["grantledger"] = application
+    app.extensions["grantledger_views"] = _view_cache(settings, application)
+    app.extensions["grantledger_past_answers"] = PastAnswers()
     api = ProblemApi(app)
     register_problem_handlers(app)
     instrument(app)
@@ -53,6 +58,18 @@ def create_app(settings: Settings | None = None,
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     return app
+
+
+def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache:
+    """The process's copy of the views; kept current by NOTIFY on PostgreSQL, and never
+    used on SQLite (which cannot push), where reads go to the database."""
+    cache = ViewCache()
+    if settings.uses_postgres:
+        from service.projector import NAME
+        from service.view_feed import ViewFeed
+
+        application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
+    return cache
 
 
 def ledger_env(settings: Settings, *, create_table: bool) -> dict[str, str]:

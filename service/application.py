@@ -73,6 +73,18 @@ class LedgerApplication(Application[UUID]):
         # version conflict and a retry for all but one): they queue, and each save takes
         # every command queued by then. Other processes are still handled by the retries.
         self._group_commit: GroupCommit[Outcome] = GroupCommit()
+        # Each project's last event written by this process: reads here reflect at least it.
+        self.written: dict[UUID, int] = {}
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Runs `callback` (stopping a thread that uses the store) when the store closes."""
+        self._on_close.append(callback)
+
+    def close(self) -> None:
+        for callback in self._on_close:
+            callback()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -154,6 +166,7 @@ class LedgerApplication(Application[UUID]):
         recordings = self.save(project)
         for name in pending:
             EVENTS_APPENDED.labels(name).inc()
+        self.written[project.id] = recordings[-1].notification.id
         return recordings
 
     def _project(self, project_id: UUID) -> GrantProject:

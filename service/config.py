@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 ROLES = ("viewer", "accountant", "manager", "auditor", "admin")
 
 
@@ -36,6 +37,10 @@ class Settings:
     aggregate_cache_size: int = 1000
     # Workers under gunicorn find the tables made by the master (see deploy/gunicorn.conf.py).
     create_tables: bool = True
+
+    @property
+    def uses_postgres(self) -> bool:
+        return urlsplit(self.database_url).scheme in POSTGRES_SCHEMES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,7 +83,7 @@ def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(Path(path)),
                 "APPLICATION_RECORDER_TOPIC": "service.recorders:SQLiteLedgerRecorder"}
-    if url.scheme in ("postgresql", "postgres"):
+    if url.scheme in POSTGRES_SCHEMES:
         if not url.path.strip("/"):
             raise ConfigurationError("a postgresql URL needs a database name")
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -1,8 +1,10 @@
 """The projector: follows the global event log and keeps every project's views current.
 
-It polls the log (the library's SQLite recorder cannot push), folds each batch into the
-touched projects' states with the same functions the `as_of` replays use, renders their views
-and stores them with the position reached in one transaction. A batch that finds the
+On PostgreSQL it is woken by the library's NOTIFY on every append (and looks anyway once a
+second, should a notification be lost while reconnecting); on SQLite, which cannot push, it
+polls the log every few milliseconds. It folds each batch into the touched projects' states
+with the same functions the `as_of` replays use, renders their views and stores them with
+the position reached in one transaction. A batch that finds the
 position moved by another projector is dropped and the states reloaded: exactly once, and a
 second projector is harmless.
 """
@@ -17,17 +19,23 @@ from datetime import date
 from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from projections import LedgerState
 from projections.checkpoint import dump_state
 from projections.ledger import Pair
 from projections.materialise import ProjectFolds, checkpoint_due, rendered
 from service.application import LedgerApplication, prague_today, utc_now
 from service.rendering import render
+from service.view_feed import Listener
 from service.viewstore import Checkpoint, RenderedView, TrackingConflictError
 
 NAME = "views"
 BATCH = 1000
 IDLE_SLEEP = 0.005
+# With LISTEN, an idle projector looks at the log this often anyway (and at the date).
+LISTENING_IDLE_SLEEP = 1.0
+STOP_CHECK = 0.1
 # Under a steady stream of events, a batch starts at most this often: each batch renders its
 # projects' views anew (a pass over every expense of each), so batching the events of 50 ms
 # renders a busy project's views 20 times a second instead of once or twice per event. A
@@ -71,11 +79,17 @@ class Projector:
         self.position = reached
         return len(pairs)
 
-    def run_forever(self, stop: threading.Event) -> None:
+    def run_forever(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        """Runs batches until `stop`; idle, it waits for `wake` (set on every append) if
+        given, else polls."""
         while not stop.is_set():
             started = time.monotonic()
+            if wake is not None:
+                wake.clear()  # an append from now on wakes the wait below
             applied = self.run_once()
-            if applied == 0:
+            if applied == 0 and wake is not None:
+                _wait_for_append(wake, stop)
+            elif applied == 0:
                 stop.wait(IDLE_SLEEP)
             elif applied < self.batch:
                 stop.wait(max(0.0, COALESCE_SECONDS - (time.monotonic() - started)))
@@ -125,6 +139,12 @@ class Projector:
         return self.application.project_state(project_id, up_to_position=position)
 
 
+def _wait_for_append(wake: threading.Event, stop: threading.Event) -> None:
+    deadline = time.monotonic() + LISTENING_IDLE_SLEEP
+    while not (wake.wait(STOP_CHECK) or stop.is_set() or time.monotonic() >= deadline):
+        pass
+
+
 def _rendered_views(project_id: UUID, state: LedgerState, on: date) -> list[RenderedView]:
     return [RenderedView(project_id, name, state.position, on, render(name, document))
             for name, document in rendered(state, on).items()]
@@ -134,11 +154,30 @@ def run_projector(application: LedgerApplication, stop: threading.Event | None =
                   batch: int = BATCH) -> None:
     """The projector process's loop; stops on `stop` (or runs until killed)."""
     projector = Projector(application, batch=batch)
-    log.info("projector starting at position %s", projector.position)
-    while True:
-        try:
-            projector.run_forever(stop or threading.Event())
-            return
-        except Exception:  # a failed batch was not applied; try again after a pause
-            log.exception("projector batch failed; retrying")
-            time.sleep(1)
+    stop = stop or threading.Event()
+    wake, listener = _appends_listener(application)
+    log.info("projector starting at position %s (%s)", projector.position,
+             "woken by NOTIFY" if listener else "polling")
+    try:
+        while True:
+            try:
+                projector.run_forever(stop, wake)
+                return
+            except Exception:  # a failed batch was not applied; try again after a pause
+                log.exception("projector batch failed; retrying")
+                time.sleep(1)
+    finally:
+        if listener is not None:
+            listener.stop()
+
+
+def _appends_listener(application: LedgerApplication) -> tuple[threading.Event | None,
+                                                              Listener | None]:
+    """On PostgreSQL, an event set whenever events are appended (the library's channel)."""
+    recorder = application.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        return None, None
+    wake = threading.Event()
+    listener = Listener(recorder.datastore, recorder.channel_name,
+                        notified=lambda payloads: wake.set(), lost=wake.set)
+    return wake, listener.start()

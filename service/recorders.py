@@ -20,7 +20,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from service.viewstore import VIEWS_TABLE, StoredView, ViewStoreQueries, create_statements
+from service.viewstore import (
+    VIEWS_CHANNEL,
+    VIEWS_TABLE,
+    StoredView,
+    ViewStoreQueries,
+    create_statements,
+)
 
 IDEMPOTENCY_TABLE = "grantledger_idempotency"
 CREATE_IDEMPOTENCY = (
@@ -233,6 +239,9 @@ class PostgresLedgerRecorder(LedgerStore, PostgresApplicationRecorder):
 
     def _sql(self, statement: str) -> Any:
         return SQL(statement)
+
+    def _announce(self, cursor: Any, payload: str) -> None:
+        cursor.execute(SQL("SELECT pg_notify(%s, %s)"), [VIEWS_CHANNEL, payload])
 
     def _position_column(self) -> str:
         return "notification_id"

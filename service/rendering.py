@@ -1,8 +1,10 @@
-"""Views rendered to the JSON the API sends, once, by the projector (read many times)."""
+"""Views rendered to the JSON the API sends: by the projector once, read many times; and
+the answers about past moments that are kept (service.past_answers)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema
@@ -17,7 +19,7 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 
-def render(view: str, document: dict[str, Any]) -> str:
-    """A live view as its API body (`as_of` null); a portfolio row as the row."""
-    body = document if view == "portfolio" else {**document, "as_of": None}
+def render(view: str, document: dict[str, Any], as_of: datetime | None = None) -> str:
+    """A view as its API body (live: `as_of` null); a portfolio row as the row."""
+    body = document if view == "portfolio" else {**document, "as_of": as_of}
     return json.dumps(SCHEMAS[view].dump(body), sort_keys=True, separators=(",", ":"))

@@ -6,6 +6,8 @@ from flask import current_app
 
 from service.application import LedgerApplication
 from service.config import Settings
+from service.past_answers import PastAnswers
+from service.view_cache import ViewCache
 
 
 def ledger() -> LedgerApplication:
@@ -16,3 +18,13 @@ def ledger() -> LedgerApplication:
 def settings() -> Settings:
     configured: Settings = current_app.config["GRANTLEDGER_SETTINGS"]
     return configured
+
+
+def view_cache() -> ViewCache:
+    cache: ViewCache = current_app.extensions["grantledger_views"]
+    return cache
+
+
+def past_answers() -> PastAnswers:
+    answers: PastAnswers = current_app.extensions["grantledger_past_answers"]
+    return answers

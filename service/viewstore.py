@@ -10,7 +10,7 @@ position, so each event is applied exactly once and a second projector is harmle
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +20,11 @@ from uuid import UUID
 VIEWS_TABLE = "grantledger_views"
 TRACKING_TABLE = "grantledger_tracking"
 CHECKPOINTS_TABLE = "grantledger_checkpoints"
+# Where a committed batch is announced (PostgreSQL NOTIFY), for the web processes' caches.
+VIEWS_CHANNEL = "grantledger_views"
+EVERY_PROJECT = "*"
+# PostgreSQL refuses payloads of 8,000 bytes or more; past this many, "every project".
+MAX_PAYLOAD = 7000
 
 
 def create_statements(blob_type: str) -> list[str]:
@@ -43,6 +48,19 @@ def moment_text(moment: datetime) -> str:
 
 def text_moment(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+
+
+def announcement(reached: int, project_ids: Iterable[UUID]) -> str:
+    payload = f"{reached}:{','.join(map(str, project_ids))}"
+    return payload if len(payload) <= MAX_PAYLOAD else f"{reached}:{EVERY_PROJECT}"
+
+
+def parse_announcement(payload: str) -> tuple[int, set[UUID] | None]:
+    """The position reached and the projects announced (None: every project)."""
+    reached, _, ids = payload.partition(":")
+    if ids == EVERY_PROJECT:
+        return int(reached), None
+    return int(reached), {UUID(text) for text in ids.split(",") if text}
 
 
 class TrackingConflictError(RuntimeError):
@@ -88,6 +106,9 @@ class ViewStoreQueries:
     def _rowcount(self, cursor: Any) -> int:
         raise NotImplementedError
 
+    def _announce(self, cursor: Any, payload: str) -> None:
+        """Tells listeners, when the transaction commits, which views changed (PostgreSQL)."""
+
     def tracked_position(self, name: str) -> int:
         """Where a projection has got to (0 before its first batch)."""
         with self._cursor(commit=True) as cursor:
@@ -131,6 +152,7 @@ class ViewStoreQueries:
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"),
                     [str(point.project_id), point.version, point.position,
                      moment_text(point.recorded_at), point.state])
+            self._announce(cursor, announcement(reached, {view.project_id for view in views}))
 
     def reset_projection(self, name: str) -> None:
         """Forgets every view and checkpoint, so the projection starts again from the log."""
@@ -148,6 +170,20 @@ class ViewStoreQueries:
         if row is None:
             return None
         return StoredView(int(row["position"]), date.fromisoformat(row["on_date"]), row["body"])
+
+    def views_of(self, project_ids: Iterable[UUID] | None) -> list[RenderedView]:
+        """Every view of these projects (None: of every project)."""
+        statement = f"SELECT project_id, view, position, on_date, body FROM {VIEWS_TABLE}"
+        params = [str(project_id) for project_id in project_ids or ()]
+        if project_ids is not None:
+            if not params:
+                return []
+            statement += f" WHERE project_id IN ({', '.join(['%s'] * len(params))})"
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            rows = cursor.fetchall()
+        return [RenderedView(UUID(row["project_id"]), row["view"], int(row["position"]),
+                             date.fromisoformat(row["on_date"]), row["body"]) for row in rows]
 
     def stored_views(self, view: str) -> dict[UUID, StoredView]:
         """One view of every project."""

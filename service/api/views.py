@@ -7,7 +7,6 @@ an ETag derived from what the view is a function of (the events up to its positi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,12 +27,12 @@ from schemas import (
     ViewQuerySchema,
 )
 from service.api.common import API, project_ledger, reference_date
-from service.application import ProjectNotFoundError
+from service.application import ProjectNotFoundError, utc_now
 from service.auth import READ, requires
 from service.projector import NAME as PROJECTION
 from service.rendering import render
-from service.state import ledger, settings
-from service.viewstore import StoredView
+from service.state import ledger, past_answers, settings, view_cache
+from service.view_cache import CachedView, view_etag
 
 blp = Blueprint("views", __name__, url_prefix=API,
                 description="Budget, subsidy-share and schedule-compliance views; portfolio.")
@@ -42,10 +41,6 @@ PORTFOLIO_HEADER = PortfolioSchema(exclude=("projects",))
 # One instance for every request: given the class, webargs builds a new schema per request
 # (about 6 % of a worker's CPU on a materialised GET). Loading keeps no state on the schema.
 VIEW_QUERY = ViewQuerySchema()
-
-
-def view_etag(*parts: object) -> str:
-    return '"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
 def not_modified(etag: str) -> Response | None:
@@ -71,33 +66,62 @@ def wait_for_position(min_position: int | None) -> None:
 
 
 def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
-               query: dict[str, Any]) -> Any:
-    wait_for_position(query.get("min_position"))
+               query: dict[str, Any]) -> Response:
     as_of: datetime | None = query.get("as_of")
     on: date = reference_date(query.get("on"), as_of)
+    min_position = query.get("min_position")
     if as_of is None:
-        position, stored = ledger().queries.current_view(project_id, name)
-        if position is None:
-            raise ProjectNotFoundError(str(project_id))
-        etag = view_etag(name, project_id, position, on, None)
-        cached = not_modified(etag) or _materialised(stored, position, on, etag)
+        cached = _cached(project_id, name, on, min_position)
         if cached is not None:
-            return cached
+            return _answer(cached.etag, cached.body)
+    wait_for_position(min_position)
+    if as_of is None:
+        return _live(name, fold_view, project_id, on)
+    return _past(name, fold_view, project_id, as_of, on)
+
+
+def _live(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+          on: date) -> Response:
+    """The projector's stored view if it reflects the project's last event and the same
+    reference day; otherwise the events folded here (never stale)."""
+    position, stored = ledger().queries.current_view(project_id, name)
+    if position is None:
+        raise ProjectNotFoundError(str(project_id))
+    etag = view_etag(name, project_id, position, on, None)
+    if stored is not None and stored.position == position and stored.on == on:
+        return _answer(etag, stored.body)
+    return not_modified(etag) or _body(render(name, fold_view(project_ledger(project_id), on)),
+                                       etag)
+
+
+def _past(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+          as_of: datetime, on: date) -> Response:
+    """The view as the ledger stood at `as_of`: replayed, or kept from an earlier answer
+    about the same settled moment."""
+    key = (name, project_id, as_of, on)
+    kept = past_answers().get(key)
+    if kept is not None:
+        return _answer(*kept)
     state = project_ledger(project_id, as_of)
     etag = view_etag(name, project_id, state.position, on, as_of)
-    cached = not_modified(etag)
-    if cached is not None:
-        return cached
-    return {**fold_view(state, on), "as_of": as_of}, 200, {"ETag": etag}
+    answer = etag, render(name, fold_view(state, on), as_of)
+    past_answers().keep(key, answer, utc_now())
+    return _answer(*answer)
 
 
-def _materialised(stored: StoredView | None, position: int, on: date,
-                  etag: str) -> Response | None:
-    """The projector's rendering of the view, if it reflects the project's last event and
-    the same reference day; otherwise the caller folds the events itself (never stale)."""
-    if stored is None or stored.position != position or stored.on != on:
-        return None
-    response = Response(stored.body, 200, mimetype="application/json")
+def _cached(project_id: UUID, name: str, on: date,
+            min_position: int | None) -> CachedView | None:
+    """The view from this process's copy of the projector's views (PostgreSQL only)."""
+    written = ledger().written.get(project_id, 0)
+    return view_cache().current(project_id, name, on, written, min_position)
+
+
+def _answer(etag: str, body: str) -> Response:
+    return not_modified(etag) or _body(body, etag)
+
+
+def _body(body: str, etag: str) -> Response:
+    response = Response(body, 200, mimetype="application/json")
     response.headers["ETag"] = etag
     return response
 
@@ -135,22 +159,24 @@ def schedule(query: dict[str, Any], project_id: UUID) -> Any:
 @blp.response(200, PortfolioSchema)
 def portfolio(query: dict[str, Any]) -> Any:
     """One row per project with the key figures and flag counts, for dashboards"""
-    wait_for_position(query.get("min_position"))
     as_of: datetime | None = query.get("as_of")
     on = reference_date(query.get("on"), as_of)
-    application = ledger()
-    position = application.recorder.max_notification_id() or 0
+    cache, min_position = view_cache(), query.get("min_position")
+    cached_rows = None
+    if as_of is None and (min_position is None or cache.projected >= min_position):
+        position = cache.projected
+        cached_rows = cache.portfolio_rows(on, ledger().written)
+    if cached_rows is None:
+        wait_for_position(min_position)
+        position = ledger().recorder.max_notification_id() or 0
     etag = view_etag("portfolio", position, on, as_of)
     cached = not_modified(etag)
     if cached is not None:
         return cached
     # The rows are JSON already (most of them rendered by the projector): splice them in.
     header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position})
-    rows = ",".join(_portfolio_rows(on, as_of))
-    body = f'{json.dumps(header)[:-1]},"projects":[{rows}]}}'
-    response = Response(body, 200, mimetype="application/json")
-    response.headers["ETag"] = etag
-    return response
+    rows = ",".join(cached_rows if cached_rows is not None else _portfolio_rows(on, as_of))
+    return _body(f'{json.dumps(header)[:-1]},"projects":[{rows}]}}', etag)
 
 
 def _portfolio_rows(on: date, as_of: datetime | None) -> list[str]:

@@ -17,6 +17,7 @@ from api_builders import (
     record_nek_worked_example,
     register_nek,
 )
+from flask import Flask
 from flask.testing import FlaskClient
 
 ON = "on=2018-03-01"
@@ -273,3 +274,41 @@ def test_a_view_asked_for_a_position_the_log_has_reached_answers_at_once(
 
     assert (response.status_code, response.get_json()["position"],
             time.monotonic() - started < 0.3) == (200, 2, True)
+
+
+# ---- answers about settled moments ---------------------------------------------------------
+
+
+def test_a_view_as_of_a_settled_moment_is_answered_again_without_replaying(
+        app: Flask, client: FlaskClient, frozen: Frozen, monkeypatch: pytest.MonkeyPatch) -> None:
+    with frozen("2018-01-10 09:00:00"):
+        project_id = register_nek(client)
+        record_expense(client, project_id, "TRAVEL", "100000.00")
+    path = project_path(project_id, "views/budget?as_of=2018-01-15T00:00:00Z")
+    first = get(client, path)
+
+    def no_replay(*args: object, **kwargs: object) -> None:
+        raise AssertionError("replayed again")
+
+    monkeypatch.setattr(app.extensions["grantledger"], "project_state", no_replay)
+    again = get(client, path)
+    not_modified = get(client, path, If_None_Match=first.headers["ETag"])
+
+    assert (again.status_code, again.get_json(), again.headers["ETag"]) == (
+        200, first.get_json(), first.headers["ETag"])
+    assert (not_modified.status_code, not_modified.data) == (304, b"")
+    assert first.get_json()["totals"]["recorded"] == "100000.00"
+
+
+def test_a_view_as_of_a_moment_under_a_minute_old_is_replayed_each_time(
+        client: FlaskClient, frozen: Frozen) -> None:
+    """An event may still be saved with a moment that recent: such answers are not kept."""
+    with frozen("2018-01-10 09:00:00"):
+        project_id = register_nek(client)
+        path = project_path(project_id, "views/budget?as_of=2018-01-10T09:00:00Z")
+        before = get(client, path).get_json()
+        record_expense(client, project_id, "TRAVEL", "100000.00")
+        after = get(client, path).get_json()
+
+    assert (before["position"], before["totals"]["recorded"]) == (1, "0.00")
+    assert (after["position"], after["totals"]["recorded"]) == (2, "100000.00")

@@ -1,0 +1,150 @@
+"""PostgreSQL LISTEN/NOTIFY: each web process's copy of the views follows the projector's
+announcements, and the projector is woken by the appends it follows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID
+
+import psycopg
+import pytest
+from api_builders import get, project_path, record_expense, register_nek
+from flask import Flask
+from flask.testing import FlaskClient
+from support import make_settings
+
+from service import projector as projector_module
+from service.app import create_app
+from service.application import LedgerApplication, prague_today, utc_now
+from service.projector import NAME, Projector, run_projector
+from service.view_cache import ViewCache
+
+pytestmark = pytest.mark.postgres
+
+
+def eventually(condition: Callable[[], object], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the bound"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def pg_app(postgres_url: str) -> Iterator[Flask]:
+    app = create_app(make_settings(postgres_url))
+    yield app
+    app.extensions["grantledger"].close()
+
+
+@pytest.fixture
+def pg_client(pg_app: Flask) -> FlaskClient:
+    return pg_app.test_client()
+
+
+def project_views(app: Flask) -> tuple[LedgerApplication, ViewCache]:
+    return app.extensions["grantledger"], app.extensions["grantledger_views"]
+
+
+def cached_position(cache: ViewCache, project_id: str) -> int | None:
+    cached = cache.current(UUID(project_id), "budget", prague_today(utc_now()), 0, None)
+    return cached.position if cached else None
+
+
+def test_a_projected_view_is_served_from_the_process_without_asking_the_database(
+        pg_app: Flask, pg_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = register_nek(pg_client)
+    record_expense(pg_client, project_id)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 2)
+    stored = application.queries.stored_view(UUID(project_id), "budget")
+
+    def no_database(*args: object, **kwargs: object) -> None:
+        raise AssertionError("asked the database")
+
+    monkeypatch.setattr(application.queries, "current_view", no_database)
+    monkeypatch.setattr(application, "project_state", no_database)
+    answer = get(pg_client, project_path(project_id, "views/budget"))
+    again = get(pg_client, project_path(project_id, "views/budget"),
+                If_None_Match=answer.headers["ETag"])
+
+    assert stored is not None
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, stored.body)
+    assert (again.status_code, again.data) == (304, b"")
+
+
+def test_an_own_write_is_read_back_at_once_before_the_projector_applies_it(
+        pg_app: Flask, pg_client: FlaskClient) -> None:
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+
+    record_expense(pg_client, project_id)
+    view = get(pg_client, project_path(project_id, "views/budget")).get_json()
+
+    assert (view["position"], view["totals"]["recorded"]) == (2, "100000.00")
+
+
+def test_another_process_write_reaches_the_copy_when_the_projector_announces_it(
+        pg_app: Flask, pg_client: FlaskClient, postgres_url: str) -> None:
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    projector = Projector(application)
+    projector.catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+    other = create_app(make_settings(postgres_url))  # another web process
+    try:
+        record_expense(other.test_client(), project_id)
+        position = other.extensions["grantledger"].written[UUID(project_id)]
+    finally:
+        other.extensions["grantledger"].close()
+
+    before = get(pg_client, project_path(project_id, "views/budget")).get_json()
+    waited = get(pg_client, project_path(project_id, f"views/budget?min_position={position}"))
+    projector.catch_up()
+    eventually(lambda: cached_position(cache, project_id) == position)
+    after = get(pg_client, project_path(project_id, "views/budget")).get_json()
+
+    assert (before["position"], before["totals"]["recorded"]) == (1, "0.00")
+    assert (waited.status_code, waited.get_json()["position"]) == (200, position)
+    assert (after["position"], after["totals"]["recorded"]) == (position, "100000.00")
+
+
+def test_the_copy_is_reloaded_after_its_connection_is_killed(
+        pg_app: Flask, pg_client: FlaskClient, postgres_url: str) -> None:
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%%'").fetchall()
+    eventually(lambda: not cache.live)
+    during = get(pg_client, project_path(project_id, "views/budget"))
+    eventually(lambda: cached_position(cache, project_id) == 1)
+
+    assert killed == [(True,)]
+    assert (during.status_code, during.get_json()["position"]) == (200, 1)
+
+
+def test_the_projector_is_woken_by_an_append_rather_than_by_its_idle_timeout(
+        pg_app: Flask, pg_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projector_module, "LISTENING_IDLE_SLEEP", 600.0)
+    application, _ = project_views(pg_app)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_projector, args=(application, stop))
+    thread.start()
+    try:
+        time.sleep(0.2)  # the projector finds an empty log and waits (up to 600 s)
+        project_id = register_nek(pg_client)
+        eventually(lambda: application.queries.projection_position(NAME) == 1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+    assert application.queries.stored_view(UUID(project_id), "budget") is not None
