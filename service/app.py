@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from service.application import LedgerApplication
 from service.config import Settings, eventsourcing_env
+from service.fast_reads import FastViewReads
 from service.metrics import instrument
 from service.past_answers import PastAnswers
 from service.problems import http_exception_problem, register_problem_handlers
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None,
     app.before_request(_require_json_commands)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
+    if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
+        app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
     return app
 
 

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -100,10 +101,22 @@ def instrument(app: Flask) -> None:
     def observe(response: Response) -> Response:
         started = g.pop("metrics_started", None)
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        if started is not None:
-            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        observe_request(request.method, endpoint, response.status_code, started)
         return response
+
+
+@lru_cache(maxsize=1024)
+def _children(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
+    """The labelled series of one kind of request (labels() costs a lock and a lookup)."""
+    return (REQUESTS.labels(method, endpoint, str(status)),
+            LATENCY.labels(method, endpoint))
+
+
+def observe_request(method: str, endpoint: str, status: int, started: float | None) -> None:
+    count, latency = _children(method, endpoint, status)
+    count.inc()
+    if started is not None:
+        latency.observe(time.perf_counter() - started)
 
 
 def exposition(store: StoreCollector) -> Response:

@@ -16,8 +16,11 @@ from flask.testing import FlaskClient
 from support import make_settings
 
 from service import projector as projector_module
+from service.api.common import API
 from service.app import create_app
 from service.application import LedgerApplication, prague_today, utc_now
+from service.fast_reads import FastViewReads
+from service.metrics import REQUESTS
 from service.projector import NAME, Projector, run_projector
 from service.view_cache import ViewCache
 
@@ -148,3 +151,53 @@ def test_the_projector_is_woken_by_an_append_rather_than_by_its_idle_timeout(
         thread.join(timeout=10)
 
     assert application.queries.stored_view(UUID(project_id), "budget") is not None
+
+
+def test_a_poll_answered_before_flask_is_the_answer_flask_gives(
+        pg_app: Flask, pg_client: FlaskClient) -> None:
+    project_id = register_nek(pg_client)
+    record_expense(pg_client, project_id)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 2)
+    fast_reads = pg_app.wsgi_app
+    assert isinstance(fast_reads, FastViewReads)
+    passed_on = []
+    flask_app = fast_reads.next_app
+    fast_reads.next_app = lambda environ, start: passed_on.append(1) or flask_app(environ, start)
+    path = project_path(project_id, "views/schedule")
+    by_flask = f"{path}?on={prague_today(utc_now())}"  # a query string goes to Flask
+    requests_counted = REQUESTS.labels("GET", f"{API}/projects/<uuid:project_id>/views/schedule",
+                                       "200")
+    counted_before = requests_counted._value.get()
+
+    fast, slow = get(pg_client, path), get(pg_client, by_flask)
+    etags = f'W/"other", {fast.headers["ETag"]}'
+    fast_304 = get(pg_client, path, If_None_Match=etags)
+    slow_304 = get(pg_client, by_flask, If_None_Match=etags)
+
+    assert len(passed_on) == 2  # the two with a query string
+    assert (fast.status_code, fast.data, fast.headers["ETag"], fast.content_type) == (
+        slow.status_code, slow.data, slow.headers["ETag"], slow.content_type)
+    assert fast.status_code == 200 and fast.get_json()["position"] == 2
+    assert (fast_304.status_code, fast_304.data, fast_304.headers["ETag"]) == (
+        slow_304.status_code, slow_304.data, slow_304.headers["ETag"])
+    assert fast_304.status_code == 304
+    assert requests_counted._value.get() == counted_before + 2
+
+
+def test_polls_the_cache_cannot_answer_go_on_to_the_api(
+        pg_app: Flask, pg_client: FlaskClient) -> None:
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+    path = project_path(project_id, "views/budget")
+
+    no_token = pg_client.get(path)
+    unknown = get(pg_client, project_path(str(UUID(int=7)), "views/budget"))
+    not_a_view = get(pg_client, project_path(project_id, "views/budgets"))
+
+    assert (no_token.status_code, no_token.content_type) == (401, "application/problem+json")
+    assert (unknown.status_code, unknown.content_type) == (404, "application/problem+json")
+    assert not_a_view.status_code == 404
