@@ -25,7 +25,7 @@ from projections import LedgerState
 from projections.checkpoint import dump_state
 from projections.ledger import Pair
 from projections.materialise import ProjectFolds, checkpoint_due, rendered
-from service.application import LedgerApplication, prague_today, utc_now
+from service.application import SNAPSHOT_EVERY, LedgerApplication, prague_today, utc_now
 from service.rendering import render
 from service.view_feed import Listener
 from service.viewstore import Checkpoint, RenderedView, TrackingConflictError
@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 
 class Projector:
     def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
-                 today: Callable[[], date] = lambda: prague_today(utc_now())) -> None:
+                 today: Callable[[], date] = lambda: prague_today(utc_now()),
+                 snapshot_every: int = SNAPSHOT_EVERY) -> None:
         self.application = application
+        self.snapshot_every = snapshot_every
         self.store = application.queries
         self.batch = batch
         self.today = today
@@ -115,6 +117,18 @@ class Projector:
                                               state.last_recorded_at, dump_state(state)))
         self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
         self.rendered_on = on
+        if self.snapshot_every:
+            self._take_snapshots(versions_before)
+
+    def _take_snapshots(self, versions_before: dict[UUID, int]) -> None:
+        """Takes the aggregate snapshots that fell due in the batch, off the request path."""
+        for project_id, version_before in versions_before.items():
+            version = self.folds.state(project_id, self.position).version
+            try:
+                self.application.snapshot_if_due(project_id, version_before, version,
+                                                 self.snapshot_every)
+            except Exception:  # the views are stored; a snapshot only speeds up loading
+                log.exception("could not take a snapshot of project %s", project_id)
 
     def _rerender_all(self, on: date) -> None:
         """A new day changes statuses and flags: every project's views are rendered again."""

@@ -137,6 +137,13 @@ class LedgerQueries:
     def _stored_event_id(self, value: Any) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
 
+    @contextmanager
+    def project_write_lock(self, originator_id: UUID) -> Iterator[None]:
+        """Held while a process writes to a project, so that writers in other processes
+        wait for it instead of racing it to a version conflict (PostgreSQL; SQLite has
+        one writer anyway)."""
+        yield
+
     # ---- idempotency records ------------------------------------------------------------
 
     def claim_idempotency_key(self, scope: str, key: str, fingerprint: str, now_ms: int,
@@ -239,6 +246,23 @@ class PostgresLedgerRecorder(LedgerStore, PostgresApplicationRecorder):
 
     def _sql(self, statement: str) -> Any:
         return SQL(statement)
+
+    @contextmanager
+    def project_write_lock(self, originator_id: UUID) -> Iterator[None]:
+        # A session-level advisory lock on a connection of the pool, keyed by the project
+        # (its id's first 64 bits, signed); two round trips per save, where a conflict cost
+        # a failed save, a reload and a back-off.
+        key = int.from_bytes(originator_id.bytes[:8], "big", signed=True)
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [key])
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+                except Exception:
+                    conn.close()  # the pool drops it, and the server frees its lock
+                    raise
 
     def _announce(self, cursor: Any, payload: str) -> None:
         cursor.execute(SQL("SELECT pg_notify(%s, %s)"), [VIEWS_CHANNEL, payload])

@@ -221,8 +221,8 @@ class Seeded:
 
 
 class Seeder:
-    """Records commands in bulk: many on one aggregate, then one save per 500 versions (so
-    that the application's snapshots fall where the service's would)."""
+    """Records commands in bulk: many on one aggregate, then one save per 500 versions (the
+    projector takes the aggregate snapshots as it catches up, as it would in service)."""
 
     CHUNK = 500
 

@@ -184,3 +184,22 @@ def test_an_as_of_read_from_a_checkpoint_equals_the_full_replay(
     assert checkpoint is not None and 250 <= checkpoint.version < 260
     assert from_checkpoint == replayed
     assert from_checkpoint.version == 17 + 281
+
+
+def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
+        application: LedgerApplication, store_url: str) -> None:
+    project_id = record_every_event_type(application)
+
+    Projector(application, batch=5, today=lambda: ON, snapshot_every=8).catch_up()
+
+    assert application.snapshots is not None
+    snapshots = list(application.snapshots.get(project_id))
+    cold = make_application(store_url)  # an empty aggregate cache: loads from the snapshot
+    try:
+        from_snapshot = cold.repository.get(project_id)
+    finally:
+        cold.close()
+    # Every event was recorded before the projector ran: due at versions 8 and 16, each
+    # time the project stood at version 17, which is snapshotted once.
+    assert [snapshot.originator_version for snapshot in snapshots] == [17]
+    assert vars(from_snapshot) == vars(application.repository.get(project_id))
