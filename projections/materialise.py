@@ -22,7 +22,7 @@ VIEWS: dict[str, Callable[[LedgerState, date], dict[str, Any]]] = {
     "portfolio": portfolio_row,
 }
 CHECKPOINT_EVERY = 250
-"""Versions between a project's checkpoints: an `as_of` replay folds at most this many."""
+"""Versions between a small project's checkpoints (see `interval_crossed`)."""
 
 StateLoader = Callable[[UUID, int], LedgerState]
 """Folds a project's events up to a global position (the projection's)."""
@@ -73,5 +73,19 @@ def rendered(state: LedgerState, on: date) -> dict[str, dict[str, Any]]:
 
 
 def checkpoint_due(version_before: int, version_after: int) -> bool:
-    """Whether a batch carried a project across a multiple of CHECKPOINT_EVERY versions."""
-    return version_after // CHECKPOINT_EVERY > version_before // CHECKPOINT_EVERY
+    return interval_crossed(version_before, version_after, CHECKPOINT_EVERY)
+
+
+def interval_crossed(version_before: int, version_after: int, every: int,
+                     share: int = 4) -> bool:
+    """Whether going from one version to another crossed a multiple of the interval at which
+    a project's checkpoints (or snapshots) are taken: `every` versions while the project is
+    small, then the largest power-of-two multiple of `every` not above a `share`th of its
+    versions. Each one holds the whole project, so a fixed interval made a project's
+    10,000th event cost far more than its 100th; growing with the project, they cost each
+    event about the same, and a replay from the last one folds at most a `share`th of the
+    project's events."""
+    interval = every
+    while interval * 2 <= version_after // share:
+        interval *= 2
+    return version_after // interval > version_before // interval

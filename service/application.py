@@ -25,6 +25,7 @@ from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from projections.checkpoint import CheckpointError, load_state
+from projections.materialise import interval_crossed
 from service.config import Principal
 from service.group_commit import GroupCommit, Queued
 from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
@@ -185,9 +186,10 @@ class LedgerApplication(Application[UUID]):
 
     def snapshot_if_due(self, project_id: UUID, version_before: int, version: int,
                         every: int = SNAPSHOT_EVERY) -> bool:
-        """Snapshots the project as it is now if its version passed a multiple of `every`
-        since `version_before`; answers whether it did."""
-        if version // every <= version_before // every:
+        """Snapshots the project as it is now if its version passed a snapshot interval
+        (projections.materialise.interval_crossed) since `version_before`; answers whether
+        it did."""
+        if not interval_crossed(version_before, version, every):
             return False
         try:
             self.take_snapshot(project_id)
