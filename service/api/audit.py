@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from domain.verification import verify_chain
@@ -19,7 +18,7 @@ from schemas import (
     ExportQuerySchema,
     VerificationQuerySchema,
 )
-from service.api.common import API
+from service.api.common import API, Blueprint
 from service.application import ProjectNotFoundError
 from service.audit.chain import StoredEntry, event_pairs, read_chain, verification_document
 from service.audit.export import audit_bundle

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from schemas import BudgetChangeSchema
-from service.api.common import API, command_endpoint
+from service.api.common import API, Blueprint, command_endpoint
 from service.auth import MANAGE
 
 blp = Blueprint("budget", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",

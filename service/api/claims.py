@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from projections import claim_list, claim_state
@@ -17,7 +16,7 @@ from schemas import (
     PayoutSchema,
     SubmitClaimSchema,
 )
-from service.api.common import API, command_endpoint, project_ledger
+from service.api.common import API, Blueprint, command_endpoint, project_ledger
 from service.auth import AUDIT, MANAGE, READ, requires
 
 blp = Blueprint("claims", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",

@@ -6,12 +6,10 @@ import json
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
-
 from domain.events import event_data, event_type
 from domain.hashing import canonical_json
 from schemas import EventFilterQuerySchema, EventPageSchema, EventQuerySchema
-from service.api.common import API, decode_cursor, encode_cursor
+from service.api.common import API, Blueprint, decode_cursor, encode_cursor
 from service.api.event_filters import project_event_page
 from service.application import ProjectNotFoundError
 from service.auth import AUDIT, requires

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
-from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from projections import expense_list, expense_state
@@ -19,7 +18,7 @@ from schemas import (
     RecordExpenseSchema,
     ReverseExpenseSchema,
 )
-from service.api.common import API, command_endpoint, page, project_ledger, project_url
+from service.api.common import API, Blueprint, command_endpoint, page, project_ledger, project_url
 from service.auth import EXPENSES, READ, current_principal, requires
 from service.idempotency import idempotent
 from service.state import ledger

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from schemas import HealthSchema
+from service.api.common import Blueprint
 from service.projector import NAME as PROJECTION
 from service.state import ledger, settings
 

@@ -6,9 +6,9 @@ import hmac
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from werkzeug.exceptions import Unauthorized
 
+from service.api.common import Blueprint
 from service.metrics import StoreCollector, exposition
 from service.projector import NAME as PROJECTION
 from service.state import ledger, settings

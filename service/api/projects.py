@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
-
 from projections import project_detail
 from schemas import (
     ProjectCreatedSchema,
@@ -15,7 +13,7 @@ from schemas import (
     ProjectSchema,
     RegisterProjectSchema,
 )
-from service.api.common import API, page, project_ledger, project_url
+from service.api.common import API, Blueprint, page, project_ledger, project_url
 from service.auth import MANAGE, READ, current_principal, requires
 from service.idempotency import idempotent
 from service.state import ledger
