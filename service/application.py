@@ -75,7 +75,8 @@ class LedgerApplication(Application[UUID]):
         super().__init__(*args, **kwargs)
         # Threads of one process writing to the same project do not race (a race ends in a
         # version conflict and a retry for all but one): they queue, and each save takes
-        # every command queued by then. Other processes are still handled by the retries.
+        # every command queued by then. Other processes wait on the project's write lock
+        # (PostgreSQL); a conflict that still happens is retried.
         self._group_commit: GroupCommit[Outcome] = GroupCommit()
         # Each project's last event written by this process: reads here reflect at least it.
         self.written: dict[UUID, int] = {}

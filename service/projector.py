@@ -4,9 +4,9 @@ On PostgreSQL it is woken by the library's NOTIFY on every append (and looks any
 second, should a notification be lost while reconnecting); on SQLite, which cannot push, it
 polls the log every few milliseconds. It folds each batch into the touched projects' states
 with the same functions the `as_of` replays use, renders their views and stores them with
-the position reached in one transaction. A batch that finds the
-position moved by another projector is dropped and the states reloaded: exactly once, and a
-second projector is harmless.
+the position reached in one transaction. A batch that finds the position moved by another
+projector is dropped and the states reloaded: exactly once, and a second projector is
+harmless. It also takes the projects' aggregate snapshots, which the web workers load.
 """
 
 from __future__ import annotations
@@ -123,8 +123,7 @@ class Projector:
                                               state.last_recorded_at, dump_state(state)))
         self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
         self.rendered_on = on
-        if self.snapshot_every:
-            self._take_snapshots(versions_before)
+        self._take_snapshots(versions_before)
 
     def _take_snapshots(self, versions_before: dict[UUID, int]) -> None:
         """Takes the aggregate snapshots that fell due in the batch, off the request path."""

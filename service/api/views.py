@@ -3,6 +3,11 @@
 Live or `as_of` a past moment; `on` is the reference date for statuses. Each answer carries
 an ETag derived from what the view is a function of (the events up to its position, `on` and
 `as_of`), so a dashboard's conditional poll is answered 304 without folding anything.
+
+A live view comes from the process's copy of the projector's views when that is current
+(service.view_cache; most polls never get here, see service.fast_reads), else from the
+stored view when it reflects the project's last event, else from the events folded here. An
+answer about a settled past moment is kept for the next time (service.past_answers).
 """
 
 from __future__ import annotations
