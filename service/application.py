@@ -7,6 +7,7 @@ copy, so concurrent accountants never see an error and never lose an expense.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -25,7 +26,6 @@ from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from projections.checkpoint import CheckpointError, load_state
-from projections.materialise import interval_crossed
 from service.config import Principal
 from service.group_commit import GroupCommit, Queued
 from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
@@ -35,7 +35,6 @@ from service.transcodings import register_ledger_transcodings
 PRAGUE = ZoneInfo("Europe/Prague")
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
-SNAPSHOT_EVERY = 500
 COMMANDS = frozenset({
     "record_expense", "pay_expense", "correct_expense", "reverse_expense", "start_activity",
     "complete_activity", "achieve_milestone", "change_budget", "change_realisation_end",
@@ -67,7 +66,7 @@ class LedgerApplication(Application[UUID]):
     """The use cases of the grant ledger."""
 
     # A snapshot bounds a cold load (warm loads come from the aggregate cache). The projector
-    # takes them (snapshot_if_due), not the save: a project of 10,000 expenses is a 6 MB
+    # takes them (service.projector), not the save: a project of 10,000 expenses is a 6 MB
     # snapshot, which held up the request that happened to record its 500th event.
     is_snapshotting_enabled = True
 
@@ -185,18 +184,14 @@ class LedgerApplication(Application[UUID]):
             raise ProjectNotFoundError(str(project_id)) from None
         return project
 
-    def snapshot_if_due(self, project_id: UUID, version_before: int, version: int,
-                        every: int = SNAPSHOT_EVERY) -> bool:
-        """Snapshots the project as it is now if its version passed a snapshot interval
-        (projections.materialise.interval_crossed) since `version_before`; answers whether
-        it did."""
-        if not interval_crossed(version_before, version, every):
-            return False
-        try:
-            self.take_snapshot(project_id)
-        except IntegrityError:  # another projector took this one already
-            return False
-        return True
+    def snapshot(self, project_id: UUID) -> int:
+        """Snapshots the project as it stands (loaded from the aggregate cache); answers the
+        version snapshotted. Another projector may have stored that one already."""
+        project = self._project(project_id)
+        assert self.snapshots is not None  # is_snapshotting_enabled
+        with contextlib.suppress(IntegrityError):
+            self.snapshots.put([GrantProject.Snapshot.take(project)])
+        return project.version
 
     # ---- reads --------------------------------------------------------------------------
 

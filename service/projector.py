@@ -24,8 +24,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from projections import LedgerState
 from projections.checkpoint import dump_state
 from projections.ledger import Pair
-from projections.materialise import ProjectFolds, checkpoint_due, rendered
-from service.application import SNAPSHOT_EVERY, LedgerApplication, prague_today, utc_now
+from projections.materialise import ProjectFolds, checkpoint_due, interval_crossed, rendered
+from service.application import LedgerApplication, prague_today, utc_now
 from service.rendering import render
 from service.view_feed import Listener
 from service.viewstore import Checkpoint, RenderedView, TrackingConflictError
@@ -41,6 +41,8 @@ STOP_CHECK = 0.1
 # renders a busy project's views 20 times a second instead of once or twice per event. A
 # lone event still waits only IDLE_SLEEP.
 COALESCE_SECONDS = 0.05
+# Versions between a small project's aggregate snapshots (projections.interval_crossed).
+SNAPSHOT_EVERY = 500
 # ... and when a batch takes long (a project of thousands of expenses renders for tens of
 # milliseconds), the pause after it is long enough to keep the projector's share of a core
 # under a steady stream at most this: the web workers, on the same cores, keep the rest,
@@ -55,6 +57,7 @@ class Projector:
                  snapshot_every: int = SNAPSHOT_EVERY) -> None:
         self.application = application
         self.snapshot_every = snapshot_every
+        self.snapshotted: dict[UUID, int] = {}  # the version of each project's last snapshot
         self.store = application.queries
         self.batch = batch
         self.today = today
@@ -126,12 +129,16 @@ class Projector:
         self._take_snapshots(versions_before)
 
     def _take_snapshots(self, versions_before: dict[UUID, int]) -> None:
-        """Takes the aggregate snapshots that fell due in the batch, off the request path."""
+        """Takes the aggregate snapshots that fell due in the batch, off the request path.
+        Each is of the project as it stands, which in a catch-up is ahead of the batch: the
+        next is due an interval after that version, not after the batch's."""
         for project_id, version_before in versions_before.items():
+            since = self.snapshotted.get(project_id, version_before)
             version = self.folds.state(project_id, self.position).version
+            if not interval_crossed(since, version, self.snapshot_every):
+                continue
             try:
-                self.application.snapshot_if_due(project_id, version_before, version,
-                                                 self.snapshot_every)
+                self.snapshotted[project_id] = self.application.snapshot(project_id)
             except Exception:  # the views are stored; a snapshot only speeds up loading
                 log.exception("could not take a snapshot of project %s", project_id)
 

@@ -57,7 +57,12 @@ class ViewCache:
                order: list[UUID] | None = None) -> None:
         with self._lock:
             for view in views:
-                self._views[(view.project_id, view.view)] = _cached(view)
+                key = (view.project_id, view.view)
+                held = self._views.get(key)
+                # Never back: a rebuild from the start of the log announces older renderings
+                # of views this copy holds newer ones of (a new day renders the same position).
+                if held is None or (view.position, view.on) >= (held.position, held.on):
+                    self._views[key] = _cached(view)
             self.projected = max(self.projected, projected)
             if order is not None:
                 self._order = order

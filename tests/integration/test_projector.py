@@ -20,7 +20,7 @@ from support import make_settings
 from projections import fold_as_of
 from projections.materialise import VIEWS
 from service.app import ledger_env
-from service.application import LedgerApplication
+from service.application import LedgerApplication, Outcome
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
 from service.projector import NAME, Projector
@@ -65,6 +65,16 @@ def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -
     run("impose_correction", correction_id="K1", finding="F", expense_ids=[ids[0]],
         amount=Decimal("100.00"), decided_on=date(2018, 1, 5), reason="late tender")
     return project_id
+
+
+def record_expenses(app: LedgerApplication, project_id: UUID, count: int) -> list[Outcome]:
+    return [
+        app.execute(ADMIN, project_id, "record_expense", expense_id=uuid5(project_id, f"x{n}"),
+                    document_number=f"FX-{n}", document_type="invoice",
+                    supplier={"name": "S", "ico": "12345678", "country": "CZ"},
+                    description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1),
+                    amount_net=Decimal("10.00"), vat=Decimal("0.00"), activity="2")
+        for n in range(count)]
 
 
 def assert_views_equal_replayed(app: LedgerApplication, on: date) -> None:
@@ -163,17 +173,8 @@ def _wait_for(condition: object, process: subprocess.Popen[bytes]) -> None:
 def test_an_as_of_read_from_a_checkpoint_equals_the_full_replay(
         application: LedgerApplication) -> None:
     project_id = record_every_event_type(application)
-    moments = []
-    for n in range(300):
-        outcome = application.execute(ADMIN, project_id, "record_expense",
-                                      expense_id=uuid5(project_id, f"x{n}"),
-                                      document_number=f"X-{n}", document_type="invoice",
-                                      supplier={"name": "S", "ico": "1", "country": "CZ"},
-                                      description="d", budget_line="PERSONNEL",
-                                      tax_point_date=date(2017, 1, 2),
-                                      amount_net=Decimal("10.00"),
-                                      vat=Decimal("0.00"))
-        moments.append(outcome.project.modified_on)
+    moments = [outcome.project.modified_on
+               for outcome in record_expenses(application, project_id, 300)]
     Projector(application, batch=10, today=lambda: ON).catch_up()
     as_of = moments[-20]
     checkpoint = application.queries.latest_checkpoint(project_id, recorded_by=as_of)
@@ -187,19 +188,24 @@ def test_an_as_of_read_from_a_checkpoint_equals_the_full_replay(
 
 
 def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
-        application: LedgerApplication, store_url: str) -> None:
+        application: LedgerApplication, store_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     project_id = record_every_event_type(application)
+    taken: list[int] = []
+    take = application.snapshot
+    monkeypatch.setattr(application, "snapshot", lambda pid: taken.append(take(pid)) or taken[-1])
+    projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8)
 
-    Projector(application, batch=5, today=lambda: ON, snapshot_every=8).catch_up()
+    projector.catch_up()  # due at versions 8 and 16: both times the project stood at 17
+    record_expenses(application, project_id, 9)  # versions 18 to 26: due again at 24
+    projector.catch_up()
 
     assert application.snapshots is not None
-    snapshots = list(application.snapshots.get(project_id))
+    stored = [s.originator_version for s in application.snapshots.get(project_id)]
     cold = make_application(store_url)  # an empty aggregate cache: loads from the snapshot
     try:
         from_snapshot = cold.repository.get(project_id)
     finally:
         cold.close()
-    # Every event was recorded before the projector ran: due at versions 8 and 16, each
-    # time the project stood at version 17, which is snapshotted once.
-    assert [snapshot.originator_version for snapshot in snapshots] == [17]
+    assert (taken, stored) == ([17, 26], [17, 26])
     assert vars(from_snapshot) == vars(application.repository.get(project_id))

@@ -61,6 +61,18 @@ def test_an_update_replaces_the_announced_views_and_moves_the_position() -> None
     assert (cache.projected, cached.position if cached else None) == (9, 9)
 
 
+def test_an_older_rendering_does_not_replace_a_newer_one_but_a_new_day_does() -> None:
+    cache = live_cache()
+    next_day = date(2026, 11, 23)
+
+    cache.update(views(A, 3), 3)  # a rebuild from the start of the log
+    kept = cache.current(A, "budget", DAY, 0, None)
+    cache.update(views(A, 5, next_day), 7)
+    renewed = cache.current(A, "budget", next_day, 0, None)
+
+    assert (kept.position if kept else None, renewed.on if renewed else None) == (5, next_day)
+
+
 def test_portfolio_rows_come_in_registration_order_only_when_every_project_has_one() -> None:
     cache = live_cache()
     newcomer = uuid4()
