@@ -8,10 +8,11 @@ copy, so concurrent accountants never see an error and never lose an expense.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from service.transcodings import register_ledger_transcodings
 PRAGUE = ZoneInfo("Europe/Prague")
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
+EVENTS_PAGE = 1000
 COMMANDS = frozenset({
     "record_expense", "pay_expense", "correct_expense", "reverse_expense", "start_activity",
     "complete_activity", "achieve_milestone", "change_budget", "change_realisation_end",
@@ -213,11 +215,22 @@ class LedgerApplication(Application[UUID]):
         checkpoint = self.queries.latest_checkpoint(project_id, recorded_by=as_of,
                                                     position_at_most=up_to_position)
         start = _checkpoint_state(checkpoint.state) if checkpoint else None
-        pairs = self.positioned_events(project_id,
-                                       after_version=start.version if start else 0)
-        if up_to_position is not None:
-            pairs = [(p, e) for p, e in pairs if p <= up_to_position]
+        pairs: Iterable[tuple[int, Any]] = self._paged_events(
+            project_id, after_version=start.version if start else 0)
+        if up_to_position is not None:  # a project's positions grow with its versions
+            pairs = itertools.takewhile(lambda pair: pair[0] <= up_to_position, pairs)
         return fold_as_of(pairs, as_of, start)
+
+    def _paged_events(self, project_id: UUID, *, after_version: int) -> Iterator[tuple[int, Any]]:
+        """`positioned_events`, read and decoded a page at a time: a fold that stops early
+        (as of a moment in the middle of a long history) reads no further."""
+        while True:
+            page = self.positioned_events(project_id, after_version=after_version,
+                                          limit=EVENTS_PAGE)
+            yield from page
+            if len(page) < EVENTS_PAGE:
+                return
+            after_version = page[-1][1].originator_version
 
     def global_events(self, after: int, limit: int) -> list[tuple[int, Any]]:
         """Every project's events in global order, after a position."""

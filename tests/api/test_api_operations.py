@@ -25,7 +25,7 @@ def test_readiness_reports_the_event_store_position_and_the_projection_lag(
 
     assert (response.status_code, response.get_json()) == (200, {"status": "ok", "checks": {
         "event_store": "ok", "position": 2, "projection_lag": 2,
-        "projection_lag_bound": 1000}})
+        "projection_lag_bound": 10_000}})
 
 
 def test_readiness_is_503_while_the_projector_lags_beyond_its_bound(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from support import make_settings
 
 from projections import fold_as_of
 from projections.materialise import VIEWS
+from service import application as application_module
 from service.app import ledger_env
 from service.application import LedgerApplication, Outcome
 from service.config import Principal
@@ -209,3 +210,17 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
         cold.close()
     assert (taken, stored) == ([17, 26], [17, 26])
     assert vars(from_snapshot) == vars(application.repository.get(project_id))
+
+
+def test_a_state_read_a_page_of_events_at_a_time_equals_the_whole_fold(
+        application: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(application_module, "EVENTS_PAGE", 4)
+    project_id = record_every_event_type(application)
+    pairs = application.positioned_events(project_id)
+    middle_position, middle = pairs[8]
+
+    assert application.project_state(project_id) == fold_as_of(pairs, None)
+    assert application.project_state(project_id, as_of=middle.timestamp) == fold_as_of(
+        pairs, middle.timestamp)
+    assert application.project_state(project_id, up_to_position=middle_position) == \
+        fold_as_of(pairs[:9], None)
