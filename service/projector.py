@@ -63,7 +63,9 @@ class Projector:
         self.today = today
         self.folds = ProjectFolds(self._load_state)
         self.position = self.store.tracked_position(NAME)
-        self.rendered_on: date | None = None
+        # A (re)started projector renders every project for the day only if the stored views
+        # are not all for today already: on a large store that took seconds to minutes.
+        self.rendered_on: date | None = self.store.views_rendered_on()
 
     def run_once(self) -> int:
         """Applies the next batch of the log; answers how many events it applied."""
@@ -159,7 +161,7 @@ class Projector:
     def _resync(self) -> None:
         self.folds.forget()
         self.position = self.store.tracked_position(NAME)
-        self.rendered_on = None
+        self.rendered_on = self.store.views_rendered_on()
 
     def _load_state(self, project_id: UUID, position: int) -> LedgerState:
         return self.application.project_state(project_id, up_to_position=position)

@@ -171,6 +171,17 @@ class ViewStoreQueries:
             return None
         return StoredView(int(row["position"]), date.fromisoformat(row["on_date"]), row["body"])
 
+    def views_rendered_on(self) -> date | None:
+        """The day every stored view was rendered for, if there are views and all were for
+        the same day."""
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(f"SELECT MIN(on_date) AS first, MAX(on_date) AS last "
+                                     f"FROM {VIEWS_TABLE}"), [])
+            row = cursor.fetchone()
+        if row is None or row["first"] is None or row["first"] != row["last"]:
+            return None
+        return date.fromisoformat(row["first"])
+
     def views_of(self, project_ids: Iterable[UUID] | None) -> list[RenderedView]:
         """Every view of these projects (None: of every project)."""
         statement = f"SELECT project_id, view, position, on_date, body FROM {VIEWS_TABLE}"

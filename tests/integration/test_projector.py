@@ -139,6 +139,24 @@ def test_a_new_day_renders_every_view_again(application: LedgerApplication) -> N
     assert_views_equal_replayed(application, date(2018, 9, 1))
 
 
+def test_a_restarted_projector_renders_nothing_again_on_the_day_its_views_are_for(
+        application: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    record_every_event_type(application)
+    Projector(application, today=lambda: ON).catch_up()
+    restarted = Projector(application, today=lambda: ON)
+    next_day = Projector(application, today=lambda: date(2018, 9, 1))
+    saved: list[int] = []
+    save = application.queries.save_projection_batch
+    monkeypatch.setattr(application.queries, "save_projection_batch",
+                        lambda *args: saved.append(len(args[3])) or save(*args))
+
+    applied = restarted.run_once()
+    next_day.run_once()
+
+    assert (applied, restarted.rendered_on, saved) == (0, ON, [len(VIEWS)])
+    assert_views_equal_replayed(application, date(2018, 9, 1))
+
+
 def test_a_killed_projector_resumes_and_applies_each_event_exactly_once(
         store_url: str, application: LedgerApplication, tmp_path: Path) -> None:
     for n in range(40):
