@@ -14,7 +14,9 @@ from service.fast_reads import FastViewReads
 from service.metrics import instrument
 from service.past_answers import PastAnswers
 from service.problems import http_exception_problem, register_problem_handlers
+from service.projector import NAME
 from service.view_cache import ViewCache
+from service.view_feed import ViewFeed
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -68,9 +70,6 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     used on SQLite (which cannot push), where reads go to the database."""
     cache = ViewCache()
     if settings.uses_postgres:
-        from service.projector import NAME
-        from service.view_feed import ViewFeed
-
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
 

@@ -40,6 +40,7 @@ class ViewCache:
         self._views: dict[tuple[UUID, str], CachedView] = {}
         self._lock = threading.Lock()
         self._order: list[UUID] = []  # the projects in the order of registration
+        self._known: frozenset[UUID] = frozenset()  # the same, for lookups
         self.live = False
         # Where the projector had got to when it last announced a batch.
         self.projected = 0
@@ -49,7 +50,8 @@ class ViewCache:
         """Starts afresh from every stored view (on connecting, or when told to)."""
         fresh = {(view.project_id, view.view): _cached(view) for view in views}
         with self._lock:
-            self._views, self._order = fresh, order
+            self._views = fresh
+            self._set_order(order)
             self.projected = projected
             self.live = True
 
@@ -65,12 +67,14 @@ class ViewCache:
                     self._views[key] = _cached(view)
             self.projected = max(self.projected, projected)
             if order is not None:
-                self._order = order
+                self._set_order(order)
+
+    def _set_order(self, order: list[UUID]) -> None:
+        self._order, self._known = order, frozenset(order)
 
     def knows_all(self, project_ids: Iterable[UUID]) -> bool:
         """Whether the registration order holds these projects (else the feed reads it)."""
-        known = set(self._order)
-        return all(project_id in known for project_id in project_ids)
+        return self._known.issuperset(project_ids)
 
     def forget(self) -> None:
         """The feed lost its connection: nothing here can be trusted to be current."""

@@ -32,6 +32,19 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture
+def pg_app(postgres_url: str) -> Iterator[Flask]:
+    """The app on the run's PostgreSQL database (emptied before each test)."""
+    app = create_app(make_settings(postgres_url))
+    yield app
+    app.extensions["grantledger"].close()
+
+
+@pytest.fixture
+def pg_client(pg_app: Flask) -> FlaskClient:
+    return pg_app.test_client()
+
+
 def _postgres_unavailable(reason: str) -> None:
     message = (f"PostgreSQL tests need a server at {POSTGRES_ADMIN_URL} where the user may "
                f"create databases ({reason}); set GRANTLEDGER_TEST_POSTGRES_URL to enable them")

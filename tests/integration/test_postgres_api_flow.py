@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from api_builders import (
     achieve_ecei_bronze,
     approve_rent_to_travel_transfer,
@@ -19,23 +16,7 @@ from api_builders import (
     record_nek_worked_example,
     register_nek,
 )
-from flask import Flask
 from flask.testing import FlaskClient
-from support import make_settings
-
-from service.app import create_app
-
-
-@pytest.fixture
-def pg_app(postgres_url: str) -> Iterator[Flask]:
-    app = create_app(make_settings(postgres_url))
-    yield app
-    app.extensions["grantledger"].close()
-
-
-@pytest.fixture
-def pg_client(pg_app: Flask) -> FlaskClient:
-    return pg_app.test_client()
 
 
 def test_the_worked_example_reads_back_exactly_on_postgresql(pg_client: FlaskClient) -> None:

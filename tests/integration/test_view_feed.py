@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from uuid import UUID
 
 import psycopg
@@ -32,18 +32,6 @@ def eventually(condition: Callable[[], object], seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not within the bound"
         time.sleep(0.01)
-
-
-@pytest.fixture
-def pg_app(postgres_url: str) -> Iterator[Flask]:
-    app = create_app(make_settings(postgres_url))
-    yield app
-    app.extensions["grantledger"].close()
-
-
-@pytest.fixture
-def pg_client(pg_app: Flask) -> FlaskClient:
-    return pg_app.test_client()
 
 
 def project_views(app: Flask) -> tuple[LedgerApplication, ViewCache]:
