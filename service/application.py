@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
 
+from domain.commands import ProjectCommand, RegisterProject
 from domain.errors import ProjectAlreadyRegisteredError
 from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
@@ -30,18 +31,13 @@ from projections.checkpoint import CheckpointError, load_state
 from service.config import Principal
 from service.group_commit import GroupCommit, Queued
 from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
-from service.recorders import LedgerStore
-from service.transcodings import register_ledger_transcodings
+from service.store.recorders import LedgerStore
+from service.store.transcodings import register_ledger_transcodings
 
 PRAGUE = ZoneInfo("Europe/Prague")
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
 EVENTS_PAGE = 1000
-COMMANDS = frozenset({
-    "record_expense", "pay_expense", "correct_expense", "reverse_expense", "start_activity",
-    "complete_activity", "achieve_milestone", "change_budget", "change_realisation_end",
-    "submit_claim", "approve_claim", "pay_subsidy", "impose_correction",
-})
 
 
 class ProjectNotFoundError(LookupError):
@@ -68,7 +64,7 @@ class LedgerApplication(Application[UUID]):
     """The use cases of the grant ledger."""
 
     # A snapshot bounds a cold load (warm loads come from the aggregate cache). The projector
-    # takes them (service.projector), not the save: a project of 10,000 expenses is a 6 MB
+    # takes them (service.reads.projector), not the save: a project of 10,000 expenses is a 6 MB
     # snapshot, which held up the request that happened to record its 500th event.
     is_snapshotting_enabled = True
 
@@ -104,25 +100,20 @@ class LedgerApplication(Application[UUID]):
 
     # ---- commands -----------------------------------------------------------------------
 
-    def register_project(self, principal: Principal, registration: dict[str, Any]) -> Outcome:
+    def register(self, command: RegisterProject, by: Principal) -> Outcome:
         now = utc_now()
-        stamp = Stamp(now, principal.name, principal.role, prague_today(now))
-        project = GrantProject.register(stamp, **registration)
+        stamp = Stamp(now, by.name, by.role, prague_today(now))
+        project = GrantProject.register(stamp, **command.registration)
         try:
             recordings = self._save(project)
         except IntegrityError:
             raise ProjectAlreadyRegisteredError(
-                f"project {registration['registration_number']} is already registered") from None
+                f"project {project.registration_number} is already registered") from None
         return Outcome(project, recordings[-1].notification.id)
 
-    def execute(self, principal: Principal, project_id: UUID, command: str, *targets: Any,
-                **fields: Any) -> Outcome:
-        """Runs one of the aggregate's commands, e.g. `execute(p, id, "pay_expense",
-        expense_id, paid_on=day)`: the stamp is added here, the rest goes through."""
-        if command not in COMMANDS:
-            raise ValueError(f"{command} is not a command of a project")
-        return self._update(project_id, principal, lambda project, stamp:
-                            getattr(project, command)(stamp, *targets, **fields))
+    def handle(self, command: ProjectCommand, by: Principal) -> Outcome:
+        """Lets the project decide the command and saves what it recorded."""
+        return self._update(command.project_id, by, command.decide)
 
     def _update(self, project_id: UUID, principal: Principal,
                 decide: Callable[[GrantProject, Stamp], None]) -> Outcome:

@@ -32,12 +32,12 @@ class Settings:
     min_position_timeout: float = 5.0
     # Readiness fails when the projector is this many events behind the log. Under a sustained
     # stream of writes to a project of 10,000 expenses it runs a few thousand behind (it keeps
-    # to a third of a core, see service.projector); a stopped projector soon passes this.
+    # to a third of a core, see service.reads.projector); a stopped projector soon passes this.
     max_projection_lag: int = 10_000
     projector_batch: int = 1000
     metrics_token: str | None = None
     aggregate_cache_size: int = 1000
-    # Workers under gunicorn find the tables made by the master (see deploy/gunicorn.conf.py).
+    # Workers under gunicorn find the tables made by the master (service.web.gunicorn_conf).
     create_tables: bool = True
 
     @property
@@ -84,7 +84,7 @@ def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str
             raise ConfigurationError("a sqlite URL needs a file: sqlite:///path/to/file.db")
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(Path(path)),
-                "APPLICATION_RECORDER_TOPIC": "service.recorders:SQLiteLedgerRecorder"}
+                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:SQLiteLedgerRecorder"}
     if url.scheme in POSTGRES_SCHEMES:
         if not url.path.strip("/"):
             raise ConfigurationError("a postgresql URL needs a database name")
@@ -94,6 +94,6 @@ def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str
                 "POSTGRES_PORT": str(url.port or 5432),
                 "POSTGRES_USER": unquote(url.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(url.password or ""),
-                "APPLICATION_RECORDER_TOPIC": "service.recorders:PostgresLedgerRecorder"}
+                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:PostgresLedgerRecorder"}
     raise ConfigurationError(
         f"GRANTLEDGER_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.scheme!r}")

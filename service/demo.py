@@ -13,6 +13,18 @@ from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from domain.commands import (
+    AchieveMilestone,
+    ApproveClaim,
+    ChangeBudget,
+    CompleteActivity,
+    PaySubsidy,
+    ProjectCommand,
+    RecordExpense,
+    RegisterProject,
+    StartActivity,
+    SubmitClaim,
+)
 from service.application import LedgerApplication
 from service.config import Principal
 
@@ -147,34 +159,34 @@ NEK_SCHEDULE = [
 
 
 def record_nek(app: LedgerApplication) -> UUID:
-    project_id = app.register_project(MANAGER, NEK_REGISTRATION).project.id
+    project_id = app.register(RegisterProject(NEK_REGISTRATION), MANAGER).project.id
     run = _runner(app, project_id)
     for number, line, activity, supplier, ico, text, tax_point, net, vat, paid in NEK_EXPENSES:
-        run(ACCOUNTANT, "record_expense", expense_id=expense_id("nek", number),
+        run(ACCOUNTANT, RecordExpense, expense_id=expense_id("nek", number),
             document_number=number, document_type=_document_type(number),
             supplier={"name": supplier, "ico": ico, "country": "DE" if ico is None else "CZ"},
             description=text, budget_line=line, activity=activity,
             tax_point_date=d(tax_point), amount_net=czk(net), vat=czk(vat), eligible_amount=None,
             paid_on=d(paid) if paid else None, attachments=[])
     for code, started, completed in NEK_SCHEDULE:
-        run(MANAGER, "start_activity", code, started_on=d(started), note=None)
+        run(MANAGER, StartActivity, activity=code, started_on=d(started), note=None)
         if completed:
-            run(MANAGER, "complete_activity", code, completed_on=d(completed), note=None)
-    run(MANAGER, "achieve_milestone", "ECEI_BRONZE", achieved_on=d("2018-02-15"),
+            run(MANAGER, CompleteActivity, activity=code, completed_on=d(completed), note=None)
+    run(MANAGER, AchieveMilestone, milestone="ECEI_BRONZE", achieved_on=d("2018-02-15"),
         evidence="ECEI Bronze Label certificate issued by ESCA", evidence_sha256=None)
-    run(MANAGER, "change_budget", change_id="ZZ-1", kind="approved",
+    run(MANAGER, ChangeBudget, change_id="ZZ-1", kind="approved",
         transfers=[{"from_line": "RENT", "to_line": "TRAVEL", "amount": czk("50000.00")}],
         reference="MPO change decision 1", reason="More missions abroad, less office space")
     stage_one = ["PR-2016-06", "FV-2016-0042", "FV-2016-0107", "FV-2016-0161", "FV-2017-0012",
                  "NS-2017-0003"]
-    run(MANAGER, "submit_claim", claim_number="1", stage="1", submitted_on=d("2017-05-10"),
+    run(MANAGER, SubmitClaim, claim_number="1", stage="1", submitted_on=d("2017-05-10"),
         final=False, expense_ids=[expense_id("nek", n) for n in stage_one])
-    run(AUDITOR, "approve_claim", "1", approved_on=d("2017-08-01"), exclusions=[
+    run(AUDITOR, ApproveClaim, claim_number="1", approved_on=d("2017-08-01"), exclusions=[
         {"expense_id": expense_id("nek", "FV-2016-0161"), "amount": czk("20000.00"),
          "reason": "Catering above the programme's limit per participant"}])
-    run(AUDITOR, "pay_subsidy", "1", amount=czk("1110000.00"), paid_on=d("2017-09-05"))
+    run(AUDITOR, PaySubsidy, claim_number="1", amount=czk("1110000.00"), paid_on=d("2017-09-05"))
     stage_two = ["PR-2017-06", "FV-2017-0233", "CP-2017-0019", "FV-2017-0390", "FV-2018-0020"]
-    run(MANAGER, "submit_claim", claim_number="2", stage="2", submitted_on=d("2018-04-20"),
+    run(MANAGER, SubmitClaim, claim_number="2", stage="2", submitted_on=d("2018-04-20"),
         final=True, expense_ids=[expense_id("nek", n) for n in stage_two])
     return project_id
 
@@ -214,19 +226,19 @@ NANOPROGRESS_REGISTRATION: dict[str, Any] = {
 
 
 def record_nanoprogress(app: LedgerApplication) -> UUID:
-    project_id = app.register_project(MANAGER, NANOPROGRESS_REGISTRATION).project.id
+    project_id = app.register(RegisterProject(NANOPROGRESS_REGISTRATION), MANAGER).project.id
     run = _runner(app, project_id)
-    run(ACCOUNTANT, "record_expense", expense_id=expense_id("nano", "FV-2016-0008"),
+    run(ACCOUNTANT, RecordExpense, expense_id=expense_id("nano", "FV-2016-0008"),
         document_number="FV-2016-0008", document_type="invoice",
         supplier={"name": "Market Research Korea Ltd.", "ico": None, "country": "KR"},
         description="Analysis of the South Korean market", budget_line="EXTERNAL_SERVICES",
         activity="MARKETS", tax_point_date=d("2016-11-30"), amount_net=czk("240000.00"),
         vat=czk("0.00"), eligible_amount=None, paid_on=d("2016-12-20"), attachments=[])
     for code in ("NEEDS", "MARKETS", "ECEI"):
-        run(MANAGER, "start_activity", code, started_on=d("2016-01-15") if code == "NEEDS"
+        run(MANAGER, StartActivity, activity=code, started_on=d("2016-01-15") if code == "NEEDS"
             else d("2017-01-10"), note=None)
-    run(MANAGER, "complete_activity", "NEEDS", completed_on=d("2016-06-20"), note=None)
-    run(MANAGER, "achieve_milestone", "ECEI_GOLD", achieved_on=d("2017-10-20"),
+    run(MANAGER, CompleteActivity, activity="NEEDS", completed_on=d("2016-06-20"), note=None)
+    run(MANAGER, AchieveMilestone, milestone="ECEI_GOLD", achieved_on=d("2017-10-20"),
         evidence="ECEI Gold Label after the two-day on-site assessment", evidence_sha256=None)
     return project_id
 
@@ -247,8 +259,8 @@ def load_demo(app: LedgerApplication, say: Callable[[str], None] = print) -> lis
 
 
 def _runner(app: LedgerApplication, project_id: UUID) -> Callable[..., Any]:
-    def run(principal: Principal, command: str, *targets: Any, **fields: Any) -> Any:
-        return app.execute(principal, project_id, command, *targets, **fields)
+    def run(principal: Principal, command: type[ProjectCommand], **fields: Any) -> Any:
+        return app.handle(command(project_id=project_id, **fields), principal)
 
     return run
 

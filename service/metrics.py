@@ -1,7 +1,7 @@
 """Prometheus metrics, in prometheus-client's multiprocess mode under gunicorn.
 
 Counters and histograms are kept per worker (PROMETHEUS_MULTIPROC_DIR, set by
-deploy/gunicorn.conf.py) and summed at scrape time. Figures that live in the database — the
+python:service.web.gunicorn_conf) and summed at scrape time. Figures that live in the database — the
 projector's position and lag, each project's utilisation, entitlement and open flags — are
 read from it when scraped, so every worker reports the same values without custom code in a
 Grafana board.
@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Response, g, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -90,36 +86,7 @@ def _metric_value(text: str) -> float:
     return float(Decimal(text))
 
 
-def instrument(app: Flask) -> None:
-    """Counts and times every request by its URL rule (not its path: bounded labels)."""
-
-    @app.before_request
-    def start_timer() -> None:
-        g.metrics_started = time.perf_counter()
-
-    @app.after_request
-    def observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        observe_request(request.method, endpoint, response.status_code, started)
-        return response
-
-
-@lru_cache(maxsize=1024)
-def _children(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
-    """The labelled series of one kind of request (labels() costs a lock and a lookup)."""
-    return (REQUESTS.labels(method, endpoint, str(status)),
-            LATENCY.labels(method, endpoint))
-
-
-def observe_request(method: str, endpoint: str, status: int, started: float | None) -> None:
-    count, latency = _children(method, endpoint, status)
-    count.inc()
-    if started is not None:
-        latency.observe(time.perf_counter() - started)
-
-
-def exposition(store: StoreCollector) -> Response:
+def exposition(store: StoreCollector) -> bytes:
     """The metrics page: every worker's counters (multiprocess mode) plus the store's gauges."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -128,8 +95,7 @@ def exposition(store: StoreCollector) -> Response:
         from prometheus_client import REGISTRY
 
         registry = REGISTRY
-    body = generate_latest(registry) + generate_latest(_single(store))
-    return Response(body, content_type=CONTENT_TYPE_LATEST)
+    return generate_latest(registry) + generate_latest(_single(store))
 
 
 def _single(collector: Collector) -> CollectorRegistry:

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import POSTGRES_ADMIN_URL, auth, make_settings  # noqa: F401 (auth: for tests)
 
-from service.app import create_app
+from service.web.app import create_app
 
 
 @pytest.fixture

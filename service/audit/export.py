@@ -35,7 +35,7 @@ from schemas.fields import Moment
 from service.application import prague_today
 from service.audit.chain import StoredEntry, event_pairs
 
-VERIFIER = Path(__file__).resolve().parent.parent / "bundle" / "verify.py"
+VERIFIER = Path(__file__).resolve().parent / "bundle" / "verify.py"
 EARLIEST_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 EXPENSE_COLUMNS = (
     "expense_id", "status", "budget_line", "activity", "document_number", "document_type",

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from freezegun import freeze_time
 from freezegun.api import FakeDate, FakeDatetime
 
-from service.transcodings import DateAsISO
+from service.store.transcodings import DateAsISO
 
 
 class _FakeDatetimeAsISO(DatetimeAsISO):

@@ -18,8 +18,8 @@ from api_builders import (
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
-from service.idempotency import fingerprint
+from service.web.app import create_app
+from service.web.idempotency import fingerprint
 
 KEY = "0b8e4d1c-expense-FV-2016-0042"
 

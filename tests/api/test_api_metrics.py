@@ -6,9 +6,9 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from support import auth, make_settings
 
-from service.app import create_app
 from service.demo import NEK_NUMBER, load_demo
-from service.projector import Projector
+from service.reads.projector import Projector
+from service.web.app import create_app
 
 
 def samples(app: Flask) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -8,7 +8,7 @@ from api_builders import record_expense, register_nek
 from flask.testing import FlaskClient
 from support import make_settings
 
-from service.app import create_app
+from service.web.app import create_app
 
 
 def test_liveness_answers_ok_without_a_token(client: FlaskClient) -> None:

@@ -14,7 +14,8 @@ What one run does:
    events;
 2. measures the projector: catching up over the whole seeded log in-process (events/s), then
    a full rebuild with `grantledger projections rebuild` (seconds);
-3. starts the service under gunicorn (`deploy/gunicorn.conf.py`, `-k gthread -w 2 --threads 8`,
+3. starts the service under gunicorn (`python:service.web.gunicorn_conf`,
+   `-k gthread -w 2 --threads 8`,
    the projector beside the workers, tokens configured);
 4. runs `../shared/bench/run_floor.sh` for the floor app (same gunicorn settings, same
    PostgreSQL server and database) and `run_floor.sh --url` against the service, floor and
@@ -59,13 +60,14 @@ from uuid import UUID, uuid4
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from domain.commands import RegisterProject  # noqa: E402
 from domain.records import Stamp  # noqa: E402
-from service.app import ledger_env  # noqa: E402
 from service.application import LedgerApplication, prague_today, utc_now  # noqa: E402
 from service.config import Principal, Settings  # noqa: E402
 from service.demo import NEK_REGISTRATION  # noqa: E402
-from service.projector import NAME as PROJECTION  # noqa: E402
-from service.projector import Projector  # noqa: E402
+from service.reads.projector import NAME as PROJECTION  # noqa: E402
+from service.reads.projector import Projector  # noqa: E402
+from service.web.app import ledger_env  # noqa: E402
 
 FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR", REPO.parent / "shared" / "bench"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -238,8 +240,8 @@ class Seeder:
 
     def project(self, number: str, expenses: int) -> UUID:
         registration = {**NEK_REGISTRATION, "registration_number": number}
-        project_id = self.app.register_project(Principal("bench-seed", "manager"),
-                                               registration).project.id
+        project_id = self.app.register(RegisterProject(registration),
+                                       Principal("bench-seed", "manager")).project.id
         self.events += 1
         self.last = max(self.last, utc_now())
         project = self.app.repository.get(project_id)
@@ -378,7 +380,7 @@ def cpu_ticks(pids: list[int]) -> int:
 
 
 class Service:
-    """The service under gunicorn with deploy/gunicorn.conf.py, in its own process group."""
+    """The service under gunicorn (service.web.gunicorn_conf), in its own process group."""
 
     def __init__(self, options: Options, tokens: str, log_dir: Path) -> None:
         self.options = options
@@ -402,7 +404,7 @@ class Service:
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(PYTHON), "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
+                [str(PYTHON), "-m", "gunicorn", "--config", "python:service.web.gunicorn_conf",
                  "--no-control-socket"],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
@@ -1047,7 +1049,8 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
         "engineers' test runs: absolute figures are noisy, the ratios of interleaved runs are "
         "what count.",
         f"* gunicorn for both the floor and the service: `-k gthread -w {options.workers} "
-        f"--threads {options.threads}` (the service through `deploy/gunicorn.conf.py`, its "
+        f"--threads {options.threads}` (the service through "
+        "`python:service.web.gunicorn_conf`, its "
         "projector started beside the workers with `GRANTLEDGER_START_PROJECTOR=y`; the "
         f"floor app with `FLOOR_POOL_MAX={options.threads}`), both on database "
         f"`{options.database}`.",

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from support import auth, make_settings
 
-from service.app import create_app
+from service.web.app import create_app
 
 THREADS, EACH = 8, 25
 

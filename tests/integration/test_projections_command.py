@@ -9,10 +9,10 @@ from pathlib import Path
 
 from support import make_settings
 
-from service.app import ledger_env
 from service.application import LedgerApplication
 from service.demo import NEK_NUMBER, load_demo
-from service.projector import NAME
+from service.reads.projector import NAME
+from service.web.app import ledger_env
 
 
 def grantledger(url: str, *args: str) -> subprocess.CompletedProcess[str]:

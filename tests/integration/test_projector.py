@@ -12,20 +12,38 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid5
 
 import pytest
 from support import make_settings
 
+from domain.commands import (
+    AchieveMilestone,
+    ApproveClaim,
+    ChangeBudget,
+    ChangeRealisationEnd,
+    CompleteActivity,
+    CorrectExpense,
+    ImposeCorrection,
+    PayExpense,
+    PaySubsidy,
+    ProjectCommand,
+    RecordExpense,
+    RegisterProject,
+    ReverseExpense,
+    StartActivity,
+    SubmitClaim,
+)
 from projections import fold_as_of
 from projections.materialise import VIEWS
 from service import application as application_module
-from service.app import ledger_env
 from service.application import LedgerApplication, Outcome
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
-from service.projector import NAME, Projector
-from service.rendering import render
+from service.reads.projector import NAME, Projector
+from service.reads.rendering import render
+from service.web.app import ledger_env
 
 ON = date(2018, 3, 1)
 ADMIN = Principal("tester", "admin")
@@ -37,44 +55,46 @@ def make_application(url: str) -> LedgerApplication:
 
 def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -> UUID:
     """One project whose history of 17 events holds each of the thirteen event types."""
-    project_id = app.register_project(ADMIN, {**NEK_REGISTRATION, "registration_number": number,
-                                              "latest_end": date(2018, 12, 31)}).project.id
+    project_id = app.register(RegisterProject({**NEK_REGISTRATION, "registration_number": number,
+                                               "latest_end": date(2018, 12, 31)}), ADMIN).project.id
 
-    def run(command: str, *targets: object, **fields: object) -> None:
-        app.execute(ADMIN, project_id, command, *targets, **fields)
+    def run(command: type[ProjectCommand], **fields: Any) -> None:
+        app.handle(command(project_id=project_id, **fields), ADMIN)
 
     ids = [uuid5(project_id, str(n)) for n in range(3)]
     for n, expense_id in enumerate(ids):
-        run("record_expense", expense_id=expense_id, document_number=f"FV-{n}",
+        run(RecordExpense, expense_id=expense_id, document_number=f"FV-{n}",
             document_type="invoice", supplier={"name": "S", "ico": "12345678", "country": "CZ"},
             description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1 + n),
             amount_net=Decimal("1000.00"), vat=Decimal("210.00"), activity="2")
-    run("pay_expense", ids[0], paid_on=date(2016, 7, 1))
-    run("pay_expense", ids[1], paid_on=date(2016, 7, 1))
-    run("correct_expense", ids[1], changes={"amount_net": Decimal("900.00")}, reason="credit")
-    run("reverse_expense", ids[2], reason="duplicate")
-    run("start_activity", "2", started_on=date(2016, 6, 1))
-    run("complete_activity", "2", completed_on=date(2018, 1, 10))
-    run("achieve_milestone", "ECEI_BRONZE", achieved_on=date(2018, 2, 15))
-    run("change_budget", change_id="C1", kind="approved", reference="R", reason="why",
+    run(PayExpense, expense_id=ids[0], paid_on=date(2016, 7, 1))
+    run(PayExpense, expense_id=ids[1], paid_on=date(2016, 7, 1))
+    run(CorrectExpense, expense_id=ids[1], changes={"amount_net": Decimal("900.00")},
+        reason="credit")
+    run(ReverseExpense, expense_id=ids[2], reason="duplicate")
+    run(StartActivity, activity="2", started_on=date(2016, 6, 1))
+    run(CompleteActivity, activity="2", completed_on=date(2018, 1, 10))
+    run(AchieveMilestone, milestone="ECEI_BRONZE", achieved_on=date(2018, 2, 15))
+    run(ChangeBudget, change_id="C1", kind="approved", reference="R", reason="why",
         transfers=[{"from_line": "RENT", "to_line": "TRAVEL", "amount": Decimal("1000.00")}])
-    run("change_realisation_end", new_end=date(2018, 6, 30), reference="amendment 2")
-    run("submit_claim", claim_number="1", stage="1", submitted_on=date(2017, 4, 20),
+    run(ChangeRealisationEnd, new_end=date(2018, 6, 30), reference="amendment 2")
+    run(SubmitClaim, claim_number="1", stage="1", submitted_on=date(2017, 4, 20),
         final=False, expense_ids=ids[:2])
-    run("approve_claim", "1", approved_on=date(2017, 6, 1), exclusions=[])
-    run("pay_subsidy", "1", amount=Decimal("900.00"), paid_on=date(2017, 6, 20))
-    run("impose_correction", correction_id="K1", finding="F", expense_ids=[ids[0]],
+    run(ApproveClaim, claim_number="1", approved_on=date(2017, 6, 1), exclusions=[])
+    run(PaySubsidy, claim_number="1", amount=Decimal("900.00"), paid_on=date(2017, 6, 20))
+    run(ImposeCorrection, correction_id="K1", finding="F", expense_ids=[ids[0]],
         amount=Decimal("100.00"), decided_on=date(2018, 1, 5), reason="late tender")
     return project_id
 
 
 def record_expenses(app: LedgerApplication, project_id: UUID, count: int) -> list[Outcome]:
     return [
-        app.execute(ADMIN, project_id, "record_expense", expense_id=uuid5(project_id, f"x{n}"),
-                    document_number=f"FX-{n}", document_type="invoice",
-                    supplier={"name": "S", "ico": "12345678", "country": "CZ"},
-                    description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1),
-                    amount_net=Decimal("10.00"), vat=Decimal("0.00"), activity="2")
+        app.handle(RecordExpense(
+            project_id=project_id, expense_id=uuid5(project_id, f"x{n}"),
+            document_number=f"FX-{n}", document_type="invoice",
+            supplier={"name": "S", "ico": "12345678", "country": "CZ"}, description="d",
+            budget_line="TRAVEL", tax_point_date=date(2016, 6, 1), amount_net=Decimal("10.00"),
+            vat=Decimal("0.00"), activity="2"), ADMIN)
         for n in range(count)]
 
 

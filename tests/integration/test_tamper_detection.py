@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from support import make_settings
 from tamper_tools import RawStore
 
-from service.app import create_app
+from service.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 ELIGIBLE_TRAVEL = b'"eligible_amount":{"_type_":"decimal_str","_data_":"100000.00"}'

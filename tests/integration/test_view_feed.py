@@ -15,14 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import make_settings
 
-from service import projector as projector_module
-from service.api.common import API
-from service.app import create_app
 from service.application import LedgerApplication, prague_today, utc_now
-from service.fast_reads import FastViewReads
 from service.metrics import REQUESTS
-from service.projector import NAME, Projector, run_projector
-from service.view_cache import ViewCache
+from service.reads import projector as projector_module
+from service.reads.projector import NAME, Projector, run_projector
+from service.reads.view_cache import ViewCache
+from service.web.api.common import API
+from service.web.app import create_app
+from service.web.fast_reads import FastViewReads
 
 pytestmark = pytest.mark.postgres
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from audit_builders import history, link
 
-import service.bundle.verify as verify_module
-from service.bundle.verify import budget_totals, verify
+import service.audit.bundle.verify as verify_module
+from service.audit.bundle.verify import budget_totals, verify
 
 
 def write_bundle(folder: Path, lines: list[bytes] | None = None,

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from domain.project import GrantProject
 from schemas.audit import EVENT_TYPES
-from service.cli import main
+from service.cli.main import main
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
-from service.view_cache import ViewCache, view_etag
-from service.viewstore import MAX_PAYLOAD, RenderedView, announcement, parse_announcement
+from service.reads.view_cache import ViewCache, view_etag
+from service.store.viewstore import MAX_PAYLOAD, RenderedView, announcement, parse_announcement
 
 DAY = date(2026, 11, 22)
 A, B = UUID(int=1), UUID(int=2)

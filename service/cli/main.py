@@ -1,0 +1,167 @@
+"""The `grantledger` command: serve, projector, projections, demo, verify, token."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from service.config import ROLES, ConfigurationError, Settings
+
+# The gunicorn settings ship inside the package, so `serve` runs wherever it is installed.
+GUNICORN_CONF = "python:service.web.gunicorn_conf"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigurationError as error:
+        print(f"grantledger: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grantledger", description=(
+        "Event-sourced grant-compliance ledger. Configuration comes from the environment: "
+        "GRANTLEDGER_DATABASE_URL (default sqlite:///grantledger.db), GRANTLEDGER_TOKENS."))
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the service under gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None,
+                       help="gunicorn workers (default: one per core)")
+    serve.add_argument("--dev", action="store_true",
+                       help="without configured tokens: create and print an admin token")
+    serve.set_defaults(run=serve_command)
+
+    demo = commands.add_parser("demo", help="load the two reference projects of DOMAIN.md")
+    demo.set_defaults(run=demo_command)
+
+    projector = commands.add_parser("projector", help="keep the materialised views current")
+    projector.set_defaults(run=projector_command)
+
+    projections = commands.add_parser("projections", help="rebuild the views or show their lag")
+    projections.add_argument("action", choices=("rebuild", "status"))
+    projections.set_defaults(run=projections_command)
+
+    verify = commands.add_parser(
+        "verify", help="recompute the projects' hash chains; exit 1 if any is broken")
+    verify.add_argument("--project", default=None,
+                        help="one project (its id or registration number); default: every one")
+    verify.add_argument("--digest", default=None, metavar="VERSION:HASH",
+                        help="a chain head saved earlier: check that it is still on the chain")
+    verify.set_defaults(run=verify_command)
+
+    token = commands.add_parser("token", help="print a new random token for a role")
+    token.add_argument("--role", choices=ROLES, default="viewer")
+    token.add_argument("--name", default=None, help="the principal's name (default: the role)")
+    token.set_defaults(run=token_command)
+    return parser
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.tokens:
+        if not args.dev:
+            print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
+                  "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
+            return 2
+        token = secrets.token_urlsafe(24)
+        os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
+        _print_dev_banner(args.host, args.port, token)
+    os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
+    os.environ.setdefault("GRANTLEDGER_START_PROJECTOR", "y")
+    if args.workers:
+        os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF]
+    sys.stdout.flush()
+    os.execv(sys.executable, gunicorn)
+    return 0  # pragma: no cover - execv does not return
+
+
+def _print_dev_banner(host: str, port: int, token: str) -> None:
+    base = f"http://{host}:{port}"
+    print(f"""Grantledger (development mode) on {base}
+  admin token:  {token}
+  API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
+  portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
+Stop with Ctrl-C.""")
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    from service.demo import load_demo
+
+    application = _application()
+    print(f"Loading the demo projects into {Settings.from_env().database_url}")
+    load_demo(application)
+    application.close()
+    return 0
+
+
+def _application() -> Any:
+    from service.application import LedgerApplication
+    from service.web.app import ledger_env
+
+    return LedgerApplication(env=ledger_env(Settings.from_env(), create_table=True))
+
+
+def projector_command(args: argparse.Namespace) -> int:
+    from service.reads.projector import run_projector
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_projector(_application(), stop, batch=Settings.from_env().projector_batch)
+    return 0
+
+
+def projections_command(args: argparse.Namespace) -> int:
+    from service.reads.projector import NAME, Projector
+
+    application = _application()
+    queries = application.queries
+    if args.action == "status":
+        head = application.recorder.max_notification_id() or 0
+        position = queries.projection_position(NAME)
+        print(f"{NAME}: position {position} of {head}, lag {head - position} events")
+        return 0
+    queries.reset_projection(NAME)
+    projector, started = Projector(application), time.monotonic()
+    done = projector.catch_up(lambda done, total: _progress(done, total, started))
+    print(f"\nrebuilt the views from {done} events in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _progress(done: int, total: int, started_seconds: float) -> None:
+    elapsed = time.monotonic() - started_seconds
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = (total - done) / rate if rate > 0 else 0.0
+    end = "\r" if sys.stdout.isatty() else "\n"
+    print(f"{done} of {total} events, {rate:,.0f} events/s, {left:,.0f} s left", end=end,
+          flush=True)
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    from service.cli.verify import run_verify
+
+    return run_verify(args.project, args.digest)
+
+
+def token_command(args: argparse.Namespace) -> int:
+    token = secrets.token_urlsafe(32)
+    print(token)
+    print(f"# add to GRANTLEDGER_TOKENS: {args.name or args.role}:{args.role}:{token}",
+          file=sys.stderr)
+    return 0
+

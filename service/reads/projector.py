@@ -1,0 +1,211 @@
+"""The projector: follows the global event log and keeps every project's views current.
+
+On PostgreSQL it is woken by the library's NOTIFY on every append (and looks anyway once a
+second, should a notification be lost while reconnecting); on SQLite, which cannot push, it
+polls the log every few milliseconds. It folds each batch into the touched projects' states
+with the same functions the `as_of` replays use, renders their views and stores them with
+the position reached in one transaction. A batch that finds the position moved by another
+projector is dropped and the states reloaded: exactly once, and a second projector is
+harmless. It also takes the projects' aggregate snapshots, which the web workers load.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from projections import LedgerState
+from projections.checkpoint import dump_state
+from projections.ledger import Pair
+from projections.materialise import ProjectFolds, checkpoint_due, interval_crossed, rendered
+from service.application import LedgerApplication, prague_today, utc_now
+from service.reads.rendering import render
+from service.reads.view_feed import Listener
+from service.store.viewstore import Checkpoint, RenderedView, TrackingConflictError
+
+NAME = "views"
+BATCH = 1000
+IDLE_SLEEP = 0.005
+# With LISTEN, an idle projector looks at the log this often anyway (and at the date).
+LISTENING_IDLE_SLEEP = 1.0
+STOP_CHECK = 0.1
+# Under a steady stream of events, a batch starts at most this often: each batch renders its
+# projects' views anew (a pass over every expense of each), so batching the events of 50 ms
+# renders a busy project's views 20 times a second instead of once or twice per event. A
+# lone event still waits only IDLE_SLEEP.
+COALESCE_SECONDS = 0.05
+# Versions between a small project's aggregate snapshots (projections.interval_crossed).
+SNAPSHOT_EVERY = 500
+# ... and when a batch takes long (a project of thousands of expenses renders for tens of
+# milliseconds), the pause after it is long enough to keep the projector's share of a core
+# under a steady stream at most this: the web workers, on the same cores, keep the rest,
+# and the views lag by a few batches' time at most.
+BUSY_SHARE = 1 / 3
+log = logging.getLogger(__name__)
+
+
+class Projector:
+    def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
+                 today: Callable[[], date] = lambda: prague_today(utc_now()),
+                 snapshot_every: int = SNAPSHOT_EVERY) -> None:
+        self.application = application
+        self.snapshot_every = snapshot_every
+        self.snapshotted: dict[UUID, int] = {}  # the version of each project's last snapshot
+        self.store = application.queries
+        self.batch = batch
+        self.today = today
+        self.folds = ProjectFolds(self._load_state)
+        self.position = self.store.tracked_position(NAME)
+        # A (re)started projector renders every project for the day only if the stored views
+        # are not all for today already: on a large store that took seconds to minutes.
+        self.rendered_on: date | None = self.store.views_rendered_on()
+
+    def run_once(self) -> int:
+        """Applies the next batch of the log; answers how many events it applied."""
+        on = self.today()
+        if on != self.rendered_on and self.position > 0:
+            self._rerender_all(on)
+        notifications = self.application.recorder.select_notifications(
+            self.position, self.batch, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        pairs: list[Pair] = [(n.id, cast(Any, self.application.mapper.to_domain_event(n)))
+                             for n in notifications]
+        reached = pairs[-1][0]
+        try:
+            versions_before = self.folds.apply(pairs, self.position)
+            self._save(reached, versions_before, on)
+        except TrackingConflictError:
+            self._resync()
+            return 0
+        except Exception:
+            self._resync()
+            raise
+        self.position = reached
+        return len(pairs)
+
+    def run_forever(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        """Runs batches until `stop`; idle, it waits for `wake` (set on every append) if
+        given, else polls."""
+        while not stop.is_set():
+            started = time.monotonic()
+            if wake is not None:
+                wake.clear()  # an append from now on wakes the wait below
+            applied = self.run_once()
+            if applied == 0 and wake is not None:
+                _wait_for_append(wake, stop)
+            elif applied == 0:
+                stop.wait(IDLE_SLEEP)
+            elif applied < self.batch:
+                took = time.monotonic() - started
+                stop.wait(max(COALESCE_SECONDS - took, took * (1 / BUSY_SHARE - 1)))
+
+    def catch_up(self, report: Callable[[int, int], None] = lambda done, total: None) -> int:
+        """Applies the log up to its end as it is now; answers the events applied."""
+        target = self.application.recorder.max_notification_id() or 0
+        done = 0
+        while self.position < target:
+            applied = self.run_once()
+            done += applied
+            report(done, target)
+        return done
+
+    def _save(self, reached: int, versions_before: dict[UUID, int], on: date) -> None:
+        views, checkpoints = [], []
+        for project_id, version_before in versions_before.items():
+            state = self.folds.state(project_id, self.position)
+            views += _rendered_views(project_id, state, on)
+            if checkpoint_due(version_before, state.version):
+                assert state.last_recorded_at is not None
+                checkpoints.append(Checkpoint(project_id, state.version, state.position,
+                                              state.last_recorded_at, dump_state(state)))
+        self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
+        self.rendered_on = on
+        self._take_snapshots(versions_before)
+
+    def _take_snapshots(self, versions_before: dict[UUID, int]) -> None:
+        """Takes the aggregate snapshots that fell due in the batch, off the request path.
+        Each is of the project as it stands, which in a catch-up is ahead of the batch: the
+        next is due an interval after that version, not after the batch's."""
+        for project_id, version_before in versions_before.items():
+            since = self.snapshotted.get(project_id, version_before)
+            version = self.folds.state(project_id, self.position).version
+            if not interval_crossed(since, version, self.snapshot_every):
+                continue
+            try:
+                self.snapshotted[project_id] = self.application.snapshot(project_id)
+            except Exception:  # the views are stored; a snapshot only speeds up loading
+                log.exception("could not take a snapshot of project %s", project_id)
+
+    def _rerender_all(self, on: date) -> None:
+        """A new day changes statuses and flags: every project's views are rendered again."""
+        views = []
+        for project_id in self.application.project_ids():
+            state = self.folds.state(project_id, self.position)
+            if state.is_registered:
+                views += _rendered_views(project_id, state, on)
+        try:
+            self.store.save_projection_batch(NAME, self.position, self.position, views, [])
+        except TrackingConflictError:
+            self._resync()
+            return
+        self.rendered_on = on
+
+    def _resync(self) -> None:
+        self.folds.forget()
+        self.position = self.store.tracked_position(NAME)
+        self.rendered_on = self.store.views_rendered_on()
+
+    def _load_state(self, project_id: UUID, position: int) -> LedgerState:
+        return self.application.project_state(project_id, up_to_position=position)
+
+
+def _wait_for_append(wake: threading.Event, stop: threading.Event) -> None:
+    deadline = time.monotonic() + LISTENING_IDLE_SLEEP
+    while not (wake.wait(STOP_CHECK) or stop.is_set() or time.monotonic() >= deadline):
+        pass
+
+
+def _rendered_views(project_id: UUID, state: LedgerState, on: date) -> list[RenderedView]:
+    return [RenderedView(project_id, name, state.position, on, render(name, document))
+            for name, document in rendered(state, on).items()]
+
+
+def run_projector(application: LedgerApplication, stop: threading.Event | None = None,
+                  batch: int = BATCH) -> None:
+    """The projector process's loop; stops on `stop` (or runs until killed)."""
+    projector = Projector(application, batch=batch)
+    stop = stop or threading.Event()
+    wake, listener = _appends_listener(application)
+    log.info("projector starting at position %s (%s)", projector.position,
+             "woken by NOTIFY" if listener else "polling")
+    try:
+        while True:
+            try:
+                projector.run_forever(stop, wake)
+                return
+            except Exception:  # a failed batch was not applied; try again after a pause
+                log.exception("projector batch failed; retrying")
+                time.sleep(1)
+    finally:
+        if listener is not None:
+            listener.stop()
+
+
+def _appends_listener(application: LedgerApplication) -> tuple[threading.Event | None,
+                                                              Listener | None]:
+    """On PostgreSQL, an event set whenever events are appended (the library's channel)."""
+    recorder = application.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        return None, None
+    wake = threading.Event()
+    listener = Listener(recorder.datastore, recorder.channel_name,
+                        notified=lambda payloads: wake.set(), lost=wake.set)
+    return wake, listener.start()

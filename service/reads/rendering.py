@@ -1,0 +1,25 @@
+"""Views rendered to the JSON the API sends: by the projector once, read many times; and
+the answers about past moments that are kept (service.reads.past_answers)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema
+
+from schemas import BudgetViewSchema, PortfolioRowSchema, ScheduleViewSchema, SubsidyViewSchema
+
+SCHEMAS: dict[str, Schema] = {
+    "budget": BudgetViewSchema(),
+    "subsidy": SubsidyViewSchema(),
+    "schedule": ScheduleViewSchema(),
+    "portfolio": PortfolioRowSchema(),
+}
+
+
+def render(view: str, document: dict[str, Any], as_of: datetime | None = None) -> str:
+    """A view as its API body (live: `as_of` null); a portfolio row as the row."""
+    body = document if view == "portfolio" else {**document, "as_of": as_of}
+    return json.dumps(SCHEMAS[view].dump(body), sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,101 @@
+"""PostgreSQL LISTEN/NOTIFY: what wakes the projector, and what keeps each web process's view
+cache current.
+
+The library's recorder NOTIFYs its channel in every transaction that appends events; the
+projector listens there instead of polling the log every few milliseconds. The projector in
+turn NOTIFYs `grantledger_views` in every transaction that stores views, with the position
+reached and the projects whose views changed (service.store.viewstore.announcement); each web
+process listens there and copies those views into its ViewCache. SQLite cannot push: there
+the projector polls and the web processes read the views from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from psycopg.sql import SQL, Identifier
+
+from service.reads.view_cache import ViewCache
+from service.store.viewstore import VIEWS_CHANNEL, parse_announcement
+
+RECONNECT_SECONDS = 1.0
+log = logging.getLogger(__name__)
+
+
+class Listener:
+    """A thread that LISTENs on one channel on a connection of the application's pool.
+
+    `connected` runs each time it (re)connects, before any notification is handed on;
+    `notified` gets the payloads of the notifications that arrived together; `lost` runs
+    when the connection fails, after which it connects again after a pause.
+    """
+
+    def __init__(self, datastore: Any, channel: str, *, notified: Callable[[list[str]], None],
+                 connected: Callable[[], None] = lambda: None,
+                 lost: Callable[[], None] = lambda: None) -> None:
+        self.datastore = datastore
+        self.channel = channel
+        self.notified, self.connected, self.lost = notified, connected, lost
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"listen-{channel}", daemon=True)
+
+    def start(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except Exception:
+                log.exception("lost the LISTEN connection on %s; connecting again", self.channel)
+                self.lost()
+                self._stop.wait(RECONNECT_SECONDS)
+
+    def _listen(self) -> None:
+        with self.datastore.get_connection() as conn:
+            conn.execute(SQL("LISTEN {0}").format(Identifier(self.channel)))
+            try:
+                self.connected()
+                while not self._stop.is_set():
+                    payloads = [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
+                    if payloads:
+                        # Whatever arrived meanwhile is handled in the same go.
+                        payloads += [n.payload for n in conn.notifies(timeout=0)]
+                        self.notified(payloads)
+            finally:
+                conn.execute(SQL("UNLISTEN {0}").format(Identifier(self.channel)))
+
+
+class ViewFeed:
+    """Keeps a ViewCache equal to the stored views, from the projector's announcements."""
+
+    def __init__(self, application: Any, cache: ViewCache, projection: str) -> None:
+        self.application = application
+        self.cache = cache
+        self.projection = projection
+        self.listener = Listener(application.recorder.datastore, VIEWS_CHANNEL,
+                                 connected=self._load_all, notified=self._apply,
+                                 lost=cache.forget)
+
+    def _load_all(self) -> None:
+        queries = self.application.queries
+        projected = queries.projection_position(self.projection)  # read first: views ≥ it
+        self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids())
+
+    def _apply(self, payloads: list[str]) -> None:
+        announced = [parse_announcement(payload) for payload in payloads]
+        reached = max(position for position, _ in announced)
+        if any(ids is None for _, ids in announced):
+            self._load_all()
+            return
+        project_ids = set().union(*(ids for _, ids in announced if ids is not None))
+        order = None if self.cache.knows_all(project_ids) else self.application.project_ids()
+        self.cache.update(self.application.queries.views_of(project_ids), reached, order)

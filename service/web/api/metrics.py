@@ -1,0 +1,31 @@
+"""The Prometheus metrics page."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Response, request
+from prometheus_client import CONTENT_TYPE_LATEST
+from werkzeug.exceptions import Unauthorized
+
+from service.metrics import StoreCollector, exposition
+from service.reads.projector import NAME as PROJECTION
+from service.web.api.common import Blueprint
+from service.web.state import ledger, settings
+
+blp = Blueprint("metrics", __name__, url_prefix="/metrics",
+                description="Prometheus text format, for scrapers.")
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=[])
+def metrics() -> Any:
+    """Request counts and latencies, events appended, projection lag, per-project gauges"""
+    token = settings().metrics_token
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise Unauthorized("the metrics page needs GRANTLEDGER_METRICS_TOKEN as bearer token")
+    return Response(exposition(StoreCollector(ledger(), PROJECTION)),
+                    content_type=CONTENT_TYPE_LATEST)

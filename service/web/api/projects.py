@@ -1,0 +1,66 @@
+"""Projects: register one, list them, read one as registered and changed."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.commands import RegisterProject
+from projections import project_detail
+from schemas import (
+    ProjectCreatedSchema,
+    ProjectListSchema,
+    ProjectQuerySchema,
+    ProjectSchema,
+    RegisterProjectSchema,
+)
+from service.web.api.common import API, Blueprint, page, project_ledger, project_url
+from service.web.auth import MANAGE, READ, current_principal, requires
+from service.web.idempotency import idempotent
+from service.web.state import ledger
+
+blp = Blueprint("projects", __name__, url_prefix=f"{API}/projects",
+                description="Register OP PIK projects and read them as they stand.")
+
+
+@blp.route("", methods=["POST"])
+@requires(MANAGE)
+@idempotent
+@blp.arguments(RegisterProjectSchema)
+@blp.response(201, ProjectCreatedSchema)
+def register_project(registration: dict[str, Any]) -> Any:
+    """Register a project
+
+    The id is derived from the registration number, so a number registers once (409).
+    """
+    outcome = ledger().register(RegisterProject(registration), current_principal())
+    project_id = outcome.project.id
+    body = {"id": project_id, "registration_number": outcome.project.registration_number,
+            "position": outcome.position}
+    return body, 201, {"Location": project_url(project_id)}
+
+
+@blp.route("", methods=["GET"])
+@requires(READ)
+@blp.arguments(ProjectQuerySchema, location="query")
+@blp.response(200, ProjectListSchema)
+def list_projects(query: dict[str, Any]) -> Any:
+    """List projects, optionally by registration number"""
+    application = ledger()
+    if query.get("registration_number"):
+        wanted = application.id_for(query["registration_number"])
+        ids = [wanted] if application.project_exists(wanted) else []
+    else:
+        ids = application.project_ids()
+    chunk, next_cursor = page(ids, query)
+    return {"projects": [project_detail(project_ledger(i)) for i in chunk],
+            "next_cursor": next_cursor}
+
+
+@blp.route("/<uuid:project_id>", methods=["GET"])
+@requires(READ)
+@blp.response(200, ProjectSchema)
+def get_project(project_id: UUID) -> Any:
+    """Read a project as registered and changed"""
+    return project_detail(project_ledger(project_id))
+

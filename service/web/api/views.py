@@ -1,0 +1,199 @@
+"""The three compliance views of a project, and the portfolio of all projects.
+
+Live or `as_of` a past moment; `on` is the reference date for statuses. Each answer carries
+an ETag derived from what the view is a function of (the events up to its position, `on` and
+`as_of`), so a dashboard's conditional poll is answered 304 without folding anything.
+
+A live view comes from the process's copy of the projector's views when that is current
+(service.reads.view_cache; most polls never get here, see service.web.fast_reads), else from the
+stored view when it reflects the project's last event, else from the events folded here. An
+answer about a settled past moment is kept for the next time (service.reads.past_answers).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Response, request
+from werkzeug.exceptions import ServiceUnavailable
+
+from projections import budget_view, portfolio_row, schedule_view, subsidy_view
+from schemas import (
+    BudgetViewSchema,
+    PortfolioSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+    ViewQuerySchema,
+)
+from service.application import ProjectNotFoundError, utc_now
+from service.reads.projector import NAME as PROJECTION
+from service.reads.rendering import render
+from service.reads.view_cache import CachedView, view_etag
+from service.web.api.common import API, Blueprint, project_ledger, reference_date
+from service.web.auth import READ, requires
+from service.web.state import ledger, past_answers, settings, view_cache
+
+blp = Blueprint("views", __name__, url_prefix=API,
+                description="Budget, subsidy-share and schedule-compliance views; portfolio.")
+POLL_SECONDS = 0.005
+PORTFOLIO_HEADER = PortfolioSchema(exclude=("projects",))
+
+
+def not_modified(etag: str) -> Response | None:
+    if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
+        response = Response(status=304)
+        response.headers["ETag"] = etag
+        return response
+    return None
+
+
+def wait_for_position(min_position: int | None) -> None:
+    """Holds the request until the store has reached `min_position`, or answers 503."""
+    if min_position is None:
+        return
+    timeout = settings().min_position_timeout
+    deadline = time.monotonic() + timeout
+    while (ledger().recorder.max_notification_id() or 0) < min_position:
+        if time.monotonic() >= deadline:
+            raise ServiceUnavailable(
+                f"the view did not reach position {min_position} within {timeout:g} s",
+                retry_after=1)
+        time.sleep(POLL_SECONDS)
+
+
+def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+               query: dict[str, Any]) -> Response:
+    as_of: datetime | None = query.get("as_of")
+    on: date = reference_date(query.get("on"), as_of)
+    min_position = query.get("min_position")
+    if as_of is None:
+        cached = _cached(project_id, name, on, min_position)
+        if cached is not None:
+            return _answer(cached.etag, cached.body)
+    wait_for_position(min_position)
+    if as_of is None:
+        return _live(name, fold_view, project_id, on)
+    return _past(name, fold_view, project_id, as_of, on)
+
+
+def _live(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+          on: date) -> Response:
+    """The projector's stored view if it reflects the project's last event and the same
+    reference day; otherwise the events folded here (never stale)."""
+    position, stored = ledger().queries.current_view(project_id, name)
+    if position is None:
+        raise ProjectNotFoundError(str(project_id))
+    etag = view_etag(name, project_id, position, on, None)
+    if stored is not None and stored.position == position and stored.on == on:
+        return _answer(etag, stored.body)
+    return not_modified(etag) or _body(render(name, fold_view(project_ledger(project_id), on)),
+                                       etag)
+
+
+def _past(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+          as_of: datetime, on: date) -> Response:
+    """The view as the ledger stood at `as_of`: replayed, or kept from an earlier answer
+    about the same settled moment."""
+    key = (name, project_id, as_of, on)
+    kept = past_answers().get(key)
+    if kept is not None:
+        return _answer(*kept)
+    state = project_ledger(project_id, as_of)
+    etag = view_etag(name, project_id, state.position, on, as_of)
+    answer = etag, render(name, fold_view(state, on), as_of)
+    past_answers().keep(key, answer, utc_now())
+    return _answer(*answer)
+
+
+def _cached(project_id: UUID, name: str, on: date,
+            min_position: int | None) -> CachedView | None:
+    """The view from this process's copy of the projector's views (PostgreSQL only)."""
+    written = ledger().written.get(project_id, 0)
+    return view_cache().current(project_id, name, on, written, min_position)
+
+
+def _answer(etag: str, body: str) -> Response:
+    return not_modified(etag) or _body(body, etag)
+
+
+def _body(body: str, etag: str) -> Response:
+    response = Response(body, 200, mimetype="application/json")
+    response.headers["ETag"] = etag
+    return response
+
+
+@blp.route("/projects/<uuid:project_id>/views/budget", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, BudgetViewSchema)
+def budget(query: dict[str, Any], project_id: UUID) -> Any:
+    """Budget view: planned, recorded, eligible, capped, paid, claimed per line"""
+    return serve_view("budget", budget_view, project_id, query)
+
+
+@blp.route("/projects/<uuid:project_id>/views/subsidy", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, SubsidyViewSchema)
+def subsidy(query: dict[str, Any], project_id: UUID) -> Any:
+    """Subsidy-share view: entitlement, claims, payouts, corrections"""
+    return serve_view("subsidy", subsidy_view, project_id, query)
+
+
+@blp.route("/projects/<uuid:project_id>/views/schedule", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, ScheduleViewSchema)
+def schedule(query: dict[str, Any], project_id: UUID) -> Any:
+    """Schedule-compliance view: activities, milestones, deadlines, on a reference date"""
+    return serve_view("schedule", schedule_view, project_id, query)
+
+
+@blp.route("/portfolio", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, PortfolioSchema)
+def portfolio(query: dict[str, Any]) -> Any:
+    """One row per project with the key figures and flag counts, for dashboards"""
+    as_of: datetime | None = query.get("as_of")
+    on = reference_date(query.get("on"), as_of)
+    cache, min_position = view_cache(), query.get("min_position")
+    cached_rows = None
+    if as_of is None and (min_position is None or cache.projected >= min_position):
+        position = cache.projected
+        cached_rows = cache.portfolio_rows(on, ledger().written)
+    if cached_rows is None:
+        wait_for_position(min_position)
+        position = ledger().recorder.max_notification_id() or 0
+    etag = view_etag("portfolio", position, on, as_of)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    # The rows are JSON already (most of them rendered by the projector): splice them in.
+    header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position})
+    rows = ",".join(cached_rows if cached_rows is not None else _portfolio_rows(on, as_of))
+    return _body(f'{json.dumps(header)[:-1]},"projects":[{rows}]}}', etag)
+
+
+def _portfolio_rows(on: date, as_of: datetime | None) -> list[str]:
+    """Each project's row as JSON: the projector's where it is current, else folded here."""
+    queries = ledger().queries
+    stored = queries.stored_views("portfolio") if as_of is None else {}
+    stale = queries.projects_changed_after(queries.projection_position(PROJECTION))
+    rows = []
+    for project_id in ledger().project_ids():
+        row = stored.get(project_id)
+        if row is not None and row.on == on and project_id not in stale:
+            rows.append(row.body)
+            continue
+        try:
+            state = project_ledger(project_id, as_of)
+        except ProjectNotFoundError:  # registered after as_of
+            continue
+        rows.append(render("portfolio", portfolio_row(state, on)))
+    return rows

@@ -1,0 +1,102 @@
+"""The Flask app factory: the composition root of the web process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+
+from service.application import LedgerApplication
+from service.config import Settings, eventsourcing_env
+from service.reads.past_answers import PastAnswers
+from service.reads.projector import NAME
+from service.reads.view_cache import ViewCache
+from service.reads.view_feed import ViewFeed
+from service.web.fast_reads import FastViewReads
+from service.web.problems import http_exception_problem, register_problem_handlers
+from service.web.request_metrics import instrument
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering its HTTP errors as RFC 9457 problems."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return http_exception_problem(error)
+
+
+def create_app(settings: Settings | None = None,
+               application: LedgerApplication | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("grantledger")
+    app.config.update(
+        GRANTLEDGER_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_TITLE="Grantledger",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Event-sourced grant-compliance ledger for OP PIK projects."},
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    application = application or LedgerApplication(
+        env=ledger_env(settings, create_table=settings.create_tables))
+    app.extensions["grantledger"] = application
+    app.extensions["grantledger_views"] = _view_cache(settings, application)
+    app.extensions["grantledger_past_answers"] = PastAnswers()
+    api = ProblemApi(app)
+    register_problem_handlers(app)
+    instrument(app)
+    app.before_request(_require_json_commands)
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
+    if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
+        app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    return app
+
+
+def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache:
+    """The process's copy of the views; kept current by NOTIFY on PostgreSQL, and never
+    used on SQLite (which cannot push), where reads go to the database."""
+    cache = ViewCache()
+    if settings.uses_postgres:
+        application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
+    return cache
+
+
+def ledger_env(settings: Settings, *, create_table: bool) -> dict[str, str]:
+    return {**eventsourcing_env(settings.database_url, create_table=create_table),
+            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
+
+
+def _require_json_commands() -> None:
+    if request.method == "POST" and not request.is_json:
+        raise UnsupportedMediaType("commands take a JSON body (Content-Type: application/json)")
+
+
+def _blueprints() -> list[Any]:
+    from service.web.api import (
+        audit,
+        budget,
+        claims,
+        events,
+        expenses,
+        health,
+        metrics,
+        projects,
+        schedule,
+        views,
+    )
+
+    return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, views.blp,
+            events.blp, audit.blp, health.blp, metrics.blp]
