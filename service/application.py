@@ -8,11 +8,12 @@ copy, so concurrent accountants never see an error and never lose an expense.
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
 
 from domain.commands import ProjectCommand, RegisterProject
-from domain.errors import ProjectAlreadyRegisteredError
+from domain.errors import GrantLedgerError, ProjectAlreadyRegisteredError
 from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
@@ -54,10 +55,32 @@ def prague_today(moment: datetime) -> date:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command did: the project after it and the global position of its event."""
+    """What a command did: the project after it and the global positions of the events it
+    recorded (none for a dry run)."""
 
     project: GrantProject
-    position: int
+    positions: tuple[int, ...]
+
+    @property
+    def position(self) -> int:
+        """The position of the command's last event."""
+        return self.positions[-1]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch did: the project after it, and each command's outcome in order."""
+
+    project: GrantProject
+    outcomes: list[Outcome]
+
+
+class BatchRefusedError(Exception):
+    """Commands of a batch were refused (by their index in the batch); nothing was recorded."""
+
+    def __init__(self, refusals: dict[int, GrantLedgerError]) -> None:
+        super().__init__(f"{len(refusals)} command(s) of the batch were refused")
+        self.refusals = refusals
 
 
 class LedgerApplication(Application[UUID]):
@@ -109,11 +132,33 @@ class LedgerApplication(Application[UUID]):
         except IntegrityError:
             raise ProjectAlreadyRegisteredError(
                 f"project {project.registration_number} is already registered") from None
-        return Outcome(project, recordings[-1].notification.id)
+        return Outcome(project, (recordings[-1].notification.id,))
 
     def handle(self, command: ProjectCommand, by: Principal) -> Outcome:
         """Lets the project decide the command and saves what it recorded."""
         return self._update(command.project_id, by, command.decide)
+
+    def handle_batch(self, commands: Sequence[ProjectCommand], by: Principal, *,
+                     dry_run: bool = False) -> BatchOutcome:
+        """Lets one project decide every command in order against one state and saves all
+        their events in one transaction, or none when any is refused (BatchRefusedError names
+        every refused one). A dry run decides and saves nothing."""
+        project_ids = {command.project_id for command in commands}
+        if len(project_ids) != 1:
+            raise ValueError("a batch holds commands to one project")
+        project_id = project_ids.pop()
+        if dry_run:
+            project = self._project(project_id)
+            now = utc_now()
+            _decide_all(project, Stamp(now, by.name, by.role, prague_today(now)), commands)
+            return BatchOutcome(project, [Outcome(project, ()) for _ in commands])
+        counts: list[int] = []
+
+        def decide(project: GrantProject, stamp: Stamp) -> None:
+            counts[:] = _decide_all(project, stamp, commands)
+
+        outcome = self._update(project_id, by, decide)
+        return BatchOutcome(outcome.project, _split(outcome, counts))
 
     def _update(self, project_id: UUID, principal: Principal,
                 decide: Callable[[GrantProject, Stamp], None]) -> Outcome:
@@ -139,11 +184,13 @@ class LedgerApplication(Application[UUID]):
                     raise
                 CONFLICTS_RETRIED.inc()
                 continue
+            positions = [recording.notification.id for recording in recordings]
             recorded = 0
             for queued, count in zip(group, counts, strict=True):
-                recorded += count
                 if count:
-                    queued.result = Outcome(project, recordings[recorded - 1].notification.id)
+                    queued.result = Outcome(project,
+                                            tuple(positions[recorded:recorded + count]))
+                recorded += count
             return
 
     @staticmethod
@@ -234,6 +281,35 @@ class LedgerApplication(Application[UUID]):
     @staticmethod
     def id_for(registration_number: str) -> UUID:
         return project_id_for(registration_number)
+
+
+def _decide_all(project: GrantProject, stamp: Stamp,
+                commands: Sequence[ProjectCommand]) -> list[int]:
+    """Lets the project decide each command in order; answers how many events each recorded.
+    All or nothing: when any is refused, the project is left as it was."""
+    trial = copy.deepcopy(project)  # containers copied, records shared: cheap
+    refusals: dict[int, GrantLedgerError] = {}
+    counts = []
+    for index, command in enumerate(commands):
+        before = len(trial.pending_events)
+        try:
+            command.decide(trial, stamp)
+        except GrantLedgerError as refusal:
+            refusals[index] = refusal
+        counts.append(len(trial.pending_events) - before)
+    if refusals:
+        raise BatchRefusedError(refusals)
+    project.__dict__.update(trial.__dict__)
+    return counts
+
+
+def _split(outcome: Outcome, counts: list[int]) -> list[Outcome]:
+    """A batch's outcome, as each command's."""
+    outcomes, start = [], 0
+    for count in counts:
+        outcomes.append(Outcome(outcome.project, outcome.positions[start:start + count]))
+        start += count
+    return outcomes
 
 
 def _checkpoint_state(blob: bytes) -> LedgerState | None:
