@@ -34,6 +34,9 @@ class Settings:
     # stream of writes to a project of 10,000 expenses it runs a few thousand behind (it keeps
     # to a third of a core, see service.reads.projector); a stopped projector soon passes this.
     max_projection_lag: int = 10_000
+    # Readiness fails when the log has moved and the projector has not shown it is alive (its
+    # heartbeat, every couple of seconds while it runs) for this many seconds.
+    max_heartbeat_age: float = 30.0
     projector_batch: int = 1000
     metrics_token: str | None = None
     aggregate_cache_size: int = 1000
@@ -52,6 +55,7 @@ class Settings:
             tokens=parse_tokens(env.get("GRANTLEDGER_TOKENS", "")),
             min_position_timeout=float(env.get("GRANTLEDGER_MIN_POSITION_TIMEOUT", "5")),
             max_projection_lag=int(env.get("GRANTLEDGER_MAX_PROJECTION_LAG", "10000")),
+            max_heartbeat_age=float(env.get("GRANTLEDGER_MAX_HEARTBEAT_AGE", "30")),
             projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
             metrics_token=env.get("GRANTLEDGER_METRICS_TOKEN") or None,
             create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,8 @@ IDEMPOTENT_REPLAYS = Counter("grantledger_idempotent_replays",
                              "Commands answered from an idempotency record")
 CONFLICTS_RETRIED = Counter("grantledger_conflicts_retried",
                             "Commands retried after a concurrent write to the same project")
+PROJECTOR_RESTARTS = Counter("grantledger_projector_restarts",
+                             "Projector processes started again by `grantledger serve`")
 
 
 class StoreCollector(Collector):
@@ -50,15 +53,20 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         queries = self.application.queries
         head = self.application.recorder.max_notification_id() or 0
-        position = queries.projection_position(self.projection)
+        status = queries.projection_status(self.projection)
         yield _gauge("grantledger_event_log_position", "Position of the last event", head)
-        yield _gauge("grantledger_projection_position", "Position the views reflect", position)
+        yield _gauge("grantledger_projection_position", "Position the views reflect",
+                     status.position)
         yield _gauge("grantledger_projection_lag_events", "Events the views are behind",
-                     head - position)
+                     head - status.position)
+        if status.heartbeat_at is not None:
+            age = (datetime.now(UTC) - status.heartbeat_at).total_seconds()
+            yield _gauge("grantledger_projector_heartbeat_age_seconds",
+                         "Seconds since the projector last showed it was alive", max(0.0, age))
         yield from _project_gauges(queries.stored_views("portfolio"))
 
 
-def _gauge(name: str, documentation: str, value: int) -> GaugeMetricFamily:
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 

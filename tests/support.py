@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from service.config import Settings, parse_tokens
@@ -20,3 +21,24 @@ def auth(role: str) -> dict[str, str]:
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(database_url=database_url, tokens=parse_tokens(TOKENS),
                     min_position_timeout=overrides.pop("min_position_timeout", 0.3), **overrides)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (Linux /proc)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def projector_pid(serve_pid: int) -> int | None:
+    """The projector `grantledger serve` runs beside gunicorn."""
+    found = [p for p in child_pids(serve_pid) if "service.cli projector" in command_line(p)]
+    return found[0] if found else None

@@ -15,8 +15,7 @@ from typing import Any
 
 from service.config import ROLES, ConfigurationError, Settings
 
-# The gunicorn settings ship inside the package, so `serve` runs wherever it is installed.
-GUNICORN_CONF = "python:service.web.gunicorn_conf"
+YES = ("y", "yes", "1", "true")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,13 +79,13 @@ def serve_command(args: argparse.Namespace) -> int:
         os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
         _print_dev_banner(args.host, args.port, token)
     os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
-    os.environ.setdefault("GRANTLEDGER_START_PROJECTOR", "y")
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF]
     sys.stdout.flush()
-    os.execv(sys.executable, gunicorn)
-    return 0  # pragma: no cover - execv does not return
+    from service.cli.serve import run_supervised
+
+    start_projector = os.environ.get("GRANTLEDGER_START_PROJECTOR", "y").lower() in YES
+    return run_supervised(start_projector)
 
 
 def _print_dev_banner(host: str, port: int, token: str) -> None:
@@ -108,11 +107,11 @@ def demo_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _application() -> Any:
+def _application(*, create_table: bool = True) -> Any:
     from service.application import LedgerApplication
     from service.web.app import ledger_env
 
-    return LedgerApplication(env=ledger_env(Settings.from_env(), create_table=True))
+    return LedgerApplication(env=ledger_env(Settings.from_env(), create_table=create_table))
 
 
 def projector_command(args: argparse.Namespace) -> int:
@@ -122,7 +121,9 @@ def projector_command(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    run_projector(_application(), stop, batch=Settings.from_env().projector_batch)
+    settings = Settings.from_env()
+    run_projector(_application(create_table=settings.create_tables), stop,
+                  batch=settings.projector_batch)
     return 0
 
 

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -48,14 +48,20 @@ SNAPSHOT_EVERY = 500
 # under a steady stream at most this: the web workers, on the same cores, keep the rest,
 # and the views lag by a few batches' time at most.
 BUSY_SHARE = 1 / 3
+# An idle projector records that it is alive this often (readiness and the heartbeat metric
+# read it; a batch records it too).
+HEARTBEAT_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
 
 class Projector:
     def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
                  today: Callable[[], date] = lambda: prague_today(utc_now()),
-                 snapshot_every: int = SNAPSHOT_EVERY) -> None:
+                 snapshot_every: int = SNAPSHOT_EVERY,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.application = application
+        self.clock = clock
+        self.heartbeat_at: datetime | None = None
         self.snapshot_every = snapshot_every
         self.snapshotted: dict[UUID, int] = {}  # the version of each project's last snapshot
         self.store = application.queries
@@ -75,6 +81,7 @@ class Projector:
         notifications = self.application.recorder.select_notifications(
             self.position, self.batch, inclusive_of_start=False)
         if not notifications:
+            self._beat()
             return 0
         pairs: list[Pair] = [(n.id, cast(Any, self.application.mapper.to_domain_event(n)))
                              for n in notifications]
@@ -117,6 +124,15 @@ class Projector:
             report(done, target)
         return done
 
+    def _beat(self) -> None:
+        """Records that the projector is alive and has applied the log as far as it saw it,
+        every HEARTBEAT_SECONDS while idle (a stored batch records it too)."""
+        now = self.clock()
+        if self.heartbeat_at is None or (now - self.heartbeat_at).total_seconds() >= (
+                HEARTBEAT_SECONDS):
+            self.store.record_heartbeat(NAME, now)
+            self.heartbeat_at = now
+
     def _save(self, reached: int, versions_before: dict[UUID, int], on: date) -> None:
         views, checkpoints = [], []
         for project_id, version_before in versions_before.items():
@@ -126,7 +142,9 @@ class Projector:
                 assert state.last_recorded_at is not None
                 checkpoints.append(Checkpoint(project_id, state.version, state.position,
                                               state.last_recorded_at, dump_state(state)))
-        self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints)
+        self.heartbeat_at = self.clock()
+        self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints,
+                                         self.heartbeat_at)
         self.rendered_on = on
         self._take_snapshots(versions_before)
 
@@ -152,7 +170,8 @@ class Projector:
             if state.is_registered:
                 views += _rendered_views(project_id, state, on)
         try:
-            self.store.save_projection_batch(NAME, self.position, self.position, views, [])
+            self.store.save_projection_batch(NAME, self.position, self.position, views, [],
+                                             self.clock())
         except TrackingConflictError:
             self._resync()
             return
@@ -193,10 +212,11 @@ def run_projector(application: LedgerApplication, stop: threading.Event | None =
                 return
             except Exception:  # a failed batch was not applied; try again after a pause
                 log.exception("projector batch failed; retrying")
-                time.sleep(1)
+                stop.wait(1)
     finally:
         if listener is not None:
             listener.stop()
+        log.info("projector stopped at position %s", projector.position)
 
 
 def _appends_listener(application: LedgerApplication) -> tuple[threading.Event | None,

@@ -33,7 +33,7 @@ def create_statements(blob_type: str) -> list[str]:
         "project_id TEXT NOT NULL, view TEXT NOT NULL, position BIGINT NOT NULL, "
         "on_date TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, view))",
         f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
-        "name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        "name TEXT PRIMARY KEY, position BIGINT NOT NULL, heartbeat_at TEXT)",
         f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} ("
         "project_id TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, "
         f"recorded_at TEXT NOT NULL, state {blob_type} NOT NULL, "
@@ -65,6 +65,14 @@ def parse_announcement(payload: str) -> tuple[int, set[UUID] | None]:
 
 class TrackingConflictError(RuntimeError):
     """Another projector moved the position first; this batch was not applied."""
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """Where a projection has got to, and when its projector last showed it was alive."""
+
+    position: int
+    heartbeat_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -120,21 +128,35 @@ class ViewStoreQueries:
 
     def projection_position(self, name: str) -> int:
         """Where a projection has got to, read only (0 if it never ran)."""
+        return self.projection_status(name).position
+
+    def projection_status(self, name: str) -> ProjectionStatus:
+        """Where a projection has got to and its projector's last heartbeat, read only."""
         with self._cursor(commit=False) as cursor:
-            cursor.execute(self._sql(f"SELECT position FROM {TRACKING_TABLE} WHERE name = %s"),
-                           [name])
+            cursor.execute(self._sql(f"SELECT position, heartbeat_at FROM {TRACKING_TABLE} "
+                                     "WHERE name = %s"), [name])
             row = cursor.fetchone()
-        return int(row["position"]) if row else 0
+        if row is None:
+            return ProjectionStatus(0, None)
+        beat = row["heartbeat_at"]
+        return ProjectionStatus(int(row["position"]), text_moment(beat) if beat else None)
+
+    def record_heartbeat(self, name: str, at: datetime) -> None:
+        """The projector is alive and has applied the log as far as it has seen it."""
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(f"UPDATE {TRACKING_TABLE} SET heartbeat_at = %s "
+                                     "WHERE name = %s"), [moment_text(at), name])
 
     def save_projection_batch(self, name: str, expected: int, reached: int,
                               views: Sequence[RenderedView],
-                              checkpoints: Sequence[Checkpoint]) -> None:
+                              checkpoints: Sequence[Checkpoint], at: datetime) -> None:
         """Stores a batch's views and checkpoints and moves the position from `expected` to
-        `reached`, all or nothing; raises TrackingConflictError if it was not at `expected`."""
+        `reached`, with a heartbeat at `at`, all or nothing; raises TrackingConflictError if
+        it was not at `expected`."""
         with self._cursor(commit=True) as cursor:
-            cursor.execute(self._sql(f"UPDATE {TRACKING_TABLE} SET position = %s "
-                                     "WHERE name = %s AND position = %s"),
-                           [reached, name, expected])
+            cursor.execute(self._sql(f"UPDATE {TRACKING_TABLE} SET position = %s, "
+                                     "heartbeat_at = %s WHERE name = %s AND position = %s"),
+                           [reached, moment_text(at), name, expected])
             if self._rowcount(cursor) != 1:
                 raise TrackingConflictError(f"{name} is no longer at position {expected}")
             for view in views:

@@ -2,17 +2,14 @@
 
 The master creates the event store's tables once, before forking; the workers then start with
 table creation off, so several workers never race to create them (EVENTSOURCING-NOTES.md).
-With GRANTLEDGER_START_PROJECTOR=y (what `grantledger serve` sets) the master also starts the
-projector as a child process and stops it on exit; in production run `grantledger projector`
-as its own process instead (deploy/Procfile).
+The projector is not started here: `grantledger serve` runs it beside gunicorn and supervises
+it; in production run `grantledger projector` under the process manager (deploy/).
 Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
 on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
 """
 
 import multiprocessing
 import os
-import subprocess
-import sys
 import tempfile
 from typing import Any
 
@@ -34,26 +31,15 @@ loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
 
 
 def on_starting(server: Any) -> None:
+    from service.config import Settings
     from service.store.migrate import create_tables
 
-    create_tables()
+    if Settings.from_env().create_tables:  # `grantledger serve` has created them already
+        create_tables()
     os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"
-
-
-def when_ready(server: Any) -> None:
-    if os.environ.get("GRANTLEDGER_START_PROJECTOR", "n").lower() in ("y", "yes", "1"):
-        server.grantledger_projector = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "projector"])
 
 
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
-
-
-def on_exit(server: Any) -> None:
-    projector = getattr(server, "grantledger_projector", None)
-    if projector is not None:
-        projector.terminate()
-        projector.wait(timeout=10)

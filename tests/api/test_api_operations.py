@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from api_builders import record_expense, register_nek
+from flask import Flask
 from flask.testing import FlaskClient
+from freezegun import freeze_time
 from support import make_settings
 
+from service.reads.projector import NAME as PROJECTION
 from service.web.app import create_app
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
 
 def test_liveness_answers_ok_without_a_token(client: FlaskClient) -> None:
@@ -17,15 +23,53 @@ def test_liveness_answers_ok_without_a_token(client: FlaskClient) -> None:
     assert (response.status_code, response.get_json()) == (200, {"status": "ok", "checks": {}})
 
 
-def test_readiness_reports_the_event_store_position_and_the_projection_lag(
-        client: FlaskClient, nek: str) -> None:
-    record_expense(client, nek)
+def beat(app: Flask, seconds_ago: float) -> None:
+    """The projector's heartbeat, as it records it, `seconds_ago` before the frozen now."""
+    queries = app.extensions["grantledger"].queries
+    queries.tracked_position(PROJECTION)
+    queries.record_heartbeat(PROJECTION, NOW - timedelta(seconds=seconds_ago))
 
-    response = client.get("/health/ready")
+
+def test_readiness_reports_the_position_the_lag_and_the_projectors_heartbeat(
+        app: Flask, client: FlaskClient, nek: str) -> None:
+    record_expense(client, nek)
+    beat(app, seconds_ago=12)
+
+    with freeze_time(NOW):
+        response = client.get("/health/ready")
 
     assert (response.status_code, response.get_json()) == (200, {"status": "ok", "checks": {
         "event_store": "ok", "position": 2, "projection_lag": 2,
-        "projection_lag_bound": 10_000}})
+        "projection_lag_bound": 10_000, "projector_heartbeat_age_seconds": 12.0,
+        "projector_heartbeat_bound_seconds": 30.0}})
+
+
+def test_readiness_is_503_when_the_log_moved_and_no_projector_was_alive_within_the_bound(
+        app: Flask, client: FlaskClient, nek: str) -> None:
+    beat(app, seconds_ago=31)
+
+    with freeze_time(NOW):
+        response = client.get("/health/ready")
+
+    assert (response.status_code, response.get_json()["status"],
+            response.get_json()["checks"]["projector_heartbeat_age_seconds"]) == (
+        503, "stalled", 31.0)
+
+
+def test_readiness_is_503_when_no_projector_ever_ran_and_the_log_moved(
+        client: FlaskClient, nek: str) -> None:
+    response = client.get("/health/ready")
+
+    assert (response.status_code, response.get_json()["status"],
+            response.get_json()["checks"]["projector_heartbeat_age_seconds"]) == (
+        503, "stalled", None)
+
+
+def test_readiness_is_ok_without_a_heartbeat_while_the_views_reflect_the_whole_log(
+        app: Flask, client: FlaskClient) -> None:
+    response = client.get("/health/ready")
+
+    assert (response.status_code, response.get_json()["checks"]["projection_lag"]) == (200, 0)
 
 
 def test_readiness_is_503_while_the_projector_lags_beyond_its_bound(tmp_path: Path) -> None:
@@ -33,8 +77,10 @@ def test_readiness_is_503_while_the_projector_lags_beyond_its_bound(tmp_path: Pa
     try:
         client = app.test_client()
         record_expense(client, register_nek(client))
+        beat(app, seconds_ago=1)
 
-        response = client.get("/health/ready")
+        with freeze_time(NOW):
+            response = client.get("/health/ready")
 
         assert (response.status_code, response.get_json()["status"],
                 response.get_json()["checks"]["projection_lag"]) == (503, "lagging", 2)

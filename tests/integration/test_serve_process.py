@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,10 +12,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import projector_pid
 
 TOKEN = "serve-test-admin"
 
@@ -40,8 +43,16 @@ def grantledger(*args: str) -> list[str]:
     return [sys.executable, "-m", "service.cli", *args]
 
 
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+def serving(tmp_path: Path) -> Iterator[Served]:
+    """`grantledger serve` with 2 workers and its projector, on a SQLite file in the cwd."""
     port = free_port()
     env = {**os.environ, "GRANTLEDGER_TOKENS": f"tester:admin:{TOKEN}"}
     env.pop("GRANTLEDGER_DATABASE_URL", None)  # the default: a SQLite file in the cwd
@@ -53,11 +64,16 @@ def served(tmp_path: Path) -> Iterator[str]:
                                    stderr=subprocess.STDOUT)
         try:
             _wait_until_ready(base, process, log)
-            yield base
+            yield Served(base, process, log)
         finally:
             process.terminate()
             process.wait(timeout=30)
     assert (tmp_path / "grantledger.db").exists()
+
+
+@pytest.fixture
+def served(serving: Served) -> str:
+    return serving.base
 
 
 def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -126,3 +142,54 @@ def test_served_metrics_sum_the_workers_and_the_projector_keeps_up(served: str) 
     assert found[posted] == 6
     assert found[("grantledger_projection_lag_events", ())] == 0
     assert found[("grantledger_projection_position", ())] == 7
+
+
+def metric(base: str, name: str) -> float | None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return next((s.value for family in text_string_to_metric_families(text)
+                 for s in family.samples if s.name == name), None)
+
+
+def eventually(check: Any, timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail(f"not within {timeout} s: {check}")
+
+
+def test_a_killed_projector_is_started_again_logged_counted_and_keeps_the_views_moving(
+        serving: Served) -> None:
+    from api_builders import nek_registration
+
+    killed = eventually(lambda: projector_pid(serving.process.pid))
+    os.kill(killed, signal.SIGKILL)
+    restarted = eventually(lambda: (projector_pid(serving.process.pid) or killed) != killed
+                           and projector_pid(serving.process.pid))
+    status, created = call(f"{serving.base}/api/v1/projects", nek_registration())
+    ready = eventually(lambda: (lambda answer: answer[0] == 200 and answer[1]["checks"][
+        "projection_lag"] == 0 and answer)(call(f"{serving.base}/health/ready")))
+
+    assert restarted != killed
+    assert (status, ready[1]["checks"]["position"]) == (201, created["position"])
+    assert "the projector exited with signal 9 (SIGKILL); starting it again in 1 s" in (
+        serving.log.read_text())
+    assert metric(serving.base, "grantledger_projector_restarts_total") == 1
+    assert 0 <= metric(serving.base, "grantledger_projector_heartbeat_age_seconds") < 5
+
+
+def test_sigterm_stops_serve_gracefully_with_one_line_and_status_0(serving: Served) -> None:
+    projector = eventually(lambda: projector_pid(serving.process.pid))
+
+    serving.process.send_signal(signal.SIGTERM)
+
+    assert serving.process.wait(timeout=30) == 0
+    log = serving.log.read_text()
+    assert "projector stopped at position 0" in log
+    assert "grantledger serve stopped (gunicorn exited with status 0)" in log
+    assert not Path(f"/proc/{projector}").exists()

@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from schemas import HealthSchema
+from service.application import utc_now
 from service.reads.projector import NAME as PROJECTION
+from service.store.viewstore import ProjectionStatus
 from service.web.api.common import Blueprint
 from service.web.state import ledger, settings
 
@@ -25,17 +27,32 @@ def live() -> Any:
 @blp.route("/ready", methods=["GET"])
 @blp.response(200, HealthSchema)
 def ready() -> Any:
-    """The event store answers and the projector keeps up with the log"""
+    """The event store answers and a live projector keeps up with the log"""
     try:
-        queries = ledger().queries
         head = ledger().recorder.max_notification_id() or 0
-        lag = head - queries.projection_position(PROJECTION)
+        projection = ledger().queries.projection_status(PROJECTION)
     except Exception as error:  # any failure of the store means "not ready"
         log.warning("event store not ready: %s", error)
         return {"status": "unavailable", "checks": {"event_store": "unavailable"}}, 503
-    bound = settings().max_projection_lag
+    checks, status = _projection_checks(head, projection)
+    return {"status": status, "checks": checks}, 200 if status == "ok" else 503
+
+
+def _projection_checks(head: int, projection: ProjectionStatus) -> tuple[dict[str, Any], str]:
+    """The checks of the views, and the readiness they amount to: `stalled` when the log has
+    moved and no projector has shown it is alive for longer than the bound (views that
+    silently stop moving are an outage), `lagging` when it is too far behind."""
+    lag = head - projection.position
+    age = None
+    if projection.heartbeat_at is not None:
+        age = round(max(0.0, (utc_now() - projection.heartbeat_at).total_seconds()), 1)
+    bounds = settings()
     checks = {"event_store": "ok", "position": head, "projection_lag": lag,
-              "projection_lag_bound": bound}
-    if lag > bound:
-        return {"status": "lagging", "checks": checks}, 503
-    return {"status": "ok", "checks": checks}
+              "projection_lag_bound": bounds.max_projection_lag,
+              "projector_heartbeat_age_seconds": age,
+              "projector_heartbeat_bound_seconds": bounds.max_heartbeat_age}
+    if lag > 0 and (age is None or age > bounds.max_heartbeat_age):
+        return checks, "stalled"
+    if lag > bounds.max_projection_lag:
+        return checks, "lagging"
+    return checks, "ok"
