@@ -1,8 +1,9 @@
 """The ledger application: one method per use case, over the eventsourcing event store.
 
-Each command loads the project, lets the aggregate decide, and saves its event; a concurrent
-change to the same project (a version conflict) is retried with jittered back-off on a fresh
-copy, so concurrent accountants never see an error and never lose an expense.
+A command is a typed value (domain.commands); the application lets the project decide it
+and saves what it recorded through the ProjectWriter (service.writer): exactly once, with
+the request's idempotency record in the same transaction, writers to one project queueing
+on its lock instead of racing.
 """
 
 from __future__ import annotations
@@ -11,17 +12,14 @@ import contextlib
 import copy
 import itertools
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
+from eventsourcing.application import Application, Repository
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.commands import ProjectCommand, RegisterProject
 from domain.errors import GrantLedgerError, ProjectAlreadyRegisteredError
@@ -29,42 +27,24 @@ from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from projections.checkpoint import CheckpointError, load_state
+from service.clock import prague_today, utc_now
 from service.config import Principal
-from service.group_commit import GroupCommit, Queued
-from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
 from service.store.recorders import LedgerStore
 from service.store.transcodings import register_ledger_transcodings
+from service.writer import (
+    IdempotentRequest,
+    Order,
+    Outcome,
+    ProjectNotFoundError,
+    ProjectWriter,
+)
 
-PRAGUE = ZoneInfo("Europe/Prague")
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 50
 EVENTS_PAGE = 1000
+WRITER_CACHE_SIZE = "AGGREGATE_CACHE_MAXSIZE"
 
-
-class ProjectNotFoundError(LookupError):
-    """No project has this id."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def prague_today(moment: datetime) -> date:
-    return moment.astimezone(PRAGUE).date()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command did: the project after it and the global positions of the events it
-    recorded (none for a dry run)."""
-
-    project: GrantProject
-    positions: tuple[int, ...]
-
-    @property
-    def position(self) -> int:
-        """The position of the command's last event."""
-        return self.positions[-1]
+__all__ = ["BatchOutcome", "BatchRefusedError", "LedgerApplication", "Outcome",
+           "ProjectNotFoundError", "prague_today", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -86,21 +66,20 @@ class BatchRefusedError(Exception):
 class LedgerApplication(Application[UUID]):
     """The use cases of the grant ledger."""
 
-    # A snapshot bounds a cold load (warm loads come from the aggregate cache). The projector
-    # takes them (service.reads.projector), not the save: a project of 10,000 expenses is a 6 MB
-    # snapshot, which held up the request that happened to record its 500th event.
+    # A snapshot bounds a cold load (warm loads come from the writer's cache). The projector
+    # takes them (service.reads.projector), not the save: a project of 10,000 expenses is a
+    # 6 MB snapshot, which held up the request that happened to record its 500th event.
     is_snapshotting_enabled = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Threads of one process writing to the same project do not race (a race ends in a
-        # version conflict and a retry for all but one): they queue, and each save takes
-        # every command queued by then. Other processes wait on the project's write lock
-        # (PostgreSQL); a conflict that still happens is retried.
-        self._group_commit: GroupCommit[Outcome] = GroupCommit()
-        # Each project's last event written by this process: reads here reflect at least it.
-        self.written: dict[UUID, int] = {}
+        self.writer = ProjectWriter(self, int(self.env.get(WRITER_CACHE_SIZE) or 1000))
         self._on_close: list[Callable[[], None]] = []
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, for cold loads only: the writer keeps the committed
+        states it needs, and catches them up under the project's lock."""
+        return Repository(event_store=self.events, snapshot_store=self.snapshots)
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Runs `callback` (stopping a thread that uses the store) when the store closes."""
@@ -121,25 +100,43 @@ class LedgerApplication(Application[UUID]):
         assert isinstance(recorder, LedgerStore)
         return recorder
 
+    @property
+    def written(self) -> dict[UUID, int]:
+        """Each project's last event written by this process: reads here reflect at least it."""
+        return self.writer.written
+
+    def load(self, project_id: UUID) -> GrantProject:
+        """The project from its latest snapshot and the events after it."""
+        project: GrantProject = self.repository.get(project_id)
+        return project
+
     # ---- commands -----------------------------------------------------------------------
 
-    def register(self, command: RegisterProject, by: Principal) -> Outcome:
-        now = utc_now()
-        stamp = Stamp(now, by.name, by.role, prague_today(now))
-        project = GrantProject.register(stamp, **command.registration)
-        try:
-            recordings = self._save(project)
-        except IntegrityError:
-            raise ProjectAlreadyRegisteredError(
-                f"project {project.registration_number} is already registered") from None
-        return Outcome(project, (recordings[-1].notification.id,))
+    def register(self, command: RegisterProject, by: Principal,
+                 request: IdempotentRequest[Outcome] | None = None) -> Outcome:
+        number = command.registration["registration_number"]
 
-    def handle(self, command: ProjectCommand, by: Principal) -> Outcome:
+        def decide(project: GrantProject | None, stamp: Stamp) -> GrantProject:
+            if project is not None:
+                raise ProjectAlreadyRegisteredError(f"project {number} is already registered")
+            return GrantProject.register(stamp, **command.registration)
+
+        return self.writer.write(project_id_for(number), Order(by, decide, request))
+
+    def handle(self, command: ProjectCommand, by: Principal,
+               request: IdempotentRequest[Outcome] | None = None) -> Outcome:
         """Lets the project decide the command and saves what it recorded."""
-        return self._update(command.project_id, by, command.decide)
+
+        def decide(project: GrantProject | None, stamp: Stamp) -> GrantProject:
+            project = _registered(project, command.project_id)
+            command.decide(project, stamp)
+            return project
+
+        return self.writer.write(command.project_id, Order(by, decide, request))
 
     def handle_batch(self, commands: Sequence[ProjectCommand], by: Principal, *,
-                     dry_run: bool = False) -> BatchOutcome:
+                     dry_run: bool = False,
+                     request: IdempotentRequest[BatchOutcome] | None = None) -> BatchOutcome:
         """Lets one project decide every command in order against one state and saves all
         their events in one transaction, or none when any is refused (BatchRefusedError names
         every refused one). A dry run decides and saves nothing."""
@@ -148,86 +145,27 @@ class LedgerApplication(Application[UUID]):
             raise ValueError("a batch holds commands to one project")
         project_id = project_ids.pop()
         if dry_run:
-            project = self._project(project_id)
+            project = self.writer.current(project_id)
             now = utc_now()
             _decide_all(project, Stamp(now, by.name, by.role, prague_today(now)), commands)
             return BatchOutcome(project, [Outcome(project, ()) for _ in commands])
         counts: list[int] = []
 
-        def decide(project: GrantProject, stamp: Stamp) -> None:
+        def decide(project: GrantProject | None, stamp: Stamp) -> GrantProject:
+            project = _registered(project, project_id)
             counts[:] = _decide_all(project, stamp, commands)
+            return project
 
-        outcome = self._update(project_id, by, decide)
-        return BatchOutcome(outcome.project, _split(outcome, counts))
+        def batch(outcome: Outcome) -> BatchOutcome:
+            return BatchOutcome(outcome.project, _split(outcome, counts))
 
-    def _update(self, project_id: UUID, principal: Principal,
-                decide: Callable[[GrantProject, Stamp], None]) -> Outcome:
-        """Load → decide → save, again on a fresh copy while another writer got in first;
-        saved together with the commands other threads have queued for the project."""
-        return self._group_commit.run(project_id, (principal, decide),
-                                      lambda group: self._commit_group(project_id, group))
-
-    def _commit_group(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
-        with self.queries.project_write_lock(project_id):
-            self._commit_group_locked(project_id, group)
-
-    def _commit_group_locked(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
-        for attempt in _attempts():
-            project = self._project(project_id)
-            counts = [self._decide(project, queued) for queued in group]
-            if not project.pending_events:
-                return
-            try:
-                recordings = self._save(project)
-            except (IntegrityError, OperationalError):
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                CONFLICTS_RETRIED.inc()
-                continue
-            positions = [recording.notification.id for recording in recordings]
-            recorded = 0
-            for queued, count in zip(group, counts, strict=True):
-                if count:
-                    queued.result = Outcome(project,
-                                            tuple(positions[recorded:recorded + count]))
-                recorded += count
-            return
-
-    @staticmethod
-    def _decide(project: GrantProject, queued: Queued[Outcome]) -> int:
-        """Lets the project decide one queued command; answers how many events it recorded
-        (none when it was refused: the refusal is kept for its caller)."""
-        principal, decide = queued.command
-        before = len(project.pending_events)
-        # Moments never run backwards along a project's history, so that "as of" a moment
-        # is always a prefix of it, even when a retry loses a race.
-        now = max(utc_now(), project.modified_on)
-        queued.error = None
-        try:
-            decide(project, Stamp(now, principal.name, principal.role, prague_today(now)))
-        except Exception as refusal:
-            queued.error = refusal
-        return len(project.pending_events) - before
-
-    def _save(self, project: GrantProject) -> list[Any]:
-        pending = [type(event).__name__ for event in project.pending_events]
-        recordings = self.save(project)
-        for name in pending:
-            EVENTS_APPENDED.labels(name).inc()
-        self.written[project.id] = recordings[-1].notification.id
-        return recordings
-
-    def _project(self, project_id: UUID) -> GrantProject:
-        try:
-            project: GrantProject = self.repository.get(project_id)
-        except AggregateNotFoundError:
-            raise ProjectNotFoundError(str(project_id)) from None
-        return project
+        adapted = request.adapted(batch) if request is not None else None
+        return batch(self.writer.write(project_id, Order(by, decide, adapted)))
 
     def snapshot(self, project_id: UUID) -> int:
-        """Snapshots the project as it stands (loaded from the aggregate cache); answers the
-        version snapshotted. Another projector may have stored that one already."""
-        project = self._project(project_id)
+        """Snapshots the project as it stands; answers the version snapshotted. Another
+        projector may have stored that one already."""
+        project = self.writer.current(project_id)
         assert self.snapshots is not None  # is_snapshotting_enabled
         with contextlib.suppress(IntegrityError):
             self.snapshots.put([GrantProject.Snapshot.take(project)])
@@ -283,6 +221,12 @@ class LedgerApplication(Application[UUID]):
         return project_id_for(registration_number)
 
 
+def _registered(project: GrantProject | None, project_id: UUID) -> GrantProject:
+    if project is None:
+        raise ProjectNotFoundError(str(project_id))
+    return project
+
+
 def _decide_all(project: GrantProject, stamp: Stamp,
                 commands: Sequence[ProjectCommand]) -> list[int]:
     """Lets the project decide each command in order; answers how many events each recorded.
@@ -320,10 +264,3 @@ def _checkpoint_state(blob: bytes) -> LedgerState | None:
         log.warning("ignoring a checkpoint: %s", error)
         return None
 
-
-def _attempts() -> Iterator[int]:
-    """Attempt numbers, sleeping a jittered, growing pause before each retry."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        if attempt > 1:
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 5))))
-        yield attempt

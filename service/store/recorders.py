@@ -10,9 +10,9 @@ written once with `%s` placeholders; SQLite gets `?`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -27,13 +27,15 @@ from service.store.viewstore import (
     ViewStoreQueries,
     create_statements,
 )
-
-IDEMPOTENCY_TABLE = "grantledger_idempotency"
-CREATE_IDEMPOTENCY = (
-    f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
-    "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-    "status INTEGER, body TEXT, location TEXT, started_ms BIGINT NOT NULL, "
-    "PRIMARY KEY (scope, key))"
+from service.store.writes import (
+    CREATE_IDEMPOTENCY,
+    IDEMPOTENCY_TABLE,
+    RECORD_COLUMNS,
+    IdempotencyRecord,
+    Key,
+    PostgresWrites,
+    ProjectWrite,
+    SQLiteWrites,
 )
 
 PositionedStoredEvent = tuple[int, StoredEvent]
@@ -137,58 +139,59 @@ class LedgerQueries:
     def _stored_event_id(self, value: Any) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
 
-    @contextmanager
-    def project_write_lock(self, originator_id: UUID) -> Iterator[None]:
-        """Held while a process writes to a project, so that writers in other processes
-        wait for it instead of racing it to a version conflict (PostgreSQL; SQLite has
-        one writer anyway)."""
-        yield
+    def stored_positions(self, originator_id: UUID, first_version: int,
+                         states: Sequence[bytes]) -> list[int] | None:
+        """The positions of a project's events from `first_version` on, if the store holds
+        exactly these events there (a write whose COMMIT was cut off may or may not have
+        committed); None if it does not."""
+        statement = (f"SELECT {self._position_column()} AS position, state "
+                     f"FROM {self.events_table_name} WHERE originator_id = %s "
+                     "AND originator_version >= %s AND originator_version < %s "
+                     "ORDER BY originator_version")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [self._id_param(originator_id), first_version,
+                                                  first_version + len(states)])
+            rows = cursor.fetchall()
+        if [bytes(row["state"]) for row in rows] != list(states):
+            return None
+        return [int(row["position"]) for row in rows]
 
     # ---- idempotency records ------------------------------------------------------------
 
-    def claim_idempotency_key(self, scope: str, key: str, fingerprint: str, now_ms: int,
-                              stale_ms: int) -> dict[str, Any] | None:
-        """Marks a key as in flight and returns None; or returns the record that holds it.
-        An in-flight record older than `stale_ms` (its request died) is taken over."""
-        with self._cursor(commit=True) as cursor:
-            cursor.execute(self._sql(
-                f"INSERT INTO {IDEMPOTENCY_TABLE} (scope, key, fingerprint, started_ms) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"),
-                [scope, key, fingerprint, now_ms])
-            if self._rowcount(cursor) == 1:
-                return None
-            cursor.execute(self._sql(
-                f"UPDATE {IDEMPOTENCY_TABLE} SET fingerprint = %s, started_ms = %s "
-                "WHERE scope = %s AND key = %s AND status IS NULL AND started_ms < %s"),
-                [fingerprint, now_ms, scope, key, now_ms - stale_ms])
-            if self._rowcount(cursor) == 1:
-                return None
-            cursor.execute(self._sql(
-                f"SELECT fingerprint, status, body, location FROM {IDEMPOTENCY_TABLE} "
-                "WHERE scope = %s AND key = %s"), [scope, key])
+    def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The answer stored for a key, if any."""
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(f"SELECT {RECORD_COLUMNS} FROM {IDEMPOTENCY_TABLE} "
+                                     "WHERE scope = %s AND key = %s"), [scope, key])
             row = cursor.fetchone()
-        return dict(row) if row else None
+        return IdempotencyRecord(*(row[c] for c in RECORD_COLUMNS.split(", "))) if row else None
 
-    def complete_idempotency_key(self, scope: str, key: str, status: int, body: str,
-                                 location: str | None) -> None:
+    def remember_refusal(self, record: IdempotencyRecord) -> IdempotencyRecord:
+        """Stores the answer of a refused command (it recorded no events, so it has a
+        transaction of its own); answers the record that holds the key afterwards — another
+        request's, if one stored it first."""
         with self._cursor(commit=True) as cursor:
             cursor.execute(self._sql(
-                f"UPDATE {IDEMPOTENCY_TABLE} SET status = %s, body = %s, location = %s "
-                "WHERE scope = %s AND key = %s"), [status, body, location, scope, key])
-
-    def release_idempotency_key(self, scope: str, key: str) -> None:
-        """Forgets an in-flight key whose request failed, so that it may be retried."""
-        with self._cursor(commit=True) as cursor:
-            cursor.execute(self._sql(
-                f"DELETE FROM {IDEMPOTENCY_TABLE} "
-                "WHERE scope = %s AND key = %s AND status IS NULL"), [scope, key])
+                f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"), record.values())
+            stored = self._rowcount(cursor) == 1
+        return record if stored else (self.idempotency_record(record.scope, record.key)
+                                      or record)
 
 
 class LedgerStore(LedgerQueries, ViewStoreQueries):
     """Every extra statement of the ledger's store, whatever the backend."""
 
+    if TYPE_CHECKING:  # the library's, and the backend's write unit (service.store.writes)
+        def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
+                          lte: int | None = None, desc: bool = False,
+                          limit: int | None = None) -> Sequence[StoredEvent]: ...
 
-class SQLiteLedgerRecorder(LedgerStore, SQLiteApplicationRecorder):
+        def project_write(self, project_id: UUID, after_version: int,
+                          keys: Sequence[Key] = ()) -> AbstractContextManager[ProjectWrite]: ...
+
+
+class SQLiteLedgerRecorder(SQLiteWrites, LedgerStore, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), CREATE_IDEMPOTENCY,
                 *create_statements("BLOB")]
@@ -217,7 +220,7 @@ class SQLiteLedgerRecorder(LedgerStore, SQLiteApplicationRecorder):
         )
 
 
-class PostgresLedgerRecorder(LedgerStore, PostgresApplicationRecorder):
+class PostgresLedgerRecorder(PostgresWrites, LedgerStore, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for statement in (CREATE_IDEMPOTENCY, *create_statements("BYTEA")):

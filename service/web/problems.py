@@ -7,6 +7,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +16,8 @@ from service.application import ProjectNotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
+STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
+RETRY_AFTER_SECONDS = 1
 log = logging.getLogger(__name__)
 
 
@@ -97,6 +100,8 @@ def register_problem_handlers(app: Flask) -> None:
         ProjectNotFoundError,
         lambda error: problem(404, f"no project has the id {error}", title="Unknown project"))
     app.register_error_handler(HTTPException, http_exception_problem)
+    for unreachable in (OperationalError, InterfaceError):
+        app.register_error_handler(unreachable, store_unavailable)
     app.register_error_handler(RecursionError, _unreadable_body_or_defect)
     app.register_error_handler(ValueError, _unreadable_body_or_defect)
     app.register_error_handler(Exception, _defect)
@@ -128,6 +133,17 @@ def _why_unreadable() -> str | None:
     except UnicodeEncodeError:
         return "The JSON body holds a string that is not Unicode text (a lone surrogate)."
     return None
+
+
+def store_unavailable(error: Exception) -> Response:
+    """The event store cannot be reached (a restart, a lost connection, a pool timeout,
+    SQLite's lock held beyond its timeout): 503, and the client retries."""
+    log.warning("event store unavailable on %s %s: %s", request.method, request.path,
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error))
+    return problem(503, "the event store cannot be reached just now; retry after the "
+                   "Retry-After pause (a command with the same Idempotency-Key is recorded "
+                   "at most once)", type_=STORE_UNAVAILABLE_TYPE, title="Store unavailable",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _defect(error: Exception) -> Response:

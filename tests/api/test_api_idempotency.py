@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from api_builders import (
     PROJECTS,
@@ -19,7 +18,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.web.app import create_app
-from service.web.idempotency import fingerprint
 
 KEY = "0b8e4d1c-expense-FV-2016-0042"
 
@@ -69,48 +67,6 @@ def test_the_same_key_with_a_different_body_is_422_and_records_nothing(
 
     assert (response.status_code, problem(response)["type"], event_count(client, nek)) == (
         422, "urn:grantledger:problem:idempotency-key-reused", 2)
-
-
-def test_a_retry_while_the_first_request_is_still_in_flight_is_409(
-        app: Flask, client: FlaskClient, nek: str) -> None:
-    path, body = project_path(nek, "expenses"), expense_body()
-    with app.test_request_context(path, method="POST", json=body):
-        same_request = fingerprint()
-    app.extensions["grantledger"].queries.claim_idempotency_key(
-        scope="accountant", key=KEY, fingerprint=same_request,
-        now_ms=int(time.time() * 1000), stale_ms=300_000)
-
-    response = post(client, path, body, "accountant", Idempotency_Key=KEY)
-
-    assert (response.status_code, problem(response)["type"], response.headers["Retry-After"],
-            event_count(client, nek)) == (
-        409, "urn:grantledger:problem:idempotency-key-in-flight", "1", 1)
-
-
-def test_a_different_body_under_a_key_still_in_flight_is_422_not_409(
-        app: Flask, client: FlaskClient, nek: str) -> None:
-    app.extensions["grantledger"].queries.claim_idempotency_key(
-        scope="accountant", key=KEY, fingerprint="x", now_ms=int(time.time() * 1000),
-        stale_ms=300_000)
-
-    response = post(client, project_path(nek, "expenses"), expense_body(), "accountant",
-                    Idempotency_Key=KEY)
-
-    assert (response.status_code, problem(response)["type"], event_count(client, nek)) == (
-        422, "urn:grantledger:problem:idempotency-key-reused", 1)
-
-
-def test_a_key_in_flight_for_longer_than_five_minutes_is_taken_over(
-        app: Flask, client: FlaskClient, nek: str) -> None:
-    six_minutes_ago = int(time.time() * 1000) - 6 * 60 * 1000
-    app.extensions["grantledger"].queries.claim_idempotency_key(
-        scope="accountant", key=KEY, fingerprint="x", now_ms=six_minutes_ago,
-        stale_ms=300_000)
-
-    response = post(client, project_path(nek, "expenses"), expense_body(), "accountant",
-                    Idempotency_Key=KEY)
-
-    assert (response.status_code, event_count(client, nek)) == (201, 2)
 
 
 def test_a_retry_after_a_restart_is_still_recognised(

@@ -15,8 +15,9 @@ from werkzeug.exceptions import BadRequest
 
 from domain.commands import ProjectCommand
 from projections import LedgerState
-from service.application import ProjectNotFoundError, prague_today, utc_now
+from service.application import Outcome, ProjectNotFoundError, prague_today, utc_now
 from service.web.state import ledger
+from service.writer import Answer
 
 API = "/api/v1"
 
@@ -93,9 +94,13 @@ def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], sc
     """
     from schemas import CommandResultSchema
     from service.web.auth import current_principal, requires
-    from service.web.idempotency import idempotent
+    from service.web.idempotency import answered, dumps, idempotent, remembered
 
     renamed = dict(path_fields or {})
+    result = CommandResultSchema()
+
+    def answer(outcome: Outcome) -> Answer:
+        return 200, dumps(result, {"position": outcome.position}), None
 
     @requires(roles)
     @idempotent
@@ -104,8 +109,8 @@ def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], sc
     def view(fields: dict[str, Any], project_id: UUID, **path: Any) -> Any:
         targets = {renamed.get(name, name): value for name, value in path.items()}
         command = command_type(project_id=project_id, **targets, **fields)
-        outcome = ledger().handle(command, current_principal())
-        return {"position": outcome.position}
+        return answered(answer(ledger().handle(command, current_principal(),
+                                               remembered(answer))))
 
     view.__doc__ = summary
     blp.route(rule, methods=["POST"], endpoint=command_type.__name__)(view)

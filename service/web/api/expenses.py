@@ -28,9 +28,11 @@ from service.web.api.common import (
     project_url,
 )
 from service.web.auth import EXPENSES, READ, current_principal, requires
-from service.web.idempotency import idempotent
+from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
+from service.writer import Answer, Outcome
 
+RECORDED = ExpenseRecordedSchema()
 blp = Blueprint("expenses", __name__, url_prefix=f"{API}/projects/<uuid:project_id>/expenses",
                 description="What the beneficiary spent, on which line and activity, and when.")
 
@@ -47,11 +49,14 @@ def record_expense(fields: dict[str, Any], project_id: UUID) -> Any:
     """
     command = RecordExpense(project_id=project_id,
                             **{**fields, "expense_id": fields.get("expense_id") or uuid4()})
-    outcome = ledger().handle(command, current_principal())
-    expense_id = command.expense_id
-    body = {"expense_id": expense_id, "position": outcome.position,
-            "time_eligible": outcome.project.is_time_eligible(command.tax_point_date)}
-    return body, 201, {"Location": project_url(project_id, "expenses", str(expense_id))}
+
+    def answer(outcome: Outcome) -> Answer:
+        body = {"expense_id": command.expense_id, "position": outcome.position,
+                "time_eligible": outcome.project.is_time_eligible(command.tax_point_date)}
+        return (201, dumps(RECORDED, body),
+                project_url(project_id, "expenses", str(command.expense_id)))
+
+    return answered(answer(ledger().handle(command, current_principal(), remembered(answer))))
 
 
 @blp.route("", methods=["GET"])

@@ -16,9 +16,11 @@ from schemas import (
 )
 from service.web.api.common import API, Blueprint, page, project_ledger, project_url
 from service.web.auth import MANAGE, READ, current_principal, requires
-from service.web.idempotency import idempotent
+from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
+from service.writer import Answer, Outcome
 
+CREATED = ProjectCreatedSchema()
 blp = Blueprint("projects", __name__, url_prefix=f"{API}/projects",
                 description="Register OP PIK projects and read them as they stand.")
 
@@ -33,11 +35,15 @@ def register_project(registration: dict[str, Any]) -> Any:
 
     The id is derived from the registration number, so a number registers once (409).
     """
-    outcome = ledger().register(RegisterProject(registration), current_principal())
-    project_id = outcome.project.id
-    body = {"id": project_id, "registration_number": outcome.project.registration_number,
-            "position": outcome.position}
-    return body, 201, {"Location": project_url(project_id)}
+    def answer(outcome: Outcome) -> Answer:
+        project = outcome.project
+        body = {"id": project.id, "registration_number": project.registration_number,
+                "position": outcome.position}
+        return 201, dumps(CREATED, body), project_url(project.id)
+
+    outcome = ledger().register(RegisterProject(registration), current_principal(),
+                                remembered(answer))
+    return answered(answer(outcome))
 
 
 @blp.route("", methods=["GET"])

@@ -1,0 +1,313 @@
+"""How the application writes to a project: exactly once, whatever fails in between.
+
+Each process keeps the last committed state of the projects it writes (`ProjectWriter`).
+Commands to one project that arrive while a write is under way queue and are decided
+together (group commit). A write is one transaction (service.store.writes): it takes the
+project's lock, catches the cached state up with whatever other processes appended since,
+lets the project decide each queued command in order, appends the events, and inserts the
+idempotency records of the requests that decided them — so a crash leaves both or neither,
+and a retry of a request whose answer is stored is answered from it, never decided again.
+
+When the connection breaks after the events were sent (during COMMIT), nobody knows whether
+they committed: the outcome is read back from the store — the events at the versions they
+were given, byte for byte — and a command is never decided again against a state that
+already holds its own events.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar, cast
+from uuid import UUID
+
+from cachetools import LRUCache
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+)
+
+from domain.project import GrantProject
+from domain.records import Stamp
+from service.clock import prague_today, utc_now
+from service.config import Principal
+from service.group_commit import GroupCommit, Queued
+from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
+from service.store.recorders import LedgerStore
+from service.store.writes import IdempotencyRecord, Key, ProjectWrite
+
+MAX_ATTEMPTS = 50
+T = TypeVar("T")
+Answer = tuple[int, str, str | None]
+"""What a request is answered: status, JSON body, Location (or None)."""
+Decide = Callable[[GrantProject | None, Stamp], GrantProject]
+"""Lets a project (None before its registration) decide a command; answers the project."""
+
+
+class ProjectNotFoundError(LookupError):
+    """No project has this id."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the project after it and the global positions of the events it
+    recorded (none for a dry run)."""
+
+    project: GrantProject
+    positions: tuple[int, ...]
+
+    @property
+    def position(self) -> int:
+        """The position of the command's last event."""
+        return self.positions[-1]
+
+
+@dataclass(frozen=True)
+class IdempotentRequest(Generic[T]):
+    """A request that carried an Idempotency-Key: its answer (rendered from what the command
+    did) is stored with its events."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    answer: Callable[[T], Answer]
+
+    @property
+    def id(self) -> Key:
+        return self.scope, self.key
+
+    def record(self, done: T) -> IdempotencyRecord:
+        return IdempotencyRecord(self.scope, self.key, self.fingerprint, *self.answer(done))
+
+    def adapted(self, convert: Callable[[Outcome], T]) -> IdempotentRequest[Outcome]:
+        """The same request, answered from an Outcome converted first."""
+        return IdempotentRequest(self.scope, self.key, self.fingerprint,
+                                 lambda outcome: self.answer(convert(outcome)))
+
+
+class AnsweredBeforeError(Exception):
+    """A request with this Idempotency-Key was answered before: the answer is `record`."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(f"Idempotency-Key {record.key!r} was answered before")
+        self.record = record
+
+
+@dataclass(frozen=True)
+class Order:
+    """One caller's command, queued for a project."""
+
+    by: Principal
+    decide: Decide
+    request: IdempotentRequest[Outcome] | None = None
+
+
+class Store(Protocol):
+    """What the writer needs of the application."""
+
+    mapper: Mapper[UUID]
+
+    @property
+    def queries(self) -> LedgerStore: ...
+
+    def load(self, project_id: UUID) -> GrantProject: ...
+
+
+class ProjectWriter:
+    def __init__(self, store: Store, cache_size: int) -> None:
+        self._store = store
+        self._committed: LRUCache[UUID, GrantProject] = LRUCache(maxsize=cache_size)
+        self._lock = threading.Lock()
+        self._group_commit: GroupCommit[Outcome] = GroupCommit()
+        # Each project's last event written by this process: reads here reflect at least it.
+        self.written: dict[UUID, int] = {}
+
+    def write(self, project_id: UUID, order: Order) -> Outcome:
+        """Decides and saves one order, together with those queued for the project."""
+        return self._group_commit.run(project_id, order,
+                                      lambda group: self._commit(project_id, group))
+
+    def current(self, project_id: UUID) -> GrantProject:
+        """The project as the store holds it now (a copy the caller may change)."""
+        base = self._cached(project_id)
+        newer = self._store.queries.select_events(project_id, gt=base.version if base else 0)
+        project = self._caught_up(base, newer)
+        if project is None:
+            raise ProjectNotFoundError(str(project_id))
+        return project
+
+    # ---- one transaction ----------------------------------------------------------------
+
+    def _commit(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
+        for attempt in _attempts():
+            try:
+                self._transact(project_id, group)
+                return
+            except IntegrityError:  # a writer that did not queue on the lock got in first
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                self._forget(project_id)
+                CONFLICTS_RETRIED.inc()
+            except _NotCommittedError:  # the connection broke during COMMIT, which failed
+                self._forget(project_id)
+
+    def _transact(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
+        base = self._cached(project_id)
+        keys = list(dict.fromkeys(q.command.request.id for q in group if q.command.request))
+        write: ProjectWrite | None = None
+        stored: list[StoredEvent] = []
+        try:
+            with self._store.queries.project_write(
+                    project_id, base.version if base else 0, keys) as write:
+                project = self._caught_up(base, write.newer)
+                decision = _decide_group(project, group, write.records)
+                project = decision.project
+                if project is None or not project.pending_events:
+                    return
+                events = project.collect_events()
+                stored = [self._store.mapper.to_stored_event(e) for e in events]
+                positions = write.append(stored)
+                decision.assign(project, positions)
+                write.remember(decision.records())
+        except (OperationalError, InterfaceError):
+            if write is None or not write.appended:
+                raise  # nothing was sent to commit
+            self._resolve(project_id, stored)
+        assert project is not None
+        self._committed_now(project, events, positions[-1])
+
+    def _resolve(self, project_id: UUID, stored: list[StoredEvent]) -> None:
+        """The outcome of a COMMIT whose answer was lost, read back from the store; raises
+        _NotCommittedError (decide again) when the events are not there, and the store's
+        error (503 for the client, whose retry is answered from its key's record) when it
+        cannot be read."""
+        positions = self._store.queries.stored_positions(
+            project_id, stored[0].originator_version, [event.state for event in stored])
+        if positions is None:
+            raise _NotCommittedError
+
+    def _committed_now(self, project: GrantProject, events: Sequence[Any],
+                       position: int) -> None:
+        with self._lock:
+            self._committed[project.id] = project
+        self.written[project.id] = position
+        for event in events:
+            EVENTS_APPENDED.labels(type(event).__name__).inc()
+
+    # ---- the cache of committed states --------------------------------------------------
+
+    def _cached(self, project_id: UUID) -> GrantProject | None:
+        with self._lock:
+            cached = self._committed.get(project_id)
+        if cached is not None:
+            return cached
+        try:  # loaded outside the project's lock: the write catches it up under the lock
+            return self._store.load(project_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _forget(self, project_id: UUID) -> None:
+        with self._lock:
+            self._committed.pop(project_id, None)
+
+    def _caught_up(self, base: GrantProject | None,
+                   newer: Sequence[StoredEvent]) -> GrantProject | None:
+        """A copy of `base` with the newer events applied (records are shared: cheap)."""
+        project = copy.deepcopy(base)
+        for stored in newer:
+            event = cast(GrantProject.Event, self._store.mapper.to_domain_event(stored))
+            project = event.mutate(project)
+        return project
+
+
+class _NotCommittedError(Exception):
+    """A write whose COMMIT failed: none of its events are in the store."""
+
+
+@dataclass
+class _GroupDecision:
+    """What a group of orders decided: the project, how many events each order recorded,
+    and the orders whose request repeats the key of one decided before it in the group."""
+
+    group: list[Queued[Outcome]]
+    project: GrantProject | None = None
+    counts: list[int] = field(default_factory=list)
+    twins: dict[int, int] = field(default_factory=dict)
+
+    def assign(self, project: GrantProject, positions: list[int]) -> None:
+        """Each order's outcome, given the positions of the events appended."""
+        start = 0
+        for queued, count in zip(self.group, self.counts, strict=True):
+            if count:
+                queued.result = Outcome(project, tuple(positions[start:start + count]))
+            start += count
+        for index, first in self.twins.items():  # answered like the first, as a replay
+            self.group[index].error = AnsweredBeforeError(self._record(self.group[first]))
+
+    def records(self) -> list[IdempotencyRecord]:
+        """The idempotency records of the orders that recorded events."""
+        return [self._record(q) for q in self.group
+                if q.result is not None and q.command.request is not None]
+
+    @staticmethod
+    def _record(queued: Queued[Outcome]) -> IdempotencyRecord:
+        assert queued.result is not None
+        request: IdempotentRequest[Outcome] = queued.command.request
+        return request.record(queued.result)
+
+
+def _decide_group(project: GrantProject | None, group: list[Queued[Outcome]],
+                  records: dict[Key, IdempotencyRecord]) -> _GroupDecision:
+    """Lets the project decide each order in turn. A request answered before is answered
+    from its record; a request with the key of one that recorded events earlier in this
+    group is answered like it (a client's retry that overtook the first's answer)."""
+    decision = _GroupDecision(group)
+    first_with_key: dict[Key, int] = {}
+    for index, queued in enumerate(group):
+        order: Order = queued.command
+        queued.error, queued.result = None, None
+        request = order.request
+        first = first_with_key.get(request.id) if request is not None else None
+        count = 0
+        if request is not None and request.id in records:
+            queued.error = AnsweredBeforeError(records[request.id])
+        elif first is not None and decision.counts[first]:
+            decision.twins[index] = first
+        else:
+            if request is not None:
+                first_with_key.setdefault(request.id, index)
+            project, count = _decide(project, order, queued)
+        decision.counts.append(count)
+    decision.project = project
+    return decision
+
+
+def _decide(project: GrantProject | None, order: Order,
+            queued: Queued[Outcome]) -> tuple[GrantProject | None, int]:
+    before = len(project.pending_events) if project else 0
+    # Moments never run backwards along a project's history, so that "as of" a moment is
+    # always a prefix of it.
+    now = max(utc_now(), project.modified_on) if project else utc_now()
+    try:
+        decided = order.decide(project, Stamp(now, order.by.name, order.by.role,
+                                              prague_today(now)))
+    except Exception as refusal:  # the refusal goes back to its caller; the others go on
+        queued.error = refusal
+        return project, 0
+    return decided, len(decided.pending_events) - before
+
+
+def _attempts() -> Iterator[int]:
+    """Attempt numbers, sleeping a jittered, growing pause before each retry."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt > 1:
+            time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 5))))
+        yield attempt
