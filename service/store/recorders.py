@@ -19,6 +19,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
+from psycopg_pool.base import AttemptWithBackoff
 
 from service.store.viewstore import (
     VIEWS_CHANNEL,
@@ -39,6 +40,12 @@ from service.store.writes import (
 )
 
 PositionedStoredEvent = tuple[int, StoredEvent]
+
+# After an outage psycopg-pool reconnects with a back-off that doubles from a second up to
+# minutes, so the first requests after PostgreSQL is back waited for it (503s long after the
+# server was up). Trying every second instead costs one attempt a second per process while the
+# server is away.
+AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 class LedgerQueries:
@@ -221,6 +228,14 @@ class SQLiteLedgerRecorder(SQLiteWrites, LedgerStore, SQLiteApplicationRecorder)
 
 
 class PostgresLedgerRecorder(PostgresWrites, LedgerStore, PostgresApplicationRecorder):
+    # The library retries these reads 10 times, 0.2 s apart, when the server cannot be
+    # reached: a request then waited ten connection timeouts (up to a minute, past gunicorn's
+    # worker timeout) for its 503. Unwrapped, a request fails once and the client retries;
+    # the projector and the view feed retry on their own.
+    max_notification_id = PostgresApplicationRecorder.max_notification_id.__wrapped__
+    select_notifications = PostgresApplicationRecorder.select_notifications.__wrapped__
+    select_events = PostgresApplicationRecorder.select_events.__wrapped__
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for statement in (CREATE_IDEMPOTENCY, *create_statements("BYTEA")):

@@ -1,0 +1,136 @@
+"""A TCP proxy in front of PostgreSQL that can break connections where a real network does:
+around a COMMIT, or all at once as when the server goes away.
+
+`cut_next_commit("after")` lets the next COMMIT reach the server and its answer come back to
+the proxy, then closes the client's connection without passing the answer on: the commit
+happened and the client does not know it. `"before"` drops the COMMIT and closes both ends:
+the server rolls the transaction back. `refuse()` closes every connection and refuses new
+ones until `accept()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from typing import Literal
+
+CHUNK = 65536
+Cut = Literal["before", "after"]
+
+
+class PostgresProxy:
+    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._cut: Cut | None = None
+        self._refusing = False
+        self._open: set[socket.socket] = set()
+        self.cuts = 0
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def cut_next_commit(self, when: Cut) -> None:
+        with self._lock:
+            self._cut = when
+
+    def refuse(self) -> None:
+        with self._lock:
+            self._refusing = True
+            for sock in list(self._open):
+                _close(sock)
+            self._open.clear()
+
+    def accept(self) -> None:
+        with self._lock:
+            self._refusing = False
+
+    def close(self) -> None:
+        self.refuse()
+        _close(self._listener)
+
+    def _accept_loop(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                refusing = self._refusing
+            if refusing:
+                _close(client)
+                continue
+            try:
+                server = socket.create_connection(self.upstream)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._open |= {client, server}
+            pair = _Pair(self, client, server)
+            threading.Thread(target=pair.client_to_server, daemon=True).start()
+            threading.Thread(target=pair.server_to_client, daemon=True).start()
+
+    def _take_cut(self) -> Cut | None:
+        with self._lock:
+            cut, self._cut = self._cut, None
+            if cut:
+                self.cuts += 1
+            return cut
+
+
+class _Pair:
+    def __init__(self, proxy: PostgresProxy, client: socket.socket,
+                 server: socket.socket) -> None:
+        self.proxy, self.client, self.server = proxy, client, server
+        self.cutting_after = threading.Event()
+
+    def client_to_server(self) -> None:
+        while chunk := _receive(self.client):
+            if b"COMMIT" in chunk:
+                cut = self.proxy._take_cut()
+                if cut == "before":
+                    return self._close()
+                if cut == "after":
+                    self.cutting_after.set()
+            if not _send(self.server, chunk):
+                break
+        self._close()
+
+    def server_to_client(self) -> None:
+        while chunk := _receive(self.server):
+            if self.cutting_after.is_set() and b"COMMIT\x00" in chunk:
+                return self._close()  # the server committed; the client never hears of it
+            if not _send(self.client, chunk):
+                break
+        self._close()
+
+    def _close(self) -> None:
+        for sock in (self.client, self.server):
+            _close(sock)
+
+
+def _receive(sock: socket.socket) -> bytes:
+    try:
+        return sock.recv(CHUNK)
+    except OSError:
+        return b""
+
+
+def _send(sock: socket.socket, data: bytes) -> bool:
+    try:
+        sock.sendall(data)
+        return True
+    except OSError:
+        return False
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
