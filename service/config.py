@@ -98,9 +98,8 @@ def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str
                 "POSTGRES_PORT": str(url.port or 5432),
                 "POSTGRES_USER": unquote(url.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(url.password or ""),
-                # A pooled connection the server closed (a restart) is replaced on checkout,
-                # and a request waits for a connection at most this long (then 503).
-                "POSTGRES_PRE_PING": "y",
+                # A request waits for a connection at most this long (then 503); pooled
+                # connections are checked on checkout (service.store.connections).
                 "POSTGRES_CONNECT_TIMEOUT": "5",
                 "APPLICATION_RECORDER_TOPIC": "service.store.recorders:PostgresLedgerRecorder"}
     raise ConfigurationError(

@@ -19,8 +19,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
-from psycopg_pool.base import AttemptWithBackoff
 
+from service.store.connections import install_idle_check
 from service.store.viewstore import (
     VIEWS_CHANNEL,
     VIEWS_TABLE,
@@ -40,12 +40,6 @@ from service.store.writes import (
 )
 
 PositionedStoredEvent = tuple[int, StoredEvent]
-
-# After an outage psycopg-pool reconnects with a back-off that doubles from a second up to
-# minutes, so the first requests after PostgreSQL is back waited for it (503s long after the
-# server was up). Trying every second instead costs one attempt a second per process while the
-# server is away.
-AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 class LedgerQueries:
@@ -238,6 +232,7 @@ class PostgresLedgerRecorder(PostgresWrites, LedgerStore, PostgresApplicationRec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        install_idle_check(self.datastore.pool)
         for statement in (CREATE_IDEMPOTENCY, *create_statements("BYTEA")):
             self.sql_create_statements.append(SQL(statement).format())
         # The registrations in log order (select_project_ids, behind the project list and the

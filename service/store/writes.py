@@ -20,6 +20,7 @@ is the project lock). A connection lost during COMMIT leaves the outcome unknown
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -112,24 +113,39 @@ class PostgresWrites:
     @contextmanager
     def project_write(self, project_id: UUID, after_version: int,
                       keys: Sequence[Key] = ()) -> Iterator[ProjectWrite]:
-        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline, \
-                conn.transaction():
-            newer_cursor, records_cursor = conn.cursor(), conn.cursor()
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
-            newer_cursor.execute(SQL(
-                "SELECT originator_id, originator_version, topic, state FROM {0} "
-                "WHERE originator_id = %s AND originator_version > %s "
-                "ORDER BY originator_version").format(Identifier(self.events_table_name)),
-                [project_id, after_version])
-            if keys:
-                statement, params = _keys_clause(keys)
-                records_cursor.execute(statement, params)
-            pipeline.sync()
-            write = _PostgresWrite([_stored(row) for row in newer_cursor.fetchall()],
-                                   conn=conn, pipeline=pipeline, recorder=self)
-            if keys:
-                write.records = {r.id: r for r in map(_record, records_cursor.fetchall())}
-            yield write
+        # BEGIN and COMMIT are sent by hand: psycopg's transaction() nests pipelines in
+        # pipeline mode, which adds a round trip at each end.
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline() as pipeline:
+                    write = self._begin(conn, pipeline, project_id, after_version, keys)
+                    yield write
+                    conn.execute("COMMIT")
+            except BaseException:
+                _roll_back(conn)
+                raise
+
+    def _begin(self, conn: Any, pipeline: Any, project_id: UUID, after_version: int,
+               keys: Sequence[Key]) -> _PostgresWrite:
+        """BEGIN, the project's lock, its newer events and the keys' records: one round
+        trip."""
+        newer, records = conn.cursor(), conn.cursor()
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
+        newer.execute(SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0} "
+            "WHERE originator_id = %s AND originator_version > %s "
+            "ORDER BY originator_version").format(Identifier(self.events_table_name)),
+            [project_id, after_version])
+        if keys:
+            statement, params = _keys_clause(keys)
+            records.execute(statement, params)
+        pipeline.sync()
+        write = _PostgresWrite([_stored(row) for row in newer.fetchall()], conn=conn,
+                               pipeline=pipeline, recorder=self)
+        if keys:
+            write.records = {r.id: r for r in map(_record, records.fetchall())}
+        return write
 
     def _append(self, conn: Any, pipeline: Any, events: Sequence[StoredEvent]) -> list[int]:
         with conn.cursor() as cursor:
@@ -159,6 +175,14 @@ class _PostgresWrite(ProjectWrite):
                 cursor.executemany(
                     f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s)", [r.values() for r in records])
+
+
+def _roll_back(conn: Any) -> None:
+    """Ends a failed write's transaction, unless its connection is gone (the server rolls
+    back what it never saw committed)."""
+    if not conn.closed and not conn.broken:
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
 
 
 def _stored(row: Any) -> StoredEvent:

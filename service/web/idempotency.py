@@ -64,10 +64,9 @@ def idempotent(view: F) -> F:
             return view(*args, **kwargs)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+        # A stored answer is found by the write itself, under the project's lock (no round
+        # trip of its own), or when a refusal's answer is stored (another's is there).
         g.idempotency = _Key(current_principal().name, key, fingerprint())
-        stored = ledger().queries.idempotency_record(g.idempotency.scope, key)
-        if stored is not None:
-            return _replay(stored)
         try:
             response = _respond(view, *args, **kwargs)
         except AnsweredBeforeError as answered:  # the first request's answer, stored meanwhile
