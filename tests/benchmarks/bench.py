@@ -380,7 +380,8 @@ def cpu_ticks(pids: list[int]) -> int:
 
 
 class Service:
-    """The service under gunicorn (service.web.gunicorn_conf), in its own process group."""
+    """`grantledger serve` (gunicorn with service.web.gunicorn_conf and the projector beside
+    it, supervised), in its own process group."""
 
     def __init__(self, options: Options, tokens: str, log_dir: Path) -> None:
         self.options = options
@@ -398,14 +399,14 @@ class Service:
                "GRANTLEDGER_WORKERS": str(self.options.workers),
                "GRANTLEDGER_THREADS": str(self.options.threads),
                "GRANTLEDGER_WORKER_CLASS": "gthread",
-               "GRANTLEDGER_BIND": f"127.0.0.1:{self.options.service_port}",
                "GRANTLEDGER_START_PROJECTOR": "y",
-               "GRANTLEDGER_LOG_LEVEL": "warning"}
+               "GRANTLEDGER_LOG_LEVEL": "warning",
+               "GUNICORN_CMD_ARGS": "--no-control-socket"}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(PYTHON), "-m", "gunicorn", "--config", "python:service.web.gunicorn_conf",
-                 "--no-control-socket"],
+                [str(PYTHON), "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port",
+                 str(self.options.service_port), "--workers", str(self.options.workers)],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         deadline = time.monotonic() + 60
@@ -421,7 +422,11 @@ class Service:
 
     @property
     def pid(self) -> int:
+        """The gunicorn master (whose direct children are the workers)."""
         assert self.process is not None
+        for pid in children(self.process.pid):
+            if "gunicorn" in cmdline(pid):
+                return pid
         return self.process.pid
 
     def wait_until_projector_idle(self, limit: float = 120) -> float:
@@ -437,13 +442,14 @@ class Service:
         return time.monotonic() - started
 
     def projector_pid(self) -> int | None:
-        for pid in children(self.pid):
+        assert self.process is not None
+        for pid in children(self.process.pid):
             if "service.cli projector" in cmdline(pid):
                 return pid
         return None
 
     def workers(self) -> list[int]:
-        return [pid for pid in children(self.pid) if "projector" not in cmdline(pid)]
+        return children(self.pid)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
