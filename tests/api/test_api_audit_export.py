@@ -28,7 +28,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 ENTRIES = ["events.jsonl", "expenses.csv", "head.json", "verify.py", "views.json"]
-FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped", "paid")
+FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped", "paid",
+           "claimed", "approved")
 
 
 def export(client: FlaskClient, project_id: str, query: str = "",
@@ -51,7 +52,8 @@ def a_ledger_with_every_kind_of_change(client: FlaskClient) -> tuple[str, dict[s
     """DOMAIN.md's worked example (v1–v8), the approved RENT → TRAVEL transfer (v9), three
     MARKETING_PROMOTION invoices (v10–v12): the first corrected (v13), the second reversed
     (v14), the third claimed (v15) and approved (v16); an invoice dated after the realisation
-    end (v17), moved to TRAVEL (v18) and made eligible by a later end (v19)."""
+    end (v17), moved to TRAVEL (v18) and made eligible by a later end (v19); a TRAVEL invoice
+    (v20) in payment claim 2 (v21), reversed while the claim is submitted (v22)."""
     project_id = record_nek_worked_example(client)
     approve_rent_to_travel_transfer(client, project_id)
     ids = {name: record_expense(client, project_id, "MARKETING_PROMOTION", "5000.00")
@@ -69,6 +71,10 @@ def a_ledger_with_every_kind_of_change(client: FlaskClient) -> tuple[str, dict[s
             {"budget_line": "TRAVEL", "reason": "booked on the wrong line"}, role="accountant")
     command(client, project_id, "realisation-end",
             {"new_end": "2018-06-30", "reference": "MPO change 2018/7"})
+    ids["withdrawn"] = record_expense(client, project_id, "TRAVEL", "2000.00")
+    command(client, project_id, "payment-claims", claim_body("2", [ids["withdrawn"]], stage="2"))
+    command(client, project_id, f"expenses/{ids['withdrawn']}/reversal",
+            {"reason": "invoice cancelled by the supplier"}, role="accountant")
     return project_id, ids
 
 
@@ -146,7 +152,7 @@ def test_expenses_csv_has_each_expense_as_it_stands_with_the_versions_that_chang
                rows[ids[name]]["claim_number"], rows[ids[name]]["claim_approved"],
                rows[ids[name]]["reversal_reason"])
               for name in ("corrected", "reversed", "claimed")]
-    assert len(rows) == 11
+    assert len(rows) == 12
     assert picked == [("active", "4000.00", "10", "13", "", "false", ""),
                       ("reversed", "5000.00", "11", "14", "", "false", "booked twice"),
                       ("active", "5000.00", "12", "15 16", "1", "true", "")]

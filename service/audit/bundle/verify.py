@@ -15,8 +15,8 @@ folder). The verifier
 3. checks a digest saved earlier (--digest VERSION:HASH), if given: the events up to that
    version must be exactly those the digest was taken of;
 4. recomputes each budget line's planned, recorded, ineligible, eligible, overrun,
-   eligible_capped and paid amounts from the events, prints them, and compares them with
-   the budget view in views.json.
+   eligible_capped, paid, claimed and approved amounts from the events, prints them, and
+   compares them with the budget view in views.json.
 
 It exits with 0 when everything holds and 1 when anything does not (2: the bundle cannot be
 read at all).
@@ -37,8 +37,10 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 DOCUMENT_KEYS = {"type", "project", "version", "recorded_at", "recorded_by", "data",
                  "previous_hash"}
-FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped",
-           "paid")
+EXPENSE_FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun",
+                   "eligible_capped", "paid")
+CLAIM_FIGURES = ("claimed", "approved")
+FIGURES = EXPENSE_FIGURES + CLAIM_FIGURES
 HALER = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -185,10 +187,14 @@ def budget_totals(documents: list[dict[str, Any]]) -> dict[str, Any]:
     the part with a tax point date outside eligible_from … the current realisation end;
     eligible = recorded − ineligible; overrun = eligible beyond planned × (1 + tolerance),
     rounded down to the haléř; eligible_capped = eligible − overrun; paid = eligible amounts of
-    active, time-eligible, paid expenses."""
+    active, time-eligible, paid expenses; claimed = the eligible amounts, as at submission, of
+    the expenses in payment claims, an expense reversed since counting as zero; approved =
+    the eligible amounts of a claim's active expenses at its approval, less exclusions."""
     lines: dict[str, dict[str, Any]] = {}
     expenses: dict[str, dict[str, Any]] = {}
     window: dict[str, Any] = {}
+    claims: dict[str, list[tuple[str, str, Decimal]]] = {}
+    approved: list[tuple[str, Decimal]] = []
     for document in documents:
         kind, data = document["type"], document["data"]
         if kind == "ProjectRegistered":
@@ -221,7 +227,39 @@ def budget_totals(documents: list[dict[str, Any]]) -> dict[str, Any]:
                 lines[transfer["to_line"]]["planned"] += Decimal(transfer["amount"])
         elif kind == "RealisationEndChanged":
             window["end"] = date.fromisoformat(data["new_end"])
-    return _figures(lines, expenses, window)
+        elif kind == "PaymentClaimSubmitted":
+            claims[data["claim_number"]] = [
+                (i, expenses[i]["line"], expenses[i]["eligible"]) for i in data["expense_ids"]]
+        elif kind == "PaymentClaimApproved":
+            approved.extend(_approved(claims[data["claim_number"]], expenses,
+                                      data["exclusions"]))
+    figures = _figures(lines, expenses, window)
+    _add_claims(figures, claims, expenses, approved)
+    return figures
+
+
+def _approved(items: list[tuple[str, str, Decimal]], expenses: dict[str, dict[str, Any]],
+              exclusions: list[dict[str, Any]]) -> list[tuple[str, Decimal]]:
+    """(line, amount) of a claim's active expenses at approval, and minus each exclusion."""
+    active = [i for i, _, _ in items if not expenses[i]["reversed"]]
+    rows = [(expenses[i]["line"], expenses[i]["eligible"]) for i in active]
+    rows += [(expenses[x["expense_id"]]["line"], -Decimal(x["amount"])) for x in exclusions]
+    return rows
+
+
+def _add_claims(figures: dict[str, Any], claims: dict[str, list[tuple[str, str, Decimal]]],
+                expenses: dict[str, dict[str, Any]], approved: list[tuple[str, Decimal]]) -> None:
+    rows = {row["code"]: row for row in figures["lines"]}
+    for row in rows.values():
+        row["claimed"] = row["approved"] = ZERO
+    for items in claims.values():
+        for expense, line, eligible in items:
+            if not expenses[expense]["reversed"]:
+                rows[line]["claimed"] += eligible
+    for line, amount in approved:
+        rows[line]["approved"] += amount
+    for name in CLAIM_FIGURES:
+        figures["totals"][name] = sum((row[name] for row in rows.values()), ZERO)
 
 
 def _figures(lines: dict[str, dict[str, Any]], expenses: dict[str, dict[str, Any]],
@@ -246,7 +284,7 @@ def _figures(lines: dict[str, dict[str, Any]], expenses: dict[str, dict[str, Any
                      "recorded": s["recorded"], "ineligible": s["ineligible"],
                      "eligible": eligible, "overrun": overrun,
                      "eligible_capped": eligible - overrun, "paid": s["paid"]})
-    totals = {name: sum((row[name] for row in rows), ZERO) for name in FIGURES}
+    totals = {name: sum((row[name] for row in rows), ZERO) for name in EXPENSE_FIGURES}
     return {"lines": rows, "totals": totals}
 
 
