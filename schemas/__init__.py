@@ -19,6 +19,7 @@ from schemas.audit import (
 from schemas.commands import (
     AchieveMilestoneSchema,
     ApproveClaimSchema,
+    ApproveReportSchema,
     BudgetChangeSchema,
     CompleteActivitySchema,
     CorrectExpenseSchema,
@@ -27,9 +28,11 @@ from schemas.commands import (
     PayoutSchema,
     RealisationEndSchema,
     RecordExpenseSchema,
+    ReturnReportSchema,
     ReverseExpenseSchema,
     StartActivitySchema,
     SubmitClaimSchema,
+    SubmitReportSchema,
 )
 from schemas.common import (
     BaseSchema,
@@ -60,8 +63,11 @@ from schemas.resources import (
 )
 from schemas.views import (
     BudgetViewSchema,
+    IndicatorsViewSchema,
     PortfolioRowSchema,
     PortfolioSchema,
+    ReportListSchema,
+    ReportSchema,
     ScheduleViewSchema,
     SubsidyViewSchema,
 )
@@ -69,6 +75,7 @@ from schemas.views import (
 __all__ = [
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
+    "ApproveReportSchema",
     "BaseSchema",
     "BudgetChangeSchema",
     "BudgetViewSchema",
@@ -95,6 +102,7 @@ __all__ = [
     "FinancialCorrectionSchema",
     "FlagSchema",
     "HealthSchema",
+    "IndicatorsViewSchema",
     "PageQuerySchema",
     "PayExpenseSchema",
     "PayoutSchema",
@@ -108,10 +116,14 @@ __all__ = [
     "RealisationEndSchema",
     "RecordExpenseSchema",
     "RegisterProjectSchema",
+    "ReportListSchema",
+    "ReportSchema",
+    "ReturnReportSchema",
     "ReverseExpenseSchema",
     "ScheduleViewSchema",
     "StartActivitySchema",
     "SubmitClaimSchema",
+    "SubmitReportSchema",
     "SubsidyViewSchema",
     "VerificationQuerySchema",
     "VerificationSchema",

@@ -9,12 +9,19 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas import BudgetViewSchema, PortfolioRowSchema, ScheduleViewSchema, SubsidyViewSchema
+from schemas import (
+    BudgetViewSchema,
+    IndicatorsViewSchema,
+    PortfolioRowSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+)
 
 SCHEMAS: dict[str, Schema] = {
     "budget": BudgetViewSchema(),
     "subsidy": SubsidyViewSchema(),
     "schedule": ScheduleViewSchema(),
+    "indicators": IndicatorsViewSchema(),
     "portfolio": PortfolioRowSchema(),
 }
 

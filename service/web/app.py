@@ -94,9 +94,10 @@ def _blueprints() -> list[Any]:
         health,
         metrics,
         projects,
+        reports,
         schedule,
         views,
     )
 
-    return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, views.blp,
-            events.blp, audit.blp, health.blp, metrics.blp]
+    return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
+            views.blp, events.blp, audit.blp, health.blp, metrics.blp]
