@@ -22,14 +22,15 @@ ZERO_RATIO = Decimal("0.0000")
 ONE_RATIO = Decimal("1.0000")
 
 
-def _by(day: date | None, on: date) -> date | None:
+def happened_by(day: date | None, on: date) -> date | None:
     """The date if it had happened by the reference date, else None."""
     return day if day is not None and day <= on else None
 
 
 def activity_status(activity: ActivityState, on: date) -> tuple[str, int]:
     """(status, days late) of an activity on the reference date."""
-    started, completed = _by(activity.started_on, on), _by(activity.completed_on, on)
+    started = happened_by(activity.started_on, on)
+    completed = happened_by(activity.completed_on, on)
     end = activity.planned_end
     if completed is not None:
         if completed <= end:
@@ -46,7 +47,7 @@ def activity_status(activity: ActivityState, on: date) -> tuple[str, int]:
 
 def milestone_status(milestone: MilestoneState, on: date, realisation_end: date) -> tuple[str, int]:
     """(status, days late) of a milestone on the reference date, against the current end."""
-    achieved, due = _by(milestone.achieved_on, on), milestone.due
+    achieved, due = happened_by(milestone.achieved_on, on), milestone.due
     if achieved is not None:
         if achieved <= due:
             return "achieved", 0
@@ -90,8 +91,8 @@ def schedule_view(
                 "title": a.title,
                 "planned_start": a.planned_start,
                 "planned_end": a.planned_end,
-                "started_on": _by(a.started_on, on),
-                "completed_on": _by(a.completed_on, on),
+                "started_on": happened_by(a.started_on, on),
+                "completed_on": happened_by(a.completed_on, on),
                 "status": status,
                 "days_late": late,
             }
@@ -105,7 +106,7 @@ def schedule_view(
                 "title": m.title,
                 "due": m.due,
                 "activity": m.activity,
-                "achieved_on": _by(m.achieved_on, on),
+                "achieved_on": happened_by(m.achieved_on, on),
                 "status": status,
                 "days_late": late,
             }
@@ -177,7 +178,7 @@ def _activity_flag(state: LedgerState, a: ActivityState, on: date) -> Flag | Non
                 ref("activity", a.code),
                 *event_refs(
                     state.project.registered_position,
-                    a.started_position if _by(a.started_on, on) else None,
+                    a.started_position if happened_by(a.started_on, on) else None,
                 ),
             ],
         )
@@ -198,7 +199,7 @@ def _activity_flag(state: LedgerState, a: ActivityState, on: date) -> Flag | Non
 def _milestone_flag(state: LedgerState, m: MilestoneState, on: date) -> Flag | None:
     project = state.project
     status, late = milestone_status(m, on, project.realisation_end)
-    achieved = _by(m.achieved_on, on)
+    achieved = happened_by(m.achieved_on, on)
     if status == "overdue":
         return flag(
             "MILESTONE_OVERDUE",

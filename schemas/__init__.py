@@ -16,6 +16,12 @@ from schemas.audit import (
     FieldChangeSchema,
     VerifiedHeadSchema,
 )
+from schemas.calendar import (
+    CalendarEntrySchema,
+    CalendarQuerySchema,
+    CalendarSchema,
+    FeedQuerySchema,
+)
 from schemas.commands import (
     AchieveMilestoneSchema,
     ApproveClaimSchema,
@@ -79,6 +85,9 @@ __all__ = [
     "BaseSchema",
     "BudgetChangeSchema",
     "BudgetViewSchema",
+    "CalendarEntrySchema",
+    "CalendarQuerySchema",
+    "CalendarSchema",
     "ChainBreakSchema",
     "ChainVerificationSchema",
     "ClaimListSchema",
@@ -98,6 +107,7 @@ __all__ = [
     "ExpenseSchema",
     "ExpenseVersionSchema",
     "ExportQuerySchema",
+    "FeedQuerySchema",
     "FieldChangeSchema",
     "FinancialCorrectionSchema",
     "FlagSchema",

@@ -88,6 +88,7 @@ def _blueprints() -> list[Any]:
     from service.web.api import (
         audit,
         budget,
+        calendar,
         claims,
         events,
         expenses,
@@ -100,4 +101,4 @@ def _blueprints() -> list[Any]:
     )
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
-            views.blp, events.blp, audit.blp, health.blp, metrics.blp]
+            views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp]
