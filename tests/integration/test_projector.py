@@ -45,7 +45,7 @@ from service.application import LedgerApplication, Outcome
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
 from service.reads.projector import NAME, Projector
-from service.reads.rendering import render
+from service.reads.rendering import VIEWS_FORMAT, render
 from service.web.app import ledger_env
 
 ON = date(2018, 3, 1)
@@ -185,6 +185,25 @@ def test_a_restarted_projector_renders_nothing_again_on_the_day_its_views_are_fo
 
     assert (applied, restarted.rendered_on, saved) == (0, ON, [len(VIEWS)])
     assert_views_equal_replayed(application, date(2018, 9, 1))
+
+
+def test_a_projector_finding_views_of_an_older_shape_renders_every_project_again(
+        application: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    record_every_event_type(application)
+    Projector(application, today=lambda: ON).catch_up()
+    application.queries.save_views_format(1)  # as if rendered before an upgrade
+    restarted = Projector(application, today=lambda: ON)
+    saved: list[int] = []
+    save = application.queries.save_projection_batch
+    monkeypatch.setattr(application.queries, "save_projection_batch",
+                        lambda *args: saved.append(len(args[3])) or save(*args))
+
+    applied = restarted.run_once()
+    again = Projector(application, today=lambda: ON)
+
+    assert (applied, saved, application.queries.views_format(), again.rendered_on) == (
+        0, [len(VIEWS)], VIEWS_FORMAT, ON)
+    assert_views_equal_replayed(application, ON)
 
 
 def test_a_killed_projector_resumes_and_applies_each_event_exactly_once(
