@@ -199,3 +199,37 @@ class ImposeCorrection(ProjectCommand):
     def decide(self, project: GrantProject, stamp: Stamp) -> None:
         project.impose_correction(stamp, self.correction_id, self.finding, self.expense_ids,
                                   self.amount, self.decided_on, self.reason)
+
+
+# ---- reports ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitReport(ProjectCommand):
+    report: str
+    submitted_on: date
+    indicator_values: list[dict[str, Any]]
+    narrative: str | None = None
+
+    def decide(self, project: GrantProject, stamp: Stamp) -> None:
+        project.submit_report(stamp, self.report, self.submitted_on, self.indicator_values,
+                              self.narrative)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveReport(ProjectCommand):
+    report: str
+    decided_on: date
+
+    def decide(self, project: GrantProject, stamp: Stamp) -> None:
+        project.approve_report(stamp, self.report, self.decided_on)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnReport(ProjectCommand):
+    report: str
+    decided_on: date
+    reason: str
+
+    def decide(self, project: GrantProject, stamp: Stamp) -> None:
+        project.return_report(stamp, self.report, self.decided_on, self.reason)

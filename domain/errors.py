@@ -40,6 +40,22 @@ class UnknownReferenceError(InvalidCommandError):
         self.key = key
 
 
+class IndicatorMissingError(InvalidCommandError):
+    rule = "INDICATOR_MISSING"
+
+
+class IndicatorGivenTwiceError(InvalidCommandError):
+    rule = "INDICATOR_GIVEN_TWICE"
+
+
+class IndicatorCommentMissingError(InvalidCommandError):
+    rule = "INDICATOR_COMMENT_MISSING"
+
+
+class IndicatorValueNegativeError(InvalidCommandError):
+    rule = "INDICATOR_VALUE_NEGATIVE"
+
+
 class RuleViolationError(GrantLedgerError):
     """The project's current state forbids the command; subclasses name the rule."""
 
@@ -142,3 +158,34 @@ class CorrectionIdTakenError(RuleViolationError):
 
 class CorrectionsExceedPaidError(RuleViolationError):
     rule = "CORRECTIONS_EXCEED_PAID"
+
+
+class ReportAlreadySubmittedError(RuleViolationError):
+    rule = "REPORT_ALREADY_SUBMITTED"
+
+
+class ReportAlreadyApprovedError(RuleViolationError):
+    rule = "REPORT_ALREADY_APPROVED"
+
+
+class ReportNotSubmittedError(RuleViolationError):
+    rule = "REPORT_NOT_SUBMITTED"
+
+
+class ReportAlreadyDecidedError(RuleViolationError):
+    rule = "REPORT_ALREADY_DECIDED"
+
+
+class ReportPeriodNotEndedError(RuleViolationError):
+    rule = "REPORT_PERIOD_NOT_ENDED"
+
+
+class ReportDateInFutureError(RuleViolationError):
+    rule = "REPORT_DATE_IN_FUTURE"
+
+
+class ReportDateOutOfOrderError(RuleViolationError):
+    """A decision dated before the submission it decides, or a resubmission dated before
+    the return it answers."""
+
+    rule = "REPORT_DATE_OUT_OF_ORDER"

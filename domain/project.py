@@ -24,15 +24,24 @@ from domain.money import ZERO, money, subsidy_for
 from domain.records import (
     Activity,
     Claim,
+    DefaultSchedule,
     Expense,
     Line,
     Milestone,
+    ReportProgress,
+    ScheduledReport,
     Stage,
     Stamp,
     document_key,
     supplier_key,
 )
 from domain.registration import complete_registration
+from domain.reporting import (
+    ReportPlan,
+    checked_indicator_values,
+    report_schedule,
+    reporting_terms,
+)
 
 PROJECT_NAMESPACE = uuid5(NAMESPACE_URL, "https://grantledger/projects")
 CORRECTABLE_FIELDS = frozenset({
@@ -47,7 +56,16 @@ def project_id_for(registration_number: str) -> UUID:
 
 
 class GrantProject(Aggregate):
-    """One funded project: its registration, expenses, schedule, budget and claims."""
+    """One funded project: its registration, expenses, schedule, budget, claims and reports."""
+
+    # Version 2 (domain 1.1) keeps indicators and reports; a snapshot of version 1 is upcast.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before version 1.1 is of a project registered before it: no
+        indicators, no report schedule (domain.reporting.reporting_terms)."""
+        state.update(indicators=[], report_plan=[], reports={})
 
     class Event(Aggregate.Event):
         recorded_by: dict[str, str]
@@ -82,8 +100,19 @@ class GrantProject(Aggregate):
         activities: list[dict[str, Any]]
         milestones: list[dict[str, Any]]
         stages: list[dict[str, Any]]
+        # Since version 1.1; events stored before lack them (domain.reporting.reporting_terms).
+        indicators: list[dict[str, Any]]
+        sustainability_years: int
+        retention_until: date
+        reports: list[dict[str, Any]] | None
 
         def evolve(self, project: Any) -> None:
+            terms = reporting_terms(self)
+            project.indicators = [i["code"] for i in terms.indicators]
+            project.report_plan = (
+                DefaultSchedule(self.claim_deadline_days, terms.sustainability_years)
+                if terms.reports is None else terms.reports)
+            project.reports = {}
             project.registration_number = self.registration_number
             project.vat_payer = bool(self.beneficiary.get("vat_payer"))
             project.realisation_start = self.realisation_start
@@ -270,6 +299,34 @@ class GrantProject(Aggregate):
             project.correction_ids[self.correction_id] = self.originator_version
             project.corrections_total += self.amount
 
+    class ReportSubmitted(Event):
+        report: str
+        submitted_on: date
+        indicator_values: list[dict[str, Any]]
+        narrative: str | None
+
+        def evolve(self, project: Any) -> None:
+            project.reports[self.report] = ReportProgress(self.report, self.submitted_on)
+
+    class ReportApproved(Event):
+        report: str
+        decided_on: date
+
+        def evolve(self, project: Any) -> None:
+            project.reports[self.report] = replace(project.reports[self.report],
+                                                   decision="approved",
+                                                   decided_on=self.decided_on)
+
+    class ReportReturned(Event):
+        report: str
+        decided_on: date
+        reason: str
+
+        def evolve(self, project: Any) -> None:
+            project.reports[self.report] = replace(project.reports[self.report],
+                                                   decision="returned",
+                                                   decided_on=self.decided_on)
+
     if TYPE_CHECKING:  # state assigned by the events; not dataclass fields of the aggregate
         registration_number: str
         vat_payer: bool
@@ -292,6 +349,9 @@ class GrantProject(Aggregate):
         approved_subsidy: Decimal
         subsidy_paid: Decimal
         corrections_total: Decimal
+        indicators: list[str]
+        report_plan: ReportPlan
+        reports: dict[str, ReportProgress]
         head_hash: str
 
     def __deepcopy__(self, memo: dict[int, Any]) -> GrantProject:
@@ -722,6 +782,80 @@ class GrantProject(Aggregate):
         self._record(self.FinancialCorrectionImposed, stamp, correction_id=correction_id,
                      finding=finding, expense_ids=list(expense_ids), amount=amount,
                      decided_on=decided_on, reason=reason)
+
+    # ---- reports ------------------------------------------------------------------------
+
+    def report_schedule(self) -> list[ScheduledReport]:
+        """The reports the provider expects, as the schedule stands (DOMAIN.md)."""
+        stages = [(s.code, s.start, s.end) for s in self.stages.values()]
+        return report_schedule(self.report_plan, stages, self.realisation_end)
+
+    def submit_report(self, stamp: Stamp, report: str, submitted_on: date,
+                      indicator_values: list[dict[str, Any]],
+                      narrative: str | None = None) -> None:
+        scheduled = self._scheduled_report(report)
+        self._check_open_to_submission(report, submitted_on)
+        if submitted_on > stamp.today:
+            raise errors.ReportDateInFutureError(
+                f"{submitted_on} is in the future (today is {stamp.today})")
+        if submitted_on < scheduled.period_end:
+            raise errors.ReportPeriodNotEndedError(
+                f"report {report} covers {scheduled.period_start} – {scheduled.period_end}: "
+                f"it cannot be submitted on {submitted_on}, before its period ends")
+        values = checked_indicator_values(self.indicators, indicator_values)
+        self._record(self.ReportSubmitted, stamp, report=report, submitted_on=submitted_on,
+                     indicator_values=values, narrative=narrative)
+
+    def approve_report(self, stamp: Stamp, report: str, decided_on: date) -> None:
+        self._check_decision(stamp, report, decided_on)
+        self._record(self.ReportApproved, stamp, report=report, decided_on=decided_on)
+
+    def return_report(self, stamp: Stamp, report: str, decided_on: date, reason: str) -> None:
+        self._check_decision(stamp, report, decided_on)
+        _require_reason(reason)
+        self._record(self.ReportReturned, stamp, report=report, decided_on=decided_on,
+                     reason=reason)
+
+    def _scheduled_report(self, code: str) -> ScheduledReport:
+        for scheduled in self.report_schedule():
+            if scheduled.code == code:
+                return scheduled
+        raise errors.UnknownReferenceError("code", "report", code)
+
+    def _check_open_to_submission(self, report: str, submitted_on: date) -> None:
+        """A report is submitted once, and again only after it was returned."""
+        progress = self.reports.get(report)
+        if progress is None:
+            return
+        if progress.decision is None:
+            raise errors.ReportAlreadySubmittedError(
+                f"report {report} was submitted on {progress.submitted_on} and awaits a "
+                "decision")
+        if progress.decision == "approved":
+            raise errors.ReportAlreadyApprovedError(
+                f"report {report} was approved on {progress.decided_on}")
+        if progress.decided_on is not None and submitted_on < progress.decided_on:
+            raise errors.ReportDateOutOfOrderError(
+                f"report {report} was returned on {progress.decided_on}: it cannot be "
+                f"submitted again on {submitted_on}, before that")
+
+    def _check_decision(self, stamp: Stamp, report: str, decided_on: date) -> None:
+        """A submitted report is decided once: approved, or returned to be submitted again."""
+        self._scheduled_report(report)
+        progress = self.reports.get(report)
+        if progress is None:
+            raise errors.ReportNotSubmittedError(f"report {report} has not been submitted")
+        if progress.decision is not None:
+            raise errors.ReportAlreadyDecidedError(
+                f"report {report} was {progress.decision} on {progress.decided_on}; a returned "
+                "report is decided again after it is submitted again")
+        if decided_on > stamp.today:
+            raise errors.ReportDateInFutureError(
+                f"{decided_on} is in the future (today is {stamp.today})")
+        if decided_on < progress.submitted_on:
+            raise errors.ReportDateOutOfOrderError(
+                f"report {report} was submitted on {progress.submitted_on}: it cannot be "
+                f"decided on {decided_on}, before that")
 
 
 def net_transfers(transfers: list[dict[str, Any]]) -> dict[str, Decimal]:

@@ -92,7 +92,43 @@ class Claim:
     paid: Decimal = Decimal("0.00")
 
 
-RECORD_TYPES: tuple[type, ...] = (Line, Activity, Milestone, Stage, Expense, Claim)
+@dataclass(frozen=True)
+class ScheduledReport:
+    """A report the provider expects: over a period, due on a date (DOMAIN.md)."""
+
+    code: str
+    kind: str
+    period_start: date
+    period_end: date
+    due: date
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind.startswith("final_")
+
+
+@dataclass(frozen=True)
+class DefaultSchedule:
+    """The terms of the default report schedule, derived anew whenever the realisation end
+    moves (domain.reporting.default_schedule)."""
+
+    claim_deadline_days: int
+    sustainability_years: int
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    """Where a report stands: its last submission and the decision on it, if any."""
+
+    code: str
+    submitted_on: date
+    decision: str | None = None
+    """`approved` or `returned` (None while the last submission waits for a decision)."""
+    decided_on: date | None = None
+
+
+RECORD_TYPES: tuple[type, ...] = (Line, Activity, Milestone, Stage, Expense, Claim,
+                                  DefaultSchedule, ReportProgress)
 """Every record an aggregate snapshot can hold; the store registers a transcoding for each."""
 
 

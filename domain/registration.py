@@ -2,6 +2,8 @@
 
 The input is the registration as typed values (dates, Decimals, lists of dicts); the output is
 the same with every default written out, which is what the ProjectRegistered event stores.
+Without `reports` the project follows the default report schedule, which moves with the
+realisation end: it is stored as `reports: None`, not written out (domain.reporting).
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from typing import Any
 
 from domain.errors import InvalidCommandError
 from domain.money import money, subsidy_for
+from domain.reporting import (
+    DEFAULT_RETENTION_UNTIL,
+    DEFAULT_SUSTAINABILITY_YEARS,
+    INDICATOR_KINDS,
+    REPORT_KINDS,
+)
 
 Registration = dict[str, Any]
 
@@ -36,6 +44,10 @@ def complete_registration(fields: Registration) -> Registration:
     reg["stages"] = _stages(reg.get("stages") or [{"code": "1", "start": start, "end": end}],
                             start, end)
     _check_subsidy(reg)
+    reg["indicators"] = _indicators(reg.get("indicators") or [])
+    reg["sustainability_years"] = _sustainability_years(reg.get("sustainability_years"))
+    reg["retention_until"] = reg.get("retention_until") or DEFAULT_RETENTION_UNTIL
+    reg["reports"] = _reports(reg.get("reports"))
     return reg
 
 
@@ -153,3 +165,63 @@ def _stages(stages: list[dict[str, Any]], start: date, end: date) -> list[dict[s
     if previous_end != end:
         raise InvalidCommandError("stages", f"the last stage must end on {end}")
     return [{"code": s["code"], "start": s["start"], "end": s["end"]} for s in ordered]
+
+
+def _indicators(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    _unique((i["code"] for i in indicators), "indicators")
+    result = []
+    for indicator in indicators:
+        code = indicator["code"]
+        if indicator["kind"] not in INDICATOR_KINDS:
+            raise InvalidCommandError(f"indicators.{code}.kind",
+                                      f"must be one of {', '.join(INDICATOR_KINDS)}")
+        baseline = _finite(indicator["baseline"], f"indicators.{code}.baseline")
+        target = _finite(indicator["target"], f"indicators.{code}.target")
+        if target == baseline:
+            raise InvalidCommandError(f"indicators.{code}.target",
+                                      f"the target equals the baseline {baseline}: there is "
+                                      "nothing to achieve")
+        result.append({"code": code, "name": indicator["name"], "unit": indicator["unit"],
+                       "baseline": baseline, "target": target, "kind": indicator["kind"]})
+    return result
+
+
+def _finite(value: Any, field: str) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidCommandError(field, f"{value} is not a number")
+    return value
+
+
+def _sustainability_years(value: int | None) -> int:
+    years = DEFAULT_SUSTAINABILITY_YEARS if value is None else value
+    if isinstance(years, bool) or not isinstance(years, int) or years < 0:
+        raise InvalidCommandError("sustainability_years", "must be a whole number of years ≥ 0")
+    return years
+
+
+def _reports(reports: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """The explicit report schedule, checked; None keeps the default one."""
+    if reports is None:
+        return None
+    _unique((r["code"] for r in reports), "reports")
+    result = []
+    for report in reports:
+        code, kind = report["code"], report["kind"]
+        if kind not in REPORT_KINDS:
+            raise InvalidCommandError(f"reports.{code}.kind",
+                                      f"must be one of {', '.join(REPORT_KINDS)}")
+        first, last, due = report["period_start"], report["period_end"], report["due"]
+        if first > last:
+            raise InvalidCommandError(f"reports.{code}.period_end",
+                                      "the period ends before it starts")
+        if due < last:
+            raise InvalidCommandError(f"reports.{code}.due",
+                                      f"due on {due}, before its period ends on {last}")
+        result.append({"code": code, "kind": kind, "period_start": first, "period_end": last,
+                       "due": due})
+    for kind in ("final_implementation", "final_sustainability"):
+        finals = [r["code"] for r in result if r["kind"] == kind]
+        if len(finals) > 1:
+            raise InvalidCommandError("reports", f"one {kind} report at most: "
+                                                 f"{', '.join(finals)}")
+    return result

@@ -1,9 +1,10 @@
 """Read models of a project, folded from its events by pure functions.
 
 `fold` (or `fold_as_of` for a past moment) turns one project's `(position, event)` pairs into a
-`LedgerState`; the view functions derive the budget, subsidy-share, schedule and portfolio views
-and the current state of the project, its expenses and its claims from it. Nothing here reads
-the clock, the web or the database: the same functions serve the live views and the replays.
+`LedgerState`; the view functions derive the budget, subsidy-share, schedule, indicators and
+portfolio views and the current state of the project, its expenses, claims and reports from
+it. Nothing here reads the clock, the web or the database: the same functions serve the live
+views and the replays.
 """
 
 from projections.budget import budget_view
@@ -14,8 +15,10 @@ from projections.details import (
     expense_state,
     project_detail,
 )
+from projections.indicators import indicators_view
 from projections.ledger import LedgerState, Pair, ProjectionError, fold, fold_as_of
 from projections.portfolio import portfolio_row
+from projections.reports import report_documents
 from projections.schedule import schedule_view
 from projections.subsidy import subsidy_view
 
@@ -30,8 +33,10 @@ __all__ = [
     "expense_state",
     "fold",
     "fold_as_of",
+    "indicators_view",
     "portfolio_row",
     "project_detail",
+    "report_documents",
     "schedule_view",
     "subsidy_view",
 ]

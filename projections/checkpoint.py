@@ -9,10 +9,14 @@ A large project's state is big (10,000 expenses pickle to about 4.6 MB): it is c
 (about 6×, so the database sends less), and loaded with the cyclic garbage collector paused,
 which otherwise runs over and over while the unpickler creates its hundred thousand objects
 and more than doubles the time.
+
+A checkpoint written before a field was added to the state lacks it: it is refused, and the
+state is folded from the events instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import pickle
@@ -60,4 +64,10 @@ def load_state(blob: bytes) -> LedgerState:
             gc.enable()
     if not isinstance(state, LedgerState):
         raise CheckpointError(f"a checkpoint holds a {type(state).__name__}, not a ledger state")
+    for part in (state, state.registration):
+        missing = sorted({f.name for f in dataclasses.fields(part)} - vars(part).keys()) \
+            if part is not None else []
+        if missing:
+            raise CheckpointError(f"a checkpoint of an older version: its {type(part).__name__}"
+                                  f" has no {', '.join(missing)}")
     return state

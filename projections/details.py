@@ -10,7 +10,8 @@ from projections.ledger import ClaimState, ExpenseState, LedgerState
 
 
 def project_detail(state: LedgerState) -> dict[str, Any]:
-    """The project as registered and changed since: lines, schedule, stages, current end."""
+    """The project as registered and changed since: lines, schedule, stages, current end,
+    indicators and the report schedule as it stands."""
     p = state.project
     return {
         "id": state.project_id,
@@ -63,6 +64,19 @@ def project_detail(state: LedgerState) -> dict[str, Any]:
             for m in state.milestones.values()
         ],
         "stages": [{"code": s.code, "start": s.start, "end": s.end} for s in p.stages],
+        "indicators": [
+            {"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
+             "baseline": i.baseline, "target": i.target}
+            for i in state.indicators.values()
+        ],
+        "sustainability_years": p.sustainability_years,
+        "retention_until": p.retention_until,
+        "reports": [
+            {"code": r.code, "kind": r.kind, "period_start": r.period_start,
+             "period_end": r.period_end, "due": r.due}
+            for r in p.report_schedule()
+        ],
+        "default_report_schedule": p.report_plan is None,
         "version": state.version,
         "position": state.position,
         "head": state.head,

@@ -10,19 +10,20 @@ One definition of every figure (DOMAIN.md, "The views"):
   to the haléř (a limit is never exceeded by rounding);
 - eligible_capped: eligible − overrun;
 - paid: Σ eligible amount of active, time-eligible expenses that are paid;
-- claimed: Σ eligible amount, as at submission, of the line's expenses in submitted claims;
+- claimed: Σ eligible amount, as at submission, of the line's expenses in submitted claims,
+  an expense reversed since counting as zero (DOMAIN.md: in every view);
 - approved: Σ over approved claims of the line's active expenses at approval, less exclusions;
 - remaining: planned − eligible_capped; utilisation: eligible_capped / planned (4 places).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from domain.money import HALER, ZERO, ratio, subsidy_for
-from projections.ledger import LedgerState
+from projections.ledger import ClaimItem, ClaimState, LedgerState
 
 FIGURES = (
     "planned",
@@ -90,7 +91,7 @@ def line_figures(state: LedgerState) -> list[LineFigures]:
         elif expense.paid_on is not None:
             acc.paid += expense.eligible_amount
     for claim in state.claims.values():
-        for item in claim.submitted_items:
+        for item in active_items(state, claim.submitted_items):
             sums[item.budget_line].claimed += item.eligible_amount
         if claim.approved:
             line_of: dict[str, str] = {}
@@ -147,3 +148,17 @@ def uncapped_subsidy(state: LedgerState, eligible: Decimal) -> Decimal:
 def entitlement(state: LedgerState, eligible: Decimal) -> Decimal:
     """min(floor(rate × eligible), max subsidy)."""
     return min(uncapped_subsidy(state, eligible), state.project.max_subsidy)
+
+
+def active_items(state: LedgerState, items: Iterable[ClaimItem]) -> Iterator[ClaimItem]:
+    """The items of a claim whose expense is not reversed (now): a reversed one counts as zero."""
+    return (item for item in items if not state.expenses[item.expense_id].reversed)
+
+
+def requested_subsidy(state: LedgerState, claim: ClaimState) -> Decimal:
+    """What a claim requests, its expenses reversed since submission counted as zero:
+    floor(rate × the rest as declared), never above what the submission requested (the
+    maximum subsidy left then capped it)."""
+    declared = sum((item.eligible_amount for item in active_items(state, claim.submitted_items)),
+                   ZERO)
+    return min(uncapped_subsidy(state, declared), claim.requested_subsidy)

@@ -14,8 +14,8 @@ WARNING: Severity = "warning"
 
 
 def ref(kind: str, ident: str | int) -> Ref:
-    """A reference to an `event` (by position), `expense`, `line`, `activity`, `milestone` or
-    `claim`."""
+    """A reference to an `event` (by position), `expense`, `line`, `activity`, `milestone`,
+    `claim`, `report` or `indicator`."""
     return {"type": kind, "id": str(ident)}
 
 

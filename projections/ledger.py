@@ -3,9 +3,9 @@
 `LedgerState.apply(position, event)` takes the project's events in version order, each with its
 global position in the store, and keeps the registration, the lines with their planned amounts
 after budget changes, every expense in its current state, the schedule, the payment claims, the
-payouts and the financial corrections. It decides nothing and reads no clock: the domain has
-already checked every event, so a fold only assigns. The views (budget, subsidy, schedule, …)
-are pure functions of the folded state.
+payouts, the financial corrections, the indicators and every submission of every report. It
+decides nothing and reads no clock: the domain has already checked every event, so a fold only
+assigns. The views (budget, subsidy, schedule, …) are pure functions of the folded state.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from uuid import UUID
 from domain.events import event_type
 from domain.money import ZERO
 from domain.project import CORRECTABLE_FIELDS, GrantProject
+from domain.records import DefaultSchedule, ScheduledReport
+from domain.reporting import report_schedule, reporting_terms
 
 Pair = tuple[int, GrantProject.Event]
 """An event and its global position in the store."""
@@ -62,11 +64,28 @@ class ProjectState:
     registered_at: datetime
     registered_by: dict[str, str]
     registered_position: int
+    sustainability_years: int
+    retention_until: date
+    report_plan: list[dict[str, Any]] | None
+    """The explicit report schedule, or None for the default one (domain.reporting)."""
     end_change_positions: list[int] = field(default_factory=list)
 
     def is_time_eligible(self, tax_point_date: date) -> bool:
         """eligible_from ≤ tax point date ≤ the current realisation end."""
         return self.eligible_from <= tax_point_date <= self.realisation_end
+
+    def report_schedule(self) -> list[ScheduledReport]:
+        """The reports the provider expects, as the schedule stands."""
+        plan = (DefaultSchedule(self.claim_deadline_days, self.sustainability_years)
+                if self.report_plan is None else self.report_plan)
+        return report_schedule(plan, [(s.code, s.start, s.end) for s in self.stages],
+                               self.realisation_end)
+
+    @property
+    def schedule_position(self) -> int:
+        """The event that set the report schedule: the registration, or for the default
+        schedule the last change of the end it follows."""
+        return self.registered_position if self.report_plan is not None else self.end_position
 
     @property
     def end_position(self) -> int:
@@ -214,6 +233,41 @@ class CorrectionState:
     position: int
 
 
+@dataclass(frozen=True)
+class IndicatorState:
+    code: str
+    name: str
+    unit: str
+    kind: str
+    baseline: Decimal
+    target: Decimal
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    code: str
+    value: Decimal
+    comment: str
+
+
+@dataclass
+class SubmissionState:
+    """One submission of a report, and the decision on it once there is one."""
+
+    report: str
+    submitted_on: date
+    values: list[IndicatorValue]
+    narrative: str | None
+    position: int
+    recorded_at: datetime
+    recorded_by: dict[str, str]
+    decision: str | None = None
+    decided_on: date | None = None
+    reason: str | None = None
+    decision_position: int | None = None
+    decided_by: dict[str, str] | None = None
+
+
 @dataclass
 class LedgerState:
     """Everything one project's read models need, after the events folded so far."""
@@ -227,6 +281,9 @@ class LedgerState:
     claims: dict[str, ClaimState] = field(default_factory=dict)
     budget_changes: list[BudgetChangeState] = field(default_factory=list)
     corrections: list[CorrectionState] = field(default_factory=list)
+    indicators: dict[str, IndicatorState] = field(default_factory=dict)
+    submissions: dict[str, list[SubmissionState]] = field(default_factory=dict)
+    """Every submission of each report, by report code, oldest first."""
     position: int = 0
     version: int = 0
     head_hash: str | None = None
@@ -303,6 +360,12 @@ class LedgerState:
                         position,
                     )
                 )
+            case GrantProject.ReportSubmitted():
+                self._report_submitted(position, event)
+            case GrantProject.ReportApproved():
+                self._report_decided(position, event, "approved", None)
+            case GrantProject.ReportReturned():
+                self._report_decided(position, event, "returned", event.reason)
             case _:
                 raise ProjectionError(f"unknown event type {event_type(event)}")
         self.position = position
@@ -330,6 +393,7 @@ class LedgerState:
 
     def _registered(self, position: int, event: GrantProject.ProjectRegistered) -> None:
         self.project_id = event.originator_id
+        terms = reporting_terms(event)
         self.registration = ProjectState(
             registration_number=event.registration_number,
             acronym=event.acronym,
@@ -352,7 +416,15 @@ class LedgerState:
             registered_at=event.timestamp,
             registered_by=dict(event.recorded_by),
             registered_position=position,
+            sustainability_years=terms.sustainability_years,
+            retention_until=terms.retention_until,
+            report_plan=copy.deepcopy(terms.reports),
         )
+        self.indicators = {
+            i["code"]: IndicatorState(i["code"], i["name"], i["unit"], i["kind"], i["baseline"],
+                                      i["target"])
+            for i in terms.indicators
+        }
         self.lines = {
             line["code"]: LineState(line["code"], line["name"], line["amount"], line["amount"])
             for line in event.budget_lines
@@ -474,6 +546,33 @@ class LedgerState:
         ]
         for expense in active:
             expense.approved = True
+
+    def _report_submitted(self, position: int, event: GrantProject.ReportSubmitted) -> None:
+        self.submissions.setdefault(event.report, []).append(
+            SubmissionState(
+                report=event.report,
+                submitted_on=event.submitted_on,
+                values=[
+                    IndicatorValue(v["code"], v["value"], v["comment"])
+                    for v in event.indicator_values
+                ],
+                narrative=event.narrative,
+                position=position,
+                recorded_at=event.timestamp,
+                recorded_by=dict(event.recorded_by),
+            )
+        )
+
+    def _report_decided(
+        self, position: int, event: GrantProject.ReportApproved | GrantProject.ReportReturned,
+        decision: str, reason: str | None,
+    ) -> None:
+        submissions = self.submissions.get(event.report)
+        if not submissions:
+            raise ProjectionError(f"report {event.report} is decided before it is submitted")
+        last = submissions[-1]
+        last.decision, last.decided_on, last.reason = decision, event.decided_on, reason
+        last.decision_position, last.decided_by = position, dict(event.recorded_by)
 
     def _expense(self, expense_id: UUID | str) -> ExpenseState:
         try:

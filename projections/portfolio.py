@@ -1,4 +1,4 @@
-"""One row of the portfolio: a project's key figures from the three views, for dashboards."""
+"""One row of the portfolio: a project's key figures from the four views, for dashboards."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from projections.figures import (
     uncapped_subsidy,
 )
 from projections.flags import Flag, count_by_severity
+from projections.indicators import indicators_on, shortfall_flag
 from projections.ledger import LedgerState
+from projections.reports import reports_on
 from projections.schedule import activity_status, milestone_status, schedule_flags, time_elapsed
 from projections.subsidy import subsidy_flags
 
@@ -30,9 +32,9 @@ def portfolio_row(
     lines: list[LineFigures] | None = None,
     budget_flag_list: list[Flag] | None = None,
 ) -> dict[str, Any]:
-    """Figures as in the budget, subsidy and schedule views on `on`; the flag counts are over
-    the three views' flags. `lines` and `budget_flag_list` are the state's line figures and
-    budget flags on `on`, when the caller has them already."""
+    """Figures as in the budget, subsidy, schedule and indicators views on `on`; the flag
+    counts are over the four views' flags. `lines` and `budget_flag_list` are the state's line
+    figures and budget flags on `on`, when the caller has them already."""
     project = state.project
     lines = line_figures(state) if lines is None else lines
     planned = total(lines, "planned")
@@ -40,10 +42,12 @@ def portfolio_row(
     uncapped = uncapped_subsidy(state, eligible)
     paid = sum((p.amount for p in state.payouts()), ZERO)
     corrections = sum((c.amount for c in state.corrections), ZERO)
+    indicators = indicators_on(state, on)
     flags = [
         *(budget_flags(state, on, lines) if budget_flag_list is None else budget_flag_list),
         *subsidy_flags(state, eligible),
         *schedule_flags(state, on),
+        *(shortfall_flag(state, i) for i in indicators if i.status == "shortfall"),
     ]
     errors, warnings = count_by_severity(flags)
     return {
@@ -73,6 +77,8 @@ def portfolio_row(
             for m in state.milestones.values()
             if milestone_status(m, on, project.realisation_end)[0] in LATE_MILESTONE_STATUSES
         ),
+        "reports_overdue": sum(1 for r in reports_on(state, on) if r.status == "overdue"),
+        "indicators_shortfall": sum(1 for i in indicators if i.status == "shortfall"),
         "flag_count": len(flags),
         "errors": errors,
         "warnings": warnings,

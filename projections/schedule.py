@@ -1,7 +1,8 @@
-"""The schedule-compliance view: activities and milestones against a reference date.
+"""The schedule-compliance view: activities, milestones and reports against a reference date.
 
-The view answers "what was the status on that day": a start, completion or achievement counts
-(and is shown) only when its date is on or before the reference date `on`.
+The view answers "what was the status on that day": a start, completion, achievement,
+submission or decision counts (and is shown) only when its date is on or before the reference
+date `on`; so does a subsidy payment for the retention date.
 """
 
 from __future__ import annotations
@@ -11,22 +12,25 @@ from decimal import Decimal
 from typing import Any
 
 from domain.money import ratio
+from domain.reporting import retain_until, sustainability_end
 from projections.figures import LineFigures, budget_drawn, line_figures
 from projections.flags import ERROR, WARNING, Flag, days, event_refs, flag, ref
 from projections.ledger import ActivityState, LedgerState, MilestoneState, ProjectState
+from projections.reports import report_flags, report_rows
 
 ZERO_RATIO = Decimal("0.0000")
 ONE_RATIO = Decimal("1.0000")
 
 
-def _by(day: date | None, on: date) -> date | None:
+def happened_by(day: date | None, on: date) -> date | None:
     """The date if it had happened by the reference date, else None."""
     return day if day is not None and day <= on else None
 
 
 def activity_status(activity: ActivityState, on: date) -> tuple[str, int]:
     """(status, days late) of an activity on the reference date."""
-    started, completed = _by(activity.started_on, on), _by(activity.completed_on, on)
+    started = happened_by(activity.started_on, on)
+    completed = happened_by(activity.completed_on, on)
     end = activity.planned_end
     if completed is not None:
         if completed <= end:
@@ -43,7 +47,7 @@ def activity_status(activity: ActivityState, on: date) -> tuple[str, int]:
 
 def milestone_status(milestone: MilestoneState, on: date, realisation_end: date) -> tuple[str, int]:
     """(status, days late) of a milestone on the reference date, against the current end."""
-    achieved, due = _by(milestone.achieved_on, on), milestone.due
+    achieved, due = happened_by(milestone.achieved_on, on), milestone.due
     if achieved is not None:
         if achieved <= due:
             return "achieved", 0
@@ -74,8 +78,8 @@ def time_elapsed(project: ProjectState, on: date) -> Decimal:
 def schedule_view(
     state: LedgerState, on: date, *, lines: list[LineFigures] | None = None
 ) -> dict[str, Any]:
-    """Activities and milestones with their status on `on`, the project's progress and the
-    schedule's flags."""
+    """Activities, milestones and reports with their status on `on`, the project's progress,
+    the years after it and the schedule's flags."""
     project = state.project
     activities = []
     for a in state.activities.values():
@@ -87,8 +91,8 @@ def schedule_view(
                 "title": a.title,
                 "planned_start": a.planned_start,
                 "planned_end": a.planned_end,
-                "started_on": _by(a.started_on, on),
-                "completed_on": _by(a.completed_on, on),
+                "started_on": happened_by(a.started_on, on),
+                "completed_on": happened_by(a.completed_on, on),
                 "status": status,
                 "days_late": late,
             }
@@ -102,7 +106,7 @@ def schedule_view(
                 "title": m.title,
                 "due": m.due,
                 "activity": m.activity,
-                "achieved_on": _by(m.achieved_on, on),
+                "achieved_on": happened_by(m.achieved_on, on),
                 "status": status,
                 "days_late": late,
             }
@@ -113,6 +117,7 @@ def schedule_view(
         "on": on,
         "activities": activities,
         "milestones": milestones,
+        "reports": report_rows(state, on),
         "project": {
             "realisation_start": project.realisation_start,
             "realisation_end": project.realisation_end,
@@ -120,9 +125,19 @@ def schedule_view(
             "budget_drawn": budget_drawn(line_figures(state) if lines is None else lines),
             "claim_deadline": claim_deadline(project),
             "final_claim_submitted": final_claim_submitted(state),
+            "sustainability_end": sustainability_end(project.realisation_end,
+                                                     project.sustainability_years),
+            "retain_until": documents_kept_until(state, on),
         },
         "flags": schedule_flags(state, on),
     }
+
+
+def documents_kept_until(state: LedgerState, on: date) -> date:
+    """The retention date, or later: to the end of the tenth year after the last subsidy
+    payment made by `on`."""
+    paid = [p.paid_on for p in state.payouts() if p.paid_on <= on]
+    return retain_until(state.project.retention_until, max(paid, default=None))
 
 
 def final_claim_submitted(state: LedgerState) -> bool:
@@ -130,7 +145,8 @@ def final_claim_submitted(state: LedgerState) -> bool:
 
 
 def schedule_flags(state: LedgerState, on: date) -> list[Flag]:
-    """Activity flags, then milestone flags (each in registration order), then the claim's."""
+    """Activity flags, then milestone flags (each in registration order), then the final
+    claim's, then the reports' (projections.reports.report_flags)."""
     flags = [f for a in state.activities.values() if (f := _activity_flag(state, a, on))]
     flags += [f for m in state.milestones.values() if (f := _milestone_flag(state, m, on))]
     project = state.project
@@ -147,7 +163,7 @@ def schedule_flags(state: LedgerState, on: date) -> list[Flag]:
                 event_refs(project.registered_position, project.end_position),
             )
         )
-    return flags
+    return [*flags, *report_flags(state, on)]
 
 
 def _activity_flag(state: LedgerState, a: ActivityState, on: date) -> Flag | None:
@@ -162,7 +178,7 @@ def _activity_flag(state: LedgerState, a: ActivityState, on: date) -> Flag | Non
                 ref("activity", a.code),
                 *event_refs(
                     state.project.registered_position,
-                    a.started_position if _by(a.started_on, on) else None,
+                    a.started_position if happened_by(a.started_on, on) else None,
                 ),
             ],
         )
@@ -183,7 +199,7 @@ def _activity_flag(state: LedgerState, a: ActivityState, on: date) -> Flag | Non
 def _milestone_flag(state: LedgerState, m: MilestoneState, on: date) -> Flag | None:
     project = state.project
     status, late = milestone_status(m, on, project.realisation_end)
-    achieved = _by(m.achieved_on, on)
+    achieved = happened_by(m.achieved_on, on)
     if status == "overdue":
         return flag(
             "MILESTONE_OVERDUE",

@@ -8,7 +8,13 @@ from typing import Any
 
 from domain.money import ZERO, ratio
 from projections.details import claim_list
-from projections.figures import LineFigures, eligible_total, line_figures, uncapped_subsidy
+from projections.figures import (
+    LineFigures,
+    eligible_total,
+    line_figures,
+    requested_subsidy,
+    uncapped_subsidy,
+)
 from projections.flags import WARNING, Flag, event_refs, flag
 from projections.ledger import LedgerState
 
@@ -17,8 +23,9 @@ def subsidy_view(
     state: LedgerState, on: date, *, lines: list[LineFigures] | None = None
 ) -> dict[str, Any]:
     """Entitlement = min(floor(rate × Σ eligible_capped), max subsidy); claims use the amounts
-    their events stored. `on` is accepted for symmetry with the other views: no figure here
-    depends on a reference date."""
+    their events stored, except that `requested` counts an expense reversed since its claim's
+    submission as zero (each claim row shows what its submission requested). `on` is accepted
+    for symmetry with the other views: no figure here depends on a reference date."""
     del on
     project = state.project
     eligible = eligible_total(line_figures(state) if lines is None else lines)
@@ -33,7 +40,7 @@ def subsidy_view(
         "max_subsidy": project.max_subsidy,
         "eligible_total": eligible,
         "entitlement": entitlement,
-        "requested": sum((c.requested_subsidy for c in state.claims.values()), ZERO),
+        "requested": sum((requested_subsidy(state, c) for c in state.claims.values()), ZERO),
         "approved": sum((c.approved_subsidy or ZERO for c in state.claims.values()), ZERO),
         "paid": paid,
         "corrections": corrections,

@@ -16,9 +16,16 @@ from schemas.audit import (
     FieldChangeSchema,
     VerifiedHeadSchema,
 )
+from schemas.calendar import (
+    CalendarEntrySchema,
+    CalendarQuerySchema,
+    CalendarSchema,
+    FeedQuerySchema,
+)
 from schemas.commands import (
     AchieveMilestoneSchema,
     ApproveClaimSchema,
+    ApproveReportSchema,
     BudgetChangeSchema,
     CompleteActivitySchema,
     CorrectExpenseSchema,
@@ -27,9 +34,11 @@ from schemas.commands import (
     PayoutSchema,
     RealisationEndSchema,
     RecordExpenseSchema,
+    ReturnReportSchema,
     ReverseExpenseSchema,
     StartActivitySchema,
     SubmitClaimSchema,
+    SubmitReportSchema,
 )
 from schemas.common import (
     BaseSchema,
@@ -60,8 +69,11 @@ from schemas.resources import (
 )
 from schemas.views import (
     BudgetViewSchema,
+    IndicatorsViewSchema,
     PortfolioRowSchema,
     PortfolioSchema,
+    ReportListSchema,
+    ReportSchema,
     ScheduleViewSchema,
     SubsidyViewSchema,
 )
@@ -69,9 +81,13 @@ from schemas.views import (
 __all__ = [
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
+    "ApproveReportSchema",
     "BaseSchema",
     "BudgetChangeSchema",
     "BudgetViewSchema",
+    "CalendarEntrySchema",
+    "CalendarQuerySchema",
+    "CalendarSchema",
     "ChainBreakSchema",
     "ChainVerificationSchema",
     "ClaimListSchema",
@@ -91,10 +107,12 @@ __all__ = [
     "ExpenseSchema",
     "ExpenseVersionSchema",
     "ExportQuerySchema",
+    "FeedQuerySchema",
     "FieldChangeSchema",
     "FinancialCorrectionSchema",
     "FlagSchema",
     "HealthSchema",
+    "IndicatorsViewSchema",
     "PageQuerySchema",
     "PayExpenseSchema",
     "PayoutSchema",
@@ -108,10 +126,14 @@ __all__ = [
     "RealisationEndSchema",
     "RecordExpenseSchema",
     "RegisterProjectSchema",
+    "ReportListSchema",
+    "ReportSchema",
+    "ReturnReportSchema",
     "ReverseExpenseSchema",
     "ScheduleViewSchema",
     "StartActivitySchema",
     "SubmitClaimSchema",
+    "SubmitReportSchema",
     "SubsidyViewSchema",
     "VerificationQuerySchema",
     "VerificationSchema",

@@ -15,7 +15,7 @@ EVENT_TYPES = (
     "ProjectRegistered", "ExpenseRecorded", "ExpensePaid", "ExpenseCorrected", "ExpenseReversed",
     "ActivityStarted", "ActivityCompleted", "MilestoneAchieved", "BudgetChanged",
     "RealisationEndChanged", "PaymentClaimSubmitted", "PaymentClaimApproved", "SubsidyPaid",
-    "FinancialCorrectionImposed",
+    "FinancialCorrectionImposed", "ReportSubmitted", "ReportApproved", "ReportReturned",
 )
 """The business names of a project's events (the domain's event classes; a test keeps the two
 in step, since this package may not import the domain)."""

@@ -13,7 +13,17 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.common import AttachmentSchema, BaseSchema, SupplierSchema
-from schemas.fields import NOT_NEGATIVE, POSITIVE, Code, Day, Money, Sha256, StrictBoolean, Text
+from schemas.fields import (
+    NOT_NEGATIVE,
+    POSITIVE,
+    Code,
+    Day,
+    Money,
+    Quantity,
+    Sha256,
+    StrictBoolean,
+    Text,
+)
 
 DOCUMENT_TYPES = ("invoice", "advance_invoice", "payroll", "travel", "internal")
 document_type = validate.OneOf(DOCUMENT_TYPES)
@@ -191,21 +201,57 @@ class FinancialCorrectionSchema(BaseSchema):
     reason = Text(required=True)
 
 
+# ---- reports ----------------------------------------------------------------------------
+
+
+class IndicatorValueInputSchema(BaseSchema):
+    """An indicator as a report states it: its value (≥ 0, also 0) and a comment."""
+
+    code = Code(required=True)
+    value = Quantity(required=True, validate=NOT_NEGATIVE)
+    comment = Text(required=True)
+
+
+class SubmitReportSchema(BaseSchema):
+    """Submits a report: every indicator of the project once, each with a comment."""
+
+    submitted_on = Day(required=True)
+    indicator_values = fields.List(fields.Nested(IndicatorValueInputSchema), required=True)
+    narrative = Text(allow_none=True, load_default=None, max_length=20000)
+
+
+class ApproveReportSchema(BaseSchema):
+    """Approves a submitted report."""
+
+    decided_on = Day(required=True)
+
+
+class ReturnReportSchema(BaseSchema):
+    """Returns a submitted report, to be submitted again."""
+
+    decided_on = Day(required=True)
+    reason = Text(required=True)
+
+
 __all__ = [
     "DOCUMENT_TYPES",
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
+    "ApproveReportSchema",
     "BudgetChangeSchema",
     "CompleteActivitySchema",
     "CorrectExpenseSchema",
     "ExclusionSchema",
     "FinancialCorrectionSchema",
+    "IndicatorValueInputSchema",
     "PayExpenseSchema",
     "PayoutSchema",
     "RealisationEndSchema",
     "RecordExpenseSchema",
+    "ReturnReportSchema",
     "ReverseExpenseSchema",
     "StartActivitySchema",
     "SubmitClaimSchema",
+    "SubmitReportSchema",
     "TransferSchema",
 ]

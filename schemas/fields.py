@@ -127,6 +127,15 @@ class Ratio(_DecimalString):
         return number.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
+class Quantity(_DecimalString):
+    """An indicator's baseline, target or value: a decimal up to 4 places (`"5"`, `"12.5"`),
+    kept as written."""
+
+    places = 4
+    example = "5"
+    what = "indicator values"
+
+
 class Text(fields.String):
     """Free text, stripped; blank is refused (or read as null where the field is nullable)."""
 

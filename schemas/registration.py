@@ -2,7 +2,8 @@
 
 It loads to the keyword arguments of `GrantProject.register`. Optional fields the client leaves
 out stay out of the loaded dict: the domain writes their defaults (eligible-from = start,
-tolerance 0, 60 claim-deadline days, one stage over the whole period, CZK).
+tolerance 0, 60 claim-deadline days, one stage over the whole period, CZK, no indicators, 5
+sustainability years, retention until 2033-12-31, the default report schedule).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from schemas.fields import (
     Code,
     Day,
     Money,
+    Quantity,
     Rate,
     StrictBoolean,
     StrictInteger,
@@ -29,6 +31,10 @@ SUPPORT_RATE = validate.Range(
 )
 FRACTION = validate.Range(min=Decimal(0), max=Decimal(1), error="Must lie in [0, 1].")
 MAX_CLAIM_DEADLINE_DAYS = 3660
+MAX_SUSTAINABILITY_YEARS = 30
+INDICATOR_KINDS = ("to_achieve", "to_select")
+REPORT_KINDS = ("implementation", "final_implementation", "sustainability",
+                "final_sustainability")
 
 
 class BeneficiarySchema(BaseSchema):
@@ -74,6 +80,29 @@ class StageSchema(BaseSchema):
     end = Day(required=True)
 
 
+class IndicatorInputSchema(BaseSchema):
+    """A monitoring indicator: from its baseline to its target (which may lie below it).
+    `to_achieve` (povinný k naplnění) must be met by the realisation end; `to_select`
+    (povinný k výběru) is reported, never in shortfall."""
+
+    code = Code(required=True)
+    name = Title(required=True)
+    unit = Code(required=True, metadata={"example": "partners"})
+    baseline = Quantity(required=True)
+    target = Quantity(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(INDICATOR_KINDS))
+
+
+class ReportInputSchema(BaseSchema):
+    """A report of the provider's schedule: over a period, due on a date."""
+
+    code = Code(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
+    period_start = Day(required=True)
+    period_end = Day(required=True)
+    due = Day(required=True)
+
+
 class RegisterProjectSchema(BaseSchema):
     """Registers a project; loads to `GrantProject.register`'s keyword arguments."""
 
@@ -103,13 +132,26 @@ class RegisterProjectSchema(BaseSchema):
     activities = fields.List(fields.Nested(ActivityInputSchema))
     milestones = fields.List(fields.Nested(MilestoneInputSchema))
     stages = fields.List(fields.Nested(StageSchema))
+    indicators = fields.List(fields.Nested(IndicatorInputSchema))
+    sustainability_years = StrictInteger(
+        validate=validate.Range(min=0, max=MAX_SUSTAINABILITY_YEARS),
+        metadata={"description": "years of sustainability after the realisation (default 5)"})
+    retention_until = Day(metadata={"description": "the programme's document-retention date "
+                                                   "(default 2033-12-31)"})
+    reports = fields.List(
+        fields.Nested(ReportInputSchema),
+        metadata={"description": "the provider's report schedule; without it, the default "
+                                 "schedule (ZOR-<stage>, ZZOR, ZOU-<k>, ZZOU) that follows "
+                                 "the realisation end"})
 
 
 __all__ = [
     "ActivityInputSchema",
     "BeneficiarySchema",
     "BudgetLineInputSchema",
+    "IndicatorInputSchema",
     "MilestoneInputSchema",
     "RegisterProjectSchema",
+    "ReportInputSchema",
     "StageSchema",
 ]

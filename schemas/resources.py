@@ -11,8 +11,13 @@ from schemas.common import (
     PrincipalSchema,
     SupplierSchema,
 )
-from schemas.fields import Day, Moment, Money, Rate
-from schemas.registration import BeneficiarySchema, StageSchema
+from schemas.fields import Day, Moment, Money, Quantity, Rate
+from schemas.registration import (
+    INDICATOR_KINDS,
+    REPORT_KINDS,
+    BeneficiarySchema,
+    StageSchema,
+)
 
 # ---- projects ---------------------------------------------------------------------------
 
@@ -48,6 +53,27 @@ class MilestoneSchema(BaseSchema):
     achieved_on = Day(required=True, allow_none=True)
 
 
+class IndicatorSchema(BaseSchema):
+    """A monitoring indicator as registered."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(INDICATOR_KINDS)})
+    baseline = Quantity(required=True)
+    target = Quantity(required=True)
+
+
+class ScheduledReportSchema(BaseSchema):
+    """A report of the provider's schedule: its period and due date."""
+
+    code = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(REPORT_KINDS)})
+    period_start = Day(required=True)
+    period_end = Day(required=True)
+    due = Day(required=True)
+
+
 class ProjectSchema(BaseSchema):
     """A project as registered and changed since: lines, schedule, current end, version."""
 
@@ -73,6 +99,15 @@ class ProjectSchema(BaseSchema):
     activities = fields.List(fields.Nested(ActivitySchema), required=True)
     milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
     stages = fields.List(fields.Nested(StageSchema), required=True)
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    sustainability_years = fields.Integer(required=True)
+    retention_until = Day(required=True)
+    reports = fields.List(
+        fields.Nested(ScheduledReportSchema), required=True,
+        metadata={"description": "the report schedule as it stands"})
+    default_report_schedule = fields.Boolean(
+        required=True, metadata={"description": "whether the schedule is the default one, "
+                                                "which follows the realisation end"})
     version = fields.Integer(required=True)
     position = fields.Integer(required=True)
     head = fields.Nested(ChainHeadSchema, required=True)
@@ -179,8 +214,10 @@ __all__ = [
     "ExclusionViewSchema",
     "ExpenseListSchema",
     "ExpenseSchema",
+    "IndicatorSchema",
     "MilestoneSchema",
     "PayoutViewSchema",
     "ProjectListSchema",
     "ProjectSchema",
+    "ScheduledReportSchema",
 ]

@@ -1,4 +1,5 @@
-"""The three views of a project (budget, subsidy share, schedule) and the portfolio.
+"""The views of a project (budget, subsidy share, schedule, indicators), the portfolio and the
+reports.
 
 Figures are those of DOMAIN.md: money as strings with 2 places, ratios with 4. Every view states
 the global `position` it reflects and the `as_of` moment it was asked for (null when live).
@@ -10,9 +11,18 @@ from typing import Any
 
 from marshmallow import fields
 
-from schemas.common import BaseSchema, FlagSchema
-from schemas.fields import Day, Moment, Money, Rate, Ratio
-from schemas.resources import ActivitySchema, ClaimSchema, MilestoneSchema
+from schemas.common import BaseSchema, FlagSchema, PrincipalSchema
+from schemas.fields import Day, Moment, Money, Quantity, Rate, Ratio
+from schemas.resources import (
+    ActivitySchema,
+    ClaimSchema,
+    IndicatorSchema,
+    MilestoneSchema,
+    ScheduledReportSchema,
+)
+
+REPORT_STATUSES = ["pending", "overdue", "submitted", "approved", "returned"]
+INDICATOR_STATUSES = ["not_reported", "in_progress", "achieved", "shortfall"]
 
 
 def _flags() -> fields.Field[Any]:
@@ -107,8 +117,18 @@ class MilestoneStatusSchema(MilestoneSchema):
     days_late = fields.Integer(required=True)
 
 
+class ReportStatusSchema(ScheduledReportSchema):
+    """A report against the reference date: its last submission and the decision on it."""
+
+    submitted_on = Day(required=True, allow_none=True)
+    decided_on = Day(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"enum": REPORT_STATUSES})
+    days_late = fields.Integer(required=True)
+
+
 class ProjectScheduleSchema(BaseSchema):
-    """The project as a whole: time elapsed and budget drawn, the claim deadline."""
+    """The project as a whole: time elapsed and budget drawn, the claim deadline, the end of
+    sustainability and how long documents are kept."""
 
     realisation_start = Day(required=True)
     realisation_end = Day(required=True)
@@ -116,6 +136,8 @@ class ProjectScheduleSchema(BaseSchema):
     budget_drawn = Ratio(required=True)
     claim_deadline = Day(required=True)
     final_claim_submitted = fields.Boolean(required=True)
+    sustainability_end = Day(required=True)
+    retain_until = Day(required=True)
 
 
 class ScheduleViewSchema(BaseSchema):
@@ -127,8 +149,80 @@ class ScheduleViewSchema(BaseSchema):
     on = Day(required=True)
     activities = fields.List(fields.Nested(ActivityStatusSchema), required=True)
     milestones = fields.List(fields.Nested(MilestoneStatusSchema), required=True)
+    reports = fields.List(fields.Nested(ReportStatusSchema), required=True)
     project = fields.Nested(ProjectScheduleSchema, required=True)
     flags = _flags()
+
+
+# ---- indicators -------------------------------------------------------------------------
+
+
+class IndicatorStatusSchema(IndicatorSchema):
+    """An indicator on the reference date: its last reported value and how far it got."""
+
+    value = Quantity(required=True, allow_none=True)
+    reported_in = fields.String(required=True, allow_none=True)
+    achievement = Ratio(required=True, metadata={
+        "description": "(value − baseline) / (target − baseline); 0 without a value"})
+    status = fields.String(required=True, metadata={"enum": INDICATOR_STATUSES})
+
+
+class IndicatorsViewSchema(BaseSchema):
+    """The monitoring indicators on a reference date (`on`)."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    on = Day(required=True)
+    indicators = fields.List(fields.Nested(IndicatorStatusSchema), required=True)
+    flags = _flags()
+
+
+# ---- reports ----------------------------------------------------------------------------
+
+
+class IndicatorValueSchema(BaseSchema):
+    """An indicator's value as a report states it."""
+
+    code = fields.String(required=True)
+    value = Quantity(required=True)
+    comment = fields.String(required=True)
+
+
+class ReportDecisionSchema(BaseSchema):
+    """The provider's decision on a submission."""
+
+    decision = fields.String(required=True, metadata={"enum": ["approved", "returned"]})
+    decided_on = Day(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    recorded_by = fields.Nested(PrincipalSchema, required=True)
+
+
+class ReportSubmissionSchema(BaseSchema):
+    """One submission of a report, and the decision on it."""
+
+    submitted_on = Day(required=True)
+    indicator_values = fields.List(fields.Nested(IndicatorValueSchema), required=True)
+    narrative = fields.String(required=True, allow_none=True)
+    recorded_at = Moment(required=True)
+    recorded_by = fields.Nested(PrincipalSchema, required=True)
+    decision = fields.Nested(ReportDecisionSchema, required=True, allow_none=True)
+
+
+class ReportSchema(ReportStatusSchema):
+    """A report with its status on the reference date and every version submitted."""
+
+    submissions = fields.List(fields.Nested(ReportSubmissionSchema), required=True)
+
+
+class ReportListSchema(BaseSchema):
+    """The report schedule of a project on a reference date."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    as_of = Moment(required=True, allow_none=True)
+    on = Day(required=True)
+    reports = fields.List(fields.Nested(ReportSchema), required=True)
 
 
 # ---- portfolio --------------------------------------------------------------------------
@@ -157,6 +251,8 @@ class PortfolioRowSchema(BaseSchema):
     budget_drawn = Ratio(required=True)
     activities_overdue = fields.Integer(required=True)
     milestones_late_or_missed = fields.Integer(required=True)
+    reports_overdue = fields.Integer(required=True)
+    indicators_shortfall = fields.Integer(required=True)
     flag_count = fields.Integer(required=True)
     errors = fields.Integer(required=True)
     warnings = fields.Integer(required=True)
@@ -176,10 +272,18 @@ __all__ = [
     "BudgetFiguresSchema",
     "BudgetLineFiguresSchema",
     "BudgetViewSchema",
+    "IndicatorStatusSchema",
+    "IndicatorValueSchema",
+    "IndicatorsViewSchema",
     "MilestoneStatusSchema",
     "PortfolioRowSchema",
     "PortfolioSchema",
     "ProjectScheduleSchema",
+    "ReportDecisionSchema",
+    "ReportListSchema",
+    "ReportSchema",
+    "ReportStatusSchema",
+    "ReportSubmissionSchema",
     "ScheduleViewSchema",
     "SubsidyViewSchema",
 ]

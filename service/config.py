@@ -42,6 +42,8 @@ class Settings:
     aggregate_cache_size: int = 1000
     # Workers under gunicorn find the tables made by the master (service.web.gunicorn_conf).
     create_tables: bool = True
+    # Derives the calendar feeds' read-only keys (service.web.feed_keys); None: no feed keys.
+    feed_secret: str | None = field(default=None, repr=False)
 
     @property
     def uses_postgres(self) -> bool:
@@ -59,6 +61,7 @@ class Settings:
             projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
             metrics_token=env.get("GRANTLEDGER_METRICS_TOKEN") or None,
             create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),
+            feed_secret=env.get("GRANTLEDGER_FEED_SECRET") or None,
         )
 
 

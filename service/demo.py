@@ -1,14 +1,15 @@
 """Demo data: the two reference projects of DOMAIN.md, recorded through the use cases.
 
-NEK's split into lines, its stages, sub-activities, expenses and claims are illustrative (the
-programme does not publish them); so is everything of Nanoprogress beyond its title, period
-and the ECEI Gold label.
+NEK's split into lines, its stages, sub-activities, expenses, claims, indicator targets and
+report dates are illustrative (the programme does not publish them); so is everything of
+Nanoprogress beyond its title, period and the ECEI Gold label. NEK's first implementation
+report is returned and submitted again; its final sustainability report is overdue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,14 +17,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.commands import (
     AchieveMilestone,
     ApproveClaim,
+    ApproveReport,
     ChangeBudget,
     CompleteActivity,
     PaySubsidy,
     ProjectCommand,
     RecordExpense,
     RegisterProject,
+    ReturnReport,
     StartActivity,
     SubmitClaim,
+    SubmitReport,
 )
 from service.application import LedgerApplication
 from service.config import Principal
@@ -31,8 +35,8 @@ from service.config import Principal
 NEK_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0002300"
 NANOPROGRESS_NUMBER = "DEMO/NANOPROGRESS"  # not published: a placeholder
 ILLUSTRATIVE_NOTE = ("NEK's split of its budget into lines, its stages, expenses and claims, "
-                     "and Nanoprogress's budget, are illustrative: the programme does not "
-                     "publish them.")
+                     "its indicator targets and report dates, and Nanoprogress's budget and "
+                     "reports, are illustrative: the programme does not publish them.")
 
 MANAGER = Principal("demo-manager", "manager")
 ACCOUNTANT = Principal("demo-accountant", "accountant")
@@ -105,7 +109,27 @@ NEK_REGISTRATION: dict[str, Any] = {
         {"code": "1", "start": d("2016-04-01"), "end": d("2017-03-31")},
         {"code": "2", "start": d("2017-04-01"), "end": d("2018-03-31")},
     ],
+    # Illustrative targets: NEK's indicators are not published.
+    "indicators": [
+        {"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+         "baseline": czk("0"), "target": czk("5"), "kind": "to_achieve"},
+        {"code": "PROPOSALS", "name": "Joint R&D&I project proposals", "unit": "proposals",
+         "baseline": czk("0"), "target": czk("3"), "kind": "to_select"},
+    ],
 }
+
+# (report, submitted on, foreign partners, joint proposals, comment on the proposals)
+NEK_REPORTS = [
+    ("ZOR-1", "2017-05-02", "2", "0", "none yet; two in preparation with Fraunhofer ISE"),
+    ("ZOR-1", "2017-05-24", "2", "0", "none yet: a proposal with Fraunhofer ISE (smart grids) "
+     "and one with the Bavarian energy cluster are in preparation"),
+    ("ZZOR", "2018-04-18", "5", "2", "Horizon 2020 smart-grid proposal and an Interreg "
+     "proposal submitted"),
+    ("ZOU-1", "2019-04-15", "6", "2", "no further proposal this year"),
+    ("ZOU-2", "2020-04-20", "6", "3", "a joint proposal with the Austrian cluster"),
+    ("ZOU-3", "2021-04-28", "7", "3", "no further proposal this year"),
+    ("ZOU-4", "2022-04-26", "7", "3", "no further proposal this year"),
+]
 
 # (number, line, activity, supplier, ico, description, tax point, net, VAT, paid on)
 NEK_EXPENSES: list[tuple[str, str, str | None, str, str | None, str, str, str, str, str | None]] = [
@@ -188,7 +212,27 @@ def record_nek(app: LedgerApplication) -> UUID:
     stage_two = ["PR-2017-06", "FV-2017-0233", "CP-2017-0019", "FV-2017-0390", "FV-2018-0020"]
     run(MANAGER, SubmitClaim, claim_number="2", stage="2", submitted_on=d("2018-04-20"),
         final=True, expense_ids=[expense_id("nek", n) for n in stage_two])
+    record_nek_reports(run)
     return project_id
+
+
+def record_nek_reports(run: Callable[..., Any]) -> None:
+    """ZOR-1 returned for its thin comment and submitted again; the final implementation
+    report and four sustainability reports; the final sustainability report (ZZOU, due
+    2023-04-30) is never submitted, so it is overdue."""
+    for code, submitted_on, partners, proposals, comment in NEK_REPORTS:
+        run(MANAGER, SubmitReport, report=code, submitted_on=d(submitted_on), indicator_values=[
+            {"code": "PARTNERS", "value": czk(partners),
+             "comment": "cooperation agreements signed (Fraunhofer ISE, clusters in Bavaria, "
+                        "Austria, Slovakia, Korea)"},
+            {"code": "PROPOSALS", "value": czk(proposals), "comment": comment},
+        ], narrative=None)
+        if (code, submitted_on) == ("ZOR-1", "2017-05-02"):
+            run(AUDITOR, ReturnReport, report=code, decided_on=d("2017-05-15"),
+                reason="The comment on the joint proposals must name them and their partners.")
+        else:
+            run(AUDITOR, ApproveReport, report=code,
+                decided_on=d(submitted_on) + timedelta(days=30))
 
 
 NANOPROGRESS_REGISTRATION: dict[str, Any] = {
@@ -240,6 +284,13 @@ def record_nanoprogress(app: LedgerApplication) -> UUID:
     run(MANAGER, CompleteActivity, activity="NEEDS", completed_on=d("2016-06-20"), note=None)
     run(MANAGER, AchieveMilestone, milestone="ECEI_GOLD", achieved_on=d("2017-10-20"),
         evidence="ECEI Gold Label after the two-day on-site assessment", evidence_sha256=None)
+    # One stage: the final implementation report, then five yearly sustainability reports.
+    for code, submitted_on in (("ZZOR", "2018-02-20"), ("ZOU-1", "2019-01-21"),
+                               ("ZOU-2", "2020-01-27"), ("ZOU-3", "2021-01-25"),
+                               ("ZOU-4", "2022-01-24"), ("ZZOU", "2023-01-23")):
+        run(MANAGER, SubmitReport, report=code, submitted_on=d(submitted_on),
+            indicator_values=[], narrative="Cross-border cooperation continues as planned.")
+        run(AUDITOR, ApproveReport, report=code, decided_on=d(submitted_on) + timedelta(days=21))
     return project_id
 
 

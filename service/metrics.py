@@ -1,10 +1,10 @@
 """Prometheus metrics, in prometheus-client's multiprocess mode under gunicorn.
 
 Counters and histograms are kept per worker (PROMETHEUS_MULTIPROC_DIR, set by
-python:service.web.gunicorn_conf) and summed at scrape time. Figures that live in the database — the
-projector's position and lag, each project's utilisation, entitlement and open flags — are
-read from it when scraped, so every worker reports the same values without custom code in a
-Grafana board.
+python:service.web.gunicorn_conf) and summed at scrape time. Figures that live in the database —
+the projector's position and lag, each project's utilisation, entitlement, open flags, overdue
+reports and indicators in shortfall — are read from it when scraped, so every worker reports
+the same values without custom code in a Grafana board.
 """
 
 from __future__ import annotations
@@ -78,6 +78,11 @@ def _project_gauges(rows: dict[Any, Any]) -> Iterator[Metric]:
                                     "Subsidy the eligible expenditure entitles to", labels=labels)
     flags = GaugeMetricFamily("grantledger_project_open_flags", "Compliance flags now open",
                               labels=[*labels, "severity"])
+    overdue = GaugeMetricFamily("grantledger_project_reports_overdue",
+                                "Reports past due and not submitted", labels=labels)
+    shortfall = GaugeMetricFamily("grantledger_project_indicators_shortfall",
+                                  "Indicators to achieve, not achieved by the realisation end",
+                                  labels=labels)
     for project_id, stored in rows.items():
         row = json.loads(stored.body)
         names = [str(project_id), row["registration_number"]]
@@ -85,7 +90,10 @@ def _project_gauges(rows: dict[Any, Any]) -> Iterator[Metric]:
         entitlement.add_metric(names, _metric_value(row["entitlement"]))
         flags.add_metric([*names, "error"], row["errors"])
         flags.add_metric([*names, "warning"], row["warnings"])
-    yield from (utilisation, entitlement, flags)
+        # A row rendered before version 1.1 has no counts of reports and indicators.
+        overdue.add_metric(names, row.get("reports_overdue", 0))
+        shortfall.add_metric(names, row.get("indicators_shortfall", 0))
+    yield from (utilisation, entitlement, flags, overdue, shortfall)
 
 
 def _metric_value(text: str) -> float:

@@ -4,7 +4,7 @@
     expenses.csv   one row per expense as it stands, with the versions that touched it
     head.json      the chain head as stored: the last version and the hash stored with it
     verify.py      a verifier needing only Python's standard library
-    views.json     the budget, subsidy and schedule views at the head
+    views.json     the budget, subsidy, schedule and indicators views at the head
 
 The bundle is a function of the stored events (and the views' reference date) alone: the
 entries are written in a fixed order, with a fixed date (that of the head event) and fixed
@@ -28,9 +28,22 @@ from uuid import UUID
 
 from domain.hashing import canonical_json
 from domain.verification import StoredLink
-from projections import LedgerState, budget_view, expense_list, fold, schedule_view, subsidy_view
+from projections import (
+    LedgerState,
+    budget_view,
+    expense_list,
+    fold,
+    indicators_view,
+    schedule_view,
+    subsidy_view,
+)
 from projections.expense_history import touching_versions
-from schemas import BudgetViewSchema, ScheduleViewSchema, SubsidyViewSchema
+from schemas import (
+    BudgetViewSchema,
+    IndicatorsViewSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+)
 from schemas.fields import Moment
 from service.application import prague_today
 from service.audit.chain import StoredEntry, event_pairs
@@ -115,6 +128,7 @@ def views_document(state: LedgerState, on: date) -> dict[str, Any]:
         "budget": BudgetViewSchema().dump({**budget_view(state, on), "as_of": None}),
         "subsidy": SubsidyViewSchema().dump({**subsidy_view(state, on), "as_of": None}),
         "schedule": ScheduleViewSchema().dump({**schedule_view(state, on), "as_of": None}),
+        "indicators": IndicatorsViewSchema().dump({**indicators_view(state, on), "as_of": None}),
     }
 
 

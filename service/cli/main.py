@@ -1,4 +1,4 @@
-"""The `grantledger` command: serve, projector, projections, demo, verify, token."""
+"""The `grantledger` command: serve, projector, projections, demo, verify, token, feed-key."""
 
 from __future__ import annotations
 
@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--role", choices=ROLES, default="viewer")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
     token.set_defaults(run=token_command)
+
+    feed = commands.add_parser(
+        "feed-key", help="print the read-only calendar feed key of a principal "
+                         "(needs GRANTLEDGER_FEED_SECRET)")
+    feed.add_argument("--name", required=True,
+                      help="the principal's name, as in GRANTLEDGER_TOKENS")
+    feed.set_defaults(run=feed_key_command)
     return parser
 
 
@@ -166,3 +173,25 @@ def token_command(args: argparse.Namespace) -> int:
           file=sys.stderr)
     return 0
 
+
+
+def feed_key_command(args: argparse.Namespace) -> int:
+    from service.web.feed_keys import feed_key
+
+    settings = Settings.from_env()
+    if not settings.feed_secret:
+        raise ConfigurationError(
+            "GRANTLEDGER_FEED_SECRET is not set: feed keys are derived from it. Set the same "
+            "secret as the server's (e.g. the output of `grantledger token`); changing it "
+            "later revokes every key")
+    name = args.name.strip()
+    if not name:
+        raise ConfigurationError("--name must name a principal of GRANTLEDGER_TOKENS")
+    print(feed_key(settings.feed_secret, name))
+    names = {principal.name for principal in settings.tokens.values()}
+    if settings.tokens and name not in names:
+        print(f"# warning: {name!r} is not in GRANTLEDGER_TOKENS here; the server accepts "
+              "only the keys of its principals", file=sys.stderr)
+    print(f"# subscribe: <base URL>/api/v1/calendar.ics?key=<the key above> (read-only, "
+          f"as {name})", file=sys.stderr)
+    return 0

@@ -26,7 +26,7 @@ from projections.checkpoint import dump_state
 from projections.ledger import Pair
 from projections.materialise import ProjectFolds, checkpoint_due, interval_crossed, rendered
 from service.application import LedgerApplication, prague_today, utc_now
-from service.reads.rendering import render
+from service.reads.rendering import VIEWS_FORMAT, render
 from service.reads.view_feed import Listener
 from service.store.viewstore import Checkpoint, RenderedView, TrackingConflictError
 
@@ -71,7 +71,7 @@ class Projector:
         self.position = self.store.tracked_position(NAME)
         # A (re)started projector renders every project for the day only if the stored views
         # are not all for today already: on a large store that took seconds to minutes.
-        self.rendered_on: date | None = self.store.views_rendered_on()
+        self.rendered_on: date | None = self._rendered_on()
 
     def run_once(self) -> int:
         """Applies the next batch of the log; answers how many events it applied."""
@@ -175,12 +175,23 @@ class Projector:
         except TrackingConflictError:
             self._resync()
             return
+        self.store.save_views_format(VIEWS_FORMAT)
         self.rendered_on = on
 
     def _resync(self) -> None:
         self.folds.forget()
         self.position = self.store.tracked_position(NAME)
-        self.rendered_on = self.store.views_rendered_on()
+        self.rendered_on = self._rendered_on()
+
+    def _rendered_on(self) -> date | None:
+        """The day every stored view is for; None when they are not all for one day, or are of
+        another shape (VIEWS_FORMAT: e.g. rendered before an upgrade), so that the next batch
+        renders every project again."""
+        if self.store.views_format() == VIEWS_FORMAT:
+            return self.store.views_rendered_on()
+        if self.position == 0:  # nothing rendered yet: whatever comes is of this shape
+            self.store.save_views_format(VIEWS_FORMAT)
+        return None
 
     def _load_state(self, project_id: UUID, position: int) -> LedgerState:
         return self.application.project_state(project_id, up_to_position=position)

@@ -9,12 +9,24 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas import BudgetViewSchema, PortfolioRowSchema, ScheduleViewSchema, SubsidyViewSchema
+from schemas import (
+    BudgetViewSchema,
+    IndicatorsViewSchema,
+    PortfolioRowSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+)
+
+VIEWS_FORMAT = 2
+"""The shape of the rendered views; raised whenever a view's JSON changes (2: version 1.1's
+reports, indicators and calendar), so that a projector finding views of another shape renders
+every project again instead of leaving old bodies to be served."""
 
 SCHEMAS: dict[str, Schema] = {
     "budget": BudgetViewSchema(),
     "subsidy": SubsidyViewSchema(),
     "schedule": ScheduleViewSchema(),
+    "indicators": IndicatorsViewSchema(),
     "portfolio": PortfolioRowSchema(),
 }
 

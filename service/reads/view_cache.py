@@ -94,8 +94,10 @@ class ViewCache:
         return cached
 
     def portfolio_rows(self, on: date, written: dict[UUID, int]) -> list[str] | None:
-        """Every project's portfolio row, if each can be served as it is; else None."""
-        if not self.live:
+        """Every project's portfolio row, if each can be served as it is; else None (also
+        when this process wrote to a project the copy does not know yet, e.g. registered
+        it: a client reads its own writes)."""
+        if not self.live or not self._known.issuperset(written):
             return None
         rows = []
         for project_id in self._order:

@@ -23,6 +23,8 @@ CHECKPOINTS_TABLE = "grantledger_checkpoints"
 # Where a committed batch is announced (PostgreSQL NOTIFY), for the web processes' caches.
 VIEWS_CHANNEL = "grantledger_views"
 EVERY_PROJECT = "*"
+# A tracking row that holds the shape the stored views were rendered in, not a position.
+FORMAT_ROW = "views-format"
 # PostgreSQL refuses payloads of 8,000 bytes or more; past this many, "every project".
 MAX_PAYLOAD = 7000
 
@@ -146,6 +148,17 @@ class ViewStoreQueries:
         with self._cursor(commit=True) as cursor:
             cursor.execute(self._sql(f"UPDATE {TRACKING_TABLE} SET heartbeat_at = %s "
                                      "WHERE name = %s"), [moment_text(at), name])
+
+    def views_format(self) -> int:
+        """The shape (service.reads.rendering.VIEWS_FORMAT) the stored views were rendered
+        in; 0 when none was recorded (views of version 1.0, or none yet)."""
+        return self.projection_position(FORMAT_ROW)
+
+    def save_views_format(self, views_format: int) -> None:
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(f"INSERT INTO {TRACKING_TABLE} (name, position) "
+                                     "VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET "
+                                     "position = excluded.position"), [FORMAT_ROW, views_format])
 
     def save_projection_batch(self, name: str, expected: int, reached: int,
                               views: Sequence[RenderedView],

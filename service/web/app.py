@@ -88,15 +88,17 @@ def _blueprints() -> list[Any]:
     from service.web.api import (
         audit,
         budget,
+        calendar,
         claims,
         events,
         expenses,
         health,
         metrics,
         projects,
+        reports,
         schedule,
         views,
     )
 
-    return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, views.blp,
-            events.blp, audit.blp, health.blp, metrics.blp]
+    return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
+            views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp]

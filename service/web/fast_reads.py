@@ -3,10 +3,10 @@
 Polling every project's views every few seconds is most of a dashboard's load, and answering
 it from memory is cheap; Flask's request context, routing, argument parsing and response
 wrappers cost more than the answer itself. This WSGI middleware answers exactly the requests
-the cache can: `GET` of a project's budget, subsidy or schedule view without a query string,
-with a token that may read, when the cache holds the view current for today. Every other
-request, and every case it is unsure of, goes on to the Flask app unchanged, so the API's
-validation, errors and problem documents stay in one place. The bodies, ETags, 304s and
+the cache can: `GET` of a project's budget, subsidy, schedule or indicators view without a
+query string, with a token that may read, when the cache holds the view current for today.
+Every other request, and every case it is unsure of, goes on to the Flask app unchanged, so
+the API's validation, errors and problem documents stay in one place. The bodies, ETags, 304s and
 metrics it produces are the ones the Flask view would produce for the same request.
 """
 
@@ -26,7 +26,8 @@ from service.reads.view_cache import CachedView
 from service.web.auth import READ, principal_for
 from service.web.request_metrics import observe_request
 
-VIEW_PATH = re.compile(r"/api/v1/projects/([0-9a-fA-F-]{36})/views/(budget|subsidy|schedule)")
+VIEW_PATH = re.compile(
+    r"/api/v1/projects/([0-9a-fA-F-]{36})/views/(budget|subsidy|schedule|indicators)")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -18,6 +18,7 @@ PROBLEM_JSON = "application/problem+json"
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
 STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
 RETRY_AFTER_SECONDS = 1
+GENERIC_FIELD_RULES = frozenset({InvalidCommandError.rule, UnknownReferenceError.rule})
 log = logging.getLogger(__name__)
 
 
@@ -53,9 +54,11 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
-def validation_problem(status: int, errors: dict[str, list[str]], detail: str) -> Response:
+def validation_problem(status: int, errors: dict[str, list[str]], detail: str,
+                       **members: Any) -> Response:
     return problem(status, detail, type_=VALIDATION_TYPE,
-                   title="Invalid request" if status == 400 else "Invalid fields", errors=errors)
+                   title="Invalid request" if status == 400 else "Invalid fields", errors=errors,
+                   **members)
 
 
 def http_exception_problem(error: HTTPException) -> Response:
@@ -89,8 +92,10 @@ def domain_problem(error: GrantLedgerError) -> Response:
         path_args = request.view_args or {}
         if isinstance(error, UnknownReferenceError) and error.field in path_args:
             return problem(404, error.message, title=f"Unknown {error.kind}")
+        # A field refused by a rule of its own (INDICATOR_MISSING, …) names it too.
+        named = {} if error.rule in GENERIC_FIELD_RULES else {"rule": error.rule}
         return validation_problem(422, {error.field: [error.message]},
-                                  f"{error.field}: {error.message}")
+                                  f"{error.field}: {error.message}", **named)
     return rule_problem(409, error.rule, error.message)
 
 

@@ -125,6 +125,15 @@ def claim_body(claim_number: str, expense_ids: list[str], *, stage: str = "1",
             "final": final, "expense_ids": expense_ids}
 
 
+def report_body(submitted_on: str, *values: tuple[str, str],
+                narrative: str | None = None) -> dict[str, Any]:
+    """The body of `POST …/reports/{code}/submission`: (indicator, value) pairs, each with a
+    comment."""
+    return {"submitted_on": submitted_on, "narrative": narrative,
+            "indicator_values": [{"code": code, "value": value, "comment": f"{code}: as counted"}
+                                 for code, value in values]}
+
+
 def budget_change_body(from_line: str, to_line: str, amount: str, *, kind: str = "approved",
                        change_id: str = "BC-1") -> dict[str, Any]:
     return {"change_id": change_id, "kind": kind,
@@ -222,7 +231,8 @@ OTHER_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0009999"
 def claims_world(client: FlaskClient) -> dict[str, str]:
     """NEK with a history on which every command of the API can succeed once: paid expenses
     in an approved and partly paid claim 1 (`claimed`), in a submitted claim 2, and in no claim
-    (`free`); an unpaid expense (`unpaid`); activity 3 started. Returns the ids by name."""
+    (`free`); an unpaid expense (`unpaid`); activity 3 started; report ZOR-1 submitted.
+    Returns the ids by name."""
     project = register_nek(client)
     claimed = record_expense(client, project, "TRAVEL", "100000.00")
     in_claim_2 = record_expense(client, project, "TRAVEL", "200000.00")
@@ -235,6 +245,7 @@ def claims_world(client: FlaskClient) -> dict[str, str]:
             {"amount": "10000.00", "paid_on": "2017-06-30"}, "auditor")
     command(client, project, "payment-claims", claim_body("2", [in_claim_2]))
     command(client, project, "activities/3/start", {"started_on": "2016-04-01"})
+    command(client, project, "reports/ZOR-1/submission", report_body("2017-04-10"))
     return {"project": project, "claimed": claimed, "free": free, "unpaid": unpaid}
 
 
@@ -272,6 +283,13 @@ COMMAND_ENDPOINTS: dict[str, tuple[str, frozenset[str], int, dict[str, Any]]] = 
                           {"correction_id": "FC-1", "finding": "public procurement breach",
                            "expense_ids": ["{claimed}"], "amount": "5000.00",
                            "decided_on": "2018-01-15", "reason": "tender split in two"}),
+    "submit_report": ("/projects/{project}/reports/ZZOR/submission", MANAGE, 200,
+                      {"submitted_on": "2018-04-20", "indicator_values": [],
+                       "narrative": "Every activity completed."}),
+    "approve_report": ("/projects/{project}/reports/ZOR-1/approval", AUDIT, 200,
+                       {"decided_on": "2017-05-02"}),
+    "return_report": ("/projects/{project}/reports/ZOR-1/return", AUDIT, 200,
+                      {"decided_on": "2017-05-02", "reason": "the narrative is missing"}),
 }
 
 # name: (path, roles); every one answers 200 on `claims_world`.
@@ -285,6 +303,9 @@ READ_ENDPOINTS: dict[str, tuple[str, frozenset[str]]] = {
     "budget_view": ("/projects/{project}/views/budget", READ),
     "subsidy_view": ("/projects/{project}/views/subsidy", READ),
     "schedule_view": ("/projects/{project}/views/schedule", READ),
+    "indicators_view": ("/projects/{project}/views/indicators", READ),
+    "list_reports": ("/projects/{project}/reports", READ),
+    "get_report": ("/projects/{project}/reports/ZOR-1", READ),
     "portfolio": ("/portfolio", READ),
     "project_events": ("/projects/{project}/events", AUDIT),
     "global_events": ("/events", AUDIT),

@@ -23,12 +23,17 @@ from api_builders import (
     project_path,
     record_expense,
     record_nek_worked_example,
+    register_nek,
+    report_body,
 )
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from service.audit.bundle.verify import verify
+
 ENTRIES = ["events.jsonl", "expenses.csv", "head.json", "verify.py", "views.json"]
-FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped", "paid")
+FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped", "paid",
+           "claimed", "approved")
 
 
 def export(client: FlaskClient, project_id: str, query: str = "",
@@ -51,7 +56,8 @@ def a_ledger_with_every_kind_of_change(client: FlaskClient) -> tuple[str, dict[s
     """DOMAIN.md's worked example (v1–v8), the approved RENT → TRAVEL transfer (v9), three
     MARKETING_PROMOTION invoices (v10–v12): the first corrected (v13), the second reversed
     (v14), the third claimed (v15) and approved (v16); an invoice dated after the realisation
-    end (v17), moved to TRAVEL (v18) and made eligible by a later end (v19)."""
+    end (v17), moved to TRAVEL (v18) and made eligible by a later end (v19); a TRAVEL invoice
+    (v20) in payment claim 2 (v21), reversed while the claim is submitted (v22)."""
     project_id = record_nek_worked_example(client)
     approve_rent_to_travel_transfer(client, project_id)
     ids = {name: record_expense(client, project_id, "MARKETING_PROMOTION", "5000.00")
@@ -69,6 +75,10 @@ def a_ledger_with_every_kind_of_change(client: FlaskClient) -> tuple[str, dict[s
             {"budget_line": "TRAVEL", "reason": "booked on the wrong line"}, role="accountant")
     command(client, project_id, "realisation-end",
             {"new_end": "2018-06-30", "reference": "MPO change 2018/7"})
+    ids["withdrawn"] = record_expense(client, project_id, "TRAVEL", "2000.00")
+    command(client, project_id, "payment-claims", claim_body("2", [ids["withdrawn"]], stage="2"))
+    command(client, project_id, f"expenses/{ids['withdrawn']}/reversal",
+            {"reason": "invoice cancelled by the supplier"}, role="accountant")
     return project_id, ids
 
 
@@ -146,7 +156,7 @@ def test_expenses_csv_has_each_expense_as_it_stands_with_the_versions_that_chang
                rows[ids[name]]["claim_number"], rows[ids[name]]["claim_approved"],
                rows[ids[name]]["reversal_reason"])
               for name in ("corrected", "reversed", "claimed")]
-    assert len(rows) == 11
+    assert len(rows) == 12
     assert picked == [("active", "4000.00", "10", "13", "", "false", ""),
                       ("reversed", "5000.00", "11", "14", "", "false", "booked twice"),
                       ("active", "5000.00", "12", "15 16", "1", "true", "")]
@@ -170,11 +180,63 @@ def test_views_json_holds_the_three_views_as_the_api_shows_them_on_the_day_of_th
     moment = datetime.fromisoformat(events(client, project_id)[-1]["recorded_at"])
     day = moment.astimezone(ZoneInfo("Europe/Prague")).date().isoformat()
     shown = {name: get(client, project_path(project_id, f"views/{name}?on={day}")).json
-             for name in ("budget", "subsidy", "schedule")}
+             for name in ("budget", "subsidy", "schedule", "indicators")}
 
     views = json.loads(bundle_of(export(client, project_id)).read("views.json"))
 
     assert views == shown
+
+
+INDICATORS = [
+    {"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+     "baseline": "0", "target": "5", "kind": "to_achieve"},
+    {"code": "ENERGY", "name": "Energy used", "unit": "MWh", "baseline": "120.50",
+     "target": "80.25", "kind": "to_select"},
+]
+
+
+def a_ledger_with_reports(client: FlaskClient) -> str:
+    """NEK with two indicators (one falling): ZOR-1 submitted, returned and submitted again,
+    ZZOR submitted and returned."""
+    project_id = register_nek(client, indicators=INDICATORS)
+    for code, day, partners, energy in (("ZOR-1", "2017-05-02", "2", "110.00"),
+                                        ("ZOR-1", "2017-05-20", "3", "100.00"),
+                                        ("ZZOR", "2018-04-20", "6", "70.00")):
+        command(client, project_id, f"reports/{code}/submission",
+                report_body(day, ("PARTNERS", partners), ("ENERGY", energy)))
+        if day != "2017-05-20":
+            command(client, project_id, f"reports/{code}/return",
+                    {"decided_on": day, "reason": "incomplete"}, role="auditor")
+    return project_id
+
+
+def test_the_verifier_recomputes_the_indicators_from_the_report_events(
+        client: FlaskClient, tmp_path: Path) -> None:
+    project_id = a_ledger_with_reports(client)
+    bundle_of(export(client, project_id, "?on=2018-05-01")).extractall(tmp_path / "bundle")
+
+    report = verify(tmp_path / "bundle", None)
+
+    assert (report["ok"], report["failures"], report["indicators"]) == (True, [], [
+        {"code": "PARTNERS", "value": "3", "reported_in": "ZOR-1", "achievement": "0.6000",
+         "status": "shortfall"},
+        {"code": "ENERGY", "value": "100.00", "reported_in": "ZOR-1", "achievement": "0.5093",
+         "status": "in_progress"}])
+
+
+def test_an_indicators_view_that_does_not_reconcile_with_the_events_fails(
+        client: FlaskClient, tmp_path: Path) -> None:
+    project_id = a_ledger_with_reports(client)
+    folder = tmp_path / "bundle"
+    bundle_of(export(client, project_id, "?on=2018-05-01")).extractall(folder)
+    views = json.loads((folder / "views.json").read_text())
+    views["indicators"]["indicators"][0]["value"] = "6"
+    (folder / "views.json").write_text(json.dumps(views))
+
+    report = verify(folder, None)
+
+    assert (report["ok"], report["failures"]) == (False, [
+        "indicator PARTNERS value: recomputed 3, the view says 6"])
 
 
 def test_on_sets_the_reference_date_of_the_views_in_the_bundle(

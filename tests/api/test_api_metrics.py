@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from support import auth, make_settings
 
+from service.application import utc_now
 from service.demo import NEK_NUMBER, load_demo
-from service.reads.projector import Projector
+from service.reads.projector import NAME, Projector
+from service.store.viewstore import RenderedView
 from service.web.app import create_app
 
 
@@ -38,6 +42,8 @@ def test_metrics_count_requests_events_and_show_each_projects_figures(app: Flask
     assert found[("grantledger_project_subsidy_entitlement_czk", labels)] == 2595000
     assert found[("grantledger_project_budget_utilisation", labels)] == 0.6674
     assert found[("grantledger_project_open_flags", (*labels, ("severity", "warning")))] >= 1
+    assert found[("grantledger_project_reports_overdue", labels)] == 1  # ZZOU, due 2023
+    assert found[("grantledger_project_indicators_shortfall", labels)] == 0
     assert ("grantledger_idempotent_replays_total", ()) in found
     assert ("grantledger_conflicts_retried_total", ()) in found
 
@@ -50,3 +56,26 @@ def test_metrics_can_require_a_token(sqlite_url: str) -> None:
 
     assert (refused.status_code, allowed.status_code) == (401, 200)
     app.extensions["grantledger"].close()
+
+
+def test_a_portfolio_row_rendered_before_version_1_1_counts_no_reports(app: Flask) -> None:
+    application = app.extensions["grantledger"]
+    load_demo(application, say=lambda _: None)
+    Projector(application).catch_up()
+    nek = application.id_for(NEK_NUMBER)
+    stored = application.queries.stored_view(nek, "portfolio")
+    assert stored is not None
+    row = json.loads(stored.body)
+    del row["reports_overdue"], row["indicators_shortfall"]
+    position = application.queries.projection_position(NAME)
+    application.queries.save_projection_batch(
+        NAME, position, position,
+        [RenderedView(nek, "portfolio", stored.position, stored.on, json.dumps(row))], [],
+        utc_now())
+
+    found = samples(app)
+
+    labels = (("project", str(nek)), ("registration_number", NEK_NUMBER))
+    assert (found[("grantledger_project_reports_overdue", labels)],
+            found[("grantledger_project_open_flags", (*labels, ("severity", "error")))]) == (
+        0, row["errors"])

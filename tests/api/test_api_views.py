@@ -111,7 +111,8 @@ def test_worked_example_final_claim_deadline_is_60_days_after_the_realisation_en
     assert view["project"] == {
         "realisation_start": "2016-04-01", "realisation_end": "2018-03-31",
         "time_elapsed": "0.9588", "budget_drawn": "0.9897", "claim_deadline": "2018-05-30",
-        "final_claim_submitted": False}
+        "final_claim_submitted": False, "sustainability_end": "2023-03-31",
+        "retain_until": "2033-12-31"}
 
 
 def test_the_portfolio_has_one_row_per_project_with_its_key_figures(
@@ -140,7 +141,7 @@ def test_a_view_carries_an_etag(client: FlaskClient, nek: str) -> None:
     assert response.headers["ETag"].startswith('"') and response.headers["ETag"].endswith('"')
 
 
-@pytest.mark.parametrize("view", ["budget", "subsidy", "schedule"])
+@pytest.mark.parametrize("view", ["budget", "subsidy", "schedule", "indicators"])
 def test_a_view_asked_again_with_its_etag_is_304_with_an_empty_body(
         client: FlaskClient, nek: str, view: str) -> None:
     etag = get(client, project_path(nek, f"views/{view}")).headers["ETag"]

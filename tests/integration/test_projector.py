@@ -21,6 +21,7 @@ from support import make_settings
 from domain.commands import (
     AchieveMilestone,
     ApproveClaim,
+    ApproveReport,
     ChangeBudget,
     ChangeRealisationEnd,
     CompleteActivity,
@@ -31,9 +32,11 @@ from domain.commands import (
     ProjectCommand,
     RecordExpense,
     RegisterProject,
+    ReturnReport,
     ReverseExpense,
     StartActivity,
     SubmitClaim,
+    SubmitReport,
 )
 from projections import fold_as_of
 from projections.materialise import VIEWS
@@ -42,7 +45,7 @@ from service.application import LedgerApplication, Outcome
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
 from service.reads.projector import NAME, Projector
-from service.reads.rendering import render
+from service.reads.rendering import VIEWS_FORMAT, render
 from service.web.app import ledger_env
 
 ON = date(2018, 3, 1)
@@ -54,7 +57,7 @@ def make_application(url: str) -> LedgerApplication:
 
 
 def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -> UUID:
-    """One project whose history of 17 events holds each of the thirteen event types."""
+    """One project whose history of 21 events holds each of the sixteen event types."""
     project_id = app.register(RegisterProject({**NEK_REGISTRATION, "registration_number": number,
                                                "latest_end": date(2018, 12, 31)}), ADMIN).project.id
 
@@ -84,6 +87,13 @@ def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -
     run(PaySubsidy, claim_number="1", amount=Decimal("900.00"), paid_on=date(2017, 6, 20))
     run(ImposeCorrection, correction_id="K1", finding="F", expense_ids=[ids[0]],
         amount=Decimal("100.00"), decided_on=date(2018, 1, 5), reason="late tender")
+    for submitted_on, partners in ((date(2017, 5, 2), "2"), (date(2017, 5, 20), "3")):
+        run(SubmitReport, report="ZOR-1", submitted_on=submitted_on, narrative=None,
+            indicator_values=[{"code": "PARTNERS", "value": Decimal(partners), "comment": "c"},
+                              {"code": "PROPOSALS", "value": Decimal("0"), "comment": "c"}])
+        if partners == "2":
+            run(ReturnReport, report="ZOR-1", decided_on=date(2017, 5, 10), reason="thin")
+    run(ApproveReport, report="ZOR-1", decided_on=date(2017, 6, 1))
     return project_id
 
 
@@ -128,7 +138,7 @@ def test_the_projector_renders_every_event_type_as_the_replay_does(
 
     applied = Projector(application, today=lambda: ON).catch_up()
 
-    assert applied == application.recorder.max_notification_id() == 17
+    assert applied == application.recorder.max_notification_id() == 21
     assert_views_equal_replayed(application, ON)
 
 
@@ -144,7 +154,7 @@ def test_a_second_projector_at_the_same_time_is_harmless(
     for thread in threads:
         thread.join()
 
-    assert application.queries.projection_position(NAME) == 4 * 17
+    assert application.queries.projection_position(NAME) == 4 * 21
     assert_views_equal_replayed(application, ON)
 
 
@@ -175,6 +185,25 @@ def test_a_restarted_projector_renders_nothing_again_on_the_day_its_views_are_fo
 
     assert (applied, restarted.rendered_on, saved) == (0, ON, [len(VIEWS)])
     assert_views_equal_replayed(application, date(2018, 9, 1))
+
+
+def test_a_projector_finding_views_of_an_older_shape_renders_every_project_again(
+        application: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    record_every_event_type(application)
+    Projector(application, today=lambda: ON).catch_up()
+    application.queries.save_views_format(1)  # as if rendered before an upgrade
+    restarted = Projector(application, today=lambda: ON)
+    saved: list[int] = []
+    save = application.queries.save_projection_batch
+    monkeypatch.setattr(application.queries, "save_projection_batch",
+                        lambda *args: saved.append(len(args[3])) or save(*args))
+
+    applied = restarted.run_once()
+    again = Projector(application, today=lambda: ON)
+
+    assert (applied, saved, application.queries.views_format(), again.rendered_on) == (
+        0, [len(VIEWS)], VIEWS_FORMAT, ON)
+    assert_views_equal_replayed(application, ON)
 
 
 def test_a_killed_projector_resumes_and_applies_each_event_exactly_once(
@@ -223,7 +252,7 @@ def test_an_as_of_read_from_a_checkpoint_equals_the_full_replay(
     replayed = fold_as_of(application.positioned_events(project_id), as_of)
     assert checkpoint is not None and 250 <= checkpoint.version < 260
     assert from_checkpoint == replayed
-    assert from_checkpoint.version == 17 + 281
+    assert from_checkpoint.version == 21 + 281
 
 
 def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
@@ -235,8 +264,8 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
     monkeypatch.setattr(application, "snapshot", lambda pid: taken.append(take(pid)) or taken[-1])
     projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8)
 
-    projector.catch_up()  # due at versions 8 and 16: both times the project stood at 17
-    record_expenses(application, project_id, 9)  # versions 18 to 26: due again at 24
+    projector.catch_up()  # due at versions 8 and 16: both times the project stood at 21
+    record_expenses(application, project_id, 9)  # versions 22 to 30: due again at 24
     projector.catch_up()
 
     assert application.snapshots is not None
@@ -246,7 +275,7 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
         from_snapshot = cold.repository.get(project_id)
     finally:
         cold.close()
-    assert (taken, stored) == ([17, 26], [17, 26])
+    assert (taken, stored) == ([21, 30], [21, 30])
     assert vars(from_snapshot) == vars(application.repository.get(project_id))
 
 

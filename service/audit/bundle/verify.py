@@ -15,8 +15,11 @@ folder). The verifier
 3. checks a digest saved earlier (--digest VERSION:HASH), if given: the events up to that
    version must be exactly those the digest was taken of;
 4. recomputes each budget line's planned, recorded, ineligible, eligible, overrun,
-   eligible_capped and paid amounts from the events, prints them, and compares them with
-   the budget view in views.json.
+   eligible_capped, paid, claimed and approved amounts from the events, prints them, and
+   compares them with the budget view in views.json;
+5. recomputes each monitoring indicator's value, the report it came from, its achievement
+   and status on the indicators view's reference date from the report events, prints them,
+   and compares them with the indicators view in views.json.
 
 It exits with 0 when everything holds and 1 when anything does not (2: the bundle cannot be
 read at all).
@@ -30,16 +33,20 @@ import json
 import sys
 import zipfile
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
 GENESIS_HASH = "0" * 64
 DOCUMENT_KEYS = {"type", "project", "version", "recorded_at", "recorded_by", "data",
                  "previous_hash"}
-FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun", "eligible_capped",
-           "paid")
+EXPENSE_FIGURES = ("planned", "recorded", "ineligible", "eligible", "overrun",
+                   "eligible_capped", "paid")
+CLAIM_FIGURES = ("claimed", "approved")
+FIGURES = EXPENSE_FIGURES + CLAIM_FIGURES
+INDICATOR_FIGURES = ("value", "reported_in", "achievement", "status")
 HALER = Decimal("0.01")
+RATIO = Decimal("0.0001")
 ZERO = Decimal("0.00")
 
 
@@ -185,10 +192,14 @@ def budget_totals(documents: list[dict[str, Any]]) -> dict[str, Any]:
     the part with a tax point date outside eligible_from … the current realisation end;
     eligible = recorded − ineligible; overrun = eligible beyond planned × (1 + tolerance),
     rounded down to the haléř; eligible_capped = eligible − overrun; paid = eligible amounts of
-    active, time-eligible, paid expenses."""
+    active, time-eligible, paid expenses; claimed = the eligible amounts, as at submission, of
+    the expenses in payment claims, an expense reversed since counting as zero; approved =
+    the eligible amounts of a claim's active expenses at its approval, less exclusions."""
     lines: dict[str, dict[str, Any]] = {}
     expenses: dict[str, dict[str, Any]] = {}
     window: dict[str, Any] = {}
+    claims: dict[str, list[tuple[str, str, Decimal]]] = {}
+    approved: list[tuple[str, Decimal]] = []
     for document in documents:
         kind, data = document["type"], document["data"]
         if kind == "ProjectRegistered":
@@ -221,7 +232,39 @@ def budget_totals(documents: list[dict[str, Any]]) -> dict[str, Any]:
                 lines[transfer["to_line"]]["planned"] += Decimal(transfer["amount"])
         elif kind == "RealisationEndChanged":
             window["end"] = date.fromisoformat(data["new_end"])
-    return _figures(lines, expenses, window)
+        elif kind == "PaymentClaimSubmitted":
+            claims[data["claim_number"]] = [
+                (i, expenses[i]["line"], expenses[i]["eligible"]) for i in data["expense_ids"]]
+        elif kind == "PaymentClaimApproved":
+            approved.extend(_approved(claims[data["claim_number"]], expenses,
+                                      data["exclusions"]))
+    figures = _figures(lines, expenses, window)
+    _add_claims(figures, claims, expenses, approved)
+    return figures
+
+
+def _approved(items: list[tuple[str, str, Decimal]], expenses: dict[str, dict[str, Any]],
+              exclusions: list[dict[str, Any]]) -> list[tuple[str, Decimal]]:
+    """(line, amount) of a claim's active expenses at approval, and minus each exclusion."""
+    active = [i for i, _, _ in items if not expenses[i]["reversed"]]
+    rows = [(expenses[i]["line"], expenses[i]["eligible"]) for i in active]
+    rows += [(expenses[x["expense_id"]]["line"], -Decimal(x["amount"])) for x in exclusions]
+    return rows
+
+
+def _add_claims(figures: dict[str, Any], claims: dict[str, list[tuple[str, str, Decimal]]],
+                expenses: dict[str, dict[str, Any]], approved: list[tuple[str, Decimal]]) -> None:
+    rows = {row["code"]: row for row in figures["lines"]}
+    for row in rows.values():
+        row["claimed"] = row["approved"] = ZERO
+    for items in claims.values():
+        for expense, line, eligible in items:
+            if not expenses[expense]["reversed"]:
+                rows[line]["claimed"] += eligible
+    for line, amount in approved:
+        rows[line]["approved"] += amount
+    for name in CLAIM_FIGURES:
+        figures["totals"][name] = sum((row[name] for row in rows.values()), ZERO)
 
 
 def _figures(lines: dict[str, dict[str, Any]], expenses: dict[str, dict[str, Any]],
@@ -246,7 +289,7 @@ def _figures(lines: dict[str, dict[str, Any]], expenses: dict[str, dict[str, Any
                      "recorded": s["recorded"], "ineligible": s["ineligible"],
                      "eligible": eligible, "overrun": overrun,
                      "eligible_capped": eligible - overrun, "paid": s["paid"]})
-    totals = {name: sum((row[name] for row in rows), ZERO) for name in FIGURES}
+    totals = {name: sum((row[name] for row in rows), ZERO) for name in EXPENSE_FIGURES}
     return {"lines": rows, "totals": totals}
 
 
@@ -266,6 +309,100 @@ def compare_with_view(budget: dict[str, Any], views: dict[str, Any]) -> list[str
     return differences
 
 
+# ---- the indicators -----------------------------------------------------------------------
+
+
+def indicator_figures(documents: list[dict[str, Any]], on: date) -> list[dict[str, Any]]:
+    """Each indicator on the reference date `on`, from the events alone (DOMAIN.md's rules):
+    value = from the latest submission dated on or before `on` that was not returned by then;
+    achievement = (value − baseline) / (target − baseline), 4 places rounded down, 0 without
+    a value; status = shortfall for a to_achieve indicator not achieved after the realisation
+    end, else not_reported, achieved (achievement ≥ 1) or in_progress. A registration stored
+    before version 1.1 has no indicators."""
+    indicators: list[dict[str, Any]] = []
+    submissions: list[dict[str, Any]] = []
+    last: dict[str, dict[str, Any]] = {}
+    end = None
+    for document in documents:
+        kind, data = document["type"], document["data"]
+        if kind == "ProjectRegistered":
+            indicators = data.get("indicators", [])
+            end = date.fromisoformat(data["realisation_end"])
+        elif kind == "RealisationEndChanged":
+            end = date.fromisoformat(data["new_end"])
+        elif kind == "ReportSubmitted":
+            last[data["report"]] = {"report": data["report"], "values": data["indicator_values"],
+                                    "on": date.fromisoformat(data["submitted_on"]),
+                                    "returned": None}
+            submissions.append(last[data["report"]])
+        elif kind == "ReportReturned":
+            last[data["report"]]["returned"] = date.fromisoformat(data["decided_on"])
+    counted = [s for s in submissions if s["on"] <= on
+               and not (s["returned"] is not None and s["returned"] <= on)]
+    counted.sort(key=lambda s: s["on"])  # stable: submissions of a day stay in event order
+    return [_indicator(i, counted, end is not None and on > end) for i in indicators]
+
+
+def _indicator(indicator: dict[str, Any], counted: list[dict[str, Any]],
+               ended: bool) -> dict[str, Any]:
+    value, reported_in = None, None
+    for submission in counted:
+        for stated in submission["values"]:
+            if stated["code"] == indicator["code"]:
+                value, reported_in = Decimal(stated["value"]), submission["report"]
+    baseline, target = Decimal(indicator["baseline"]), Decimal(indicator["target"])
+    achievement = Decimal("0.0000") if value is None else \
+        ((value - baseline) / (target - baseline)).quantize(RATIO, ROUND_FLOOR)
+    met = value is not None and (value >= target if target > baseline else value <= target)
+    if indicator["kind"] == "to_achieve" and ended and not met:
+        status = "shortfall"
+    elif value is None:
+        status = "not_reported"
+    else:
+        status = "achieved" if met else "in_progress"
+    return {"code": indicator["code"], "value": value, "reported_in": reported_in,
+            "achievement": achievement, "status": status}
+
+
+def compare_indicators(figures: list[dict[str, Any]], view: dict[str, Any]) -> list[str]:
+    """Where the recomputed indicators differ from the indicators view in views.json."""
+    shown = {row["code"]: row for row in view.get("indicators", [])}
+    differences = []
+    if sorted(shown) != sorted(row["code"] for row in figures):
+        differences.append(f"indicators: the events register {[r['code'] for r in figures]}, "
+                           f"the view shows {sorted(shown)}")
+    for row in figures:
+        for name in INDICATOR_FIGURES:
+            found = shown.get(row["code"], {}).get(name)
+            if not _same(row[name], found):
+                differences.append(f"indicator {row['code']} {name}: recomputed {row[name]}, "
+                                   f"the view says {found}")
+    return differences
+
+
+def _same(recomputed: Any, shown: Any) -> bool:
+    if isinstance(recomputed, Decimal):
+        try:
+            return shown is not None and Decimal(str(shown)) == recomputed
+        except ArithmeticError:
+            return False
+    return bool(recomputed == shown)
+
+
+def _check_indicators(chain: Chain, views: dict[str, Any], report: dict[str, Any]) -> None:
+    view = views.get("indicators")
+    if not isinstance(view, dict):
+        return  # a bundle written before version 1.1 has no indicators view
+    try:
+        figures = indicator_figures(chain.documents, date.fromisoformat(view["on"]))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        chain.failures.append(f"the indicators cannot be recomputed from the events: "
+                              f"{type(error).__name__} {error}")
+        return
+    report["indicators"] = _as_text(figures)
+    chain.failures.extend(compare_indicators(figures, view))
+
+
 # ---- the report ---------------------------------------------------------------------------
 
 
@@ -278,7 +415,7 @@ def verify(path: Path, digest: tuple[int, str] | None) -> dict[str, Any]:
         chain.failures.append(f"head.json is not JSON: {error}")
     report: dict[str, Any] = {"project_id": chain.project, "events": len(chain.documents),
                               "head": {"version": chain.last_version, "hash": chain.last_hash},
-                              "digest": None, "budget": None}
+                              "digest": None, "budget": None, "indicators": None}
     if digest is not None:
         on_chain, detail = chain.check_digest(*digest)
         report["digest"] = {"version": digest[0], "hash": digest[1], "on_chain": on_chain,
@@ -293,7 +430,9 @@ def verify(path: Path, digest: tuple[int, str] | None) -> dict[str, Any]:
     else:
         report["budget"] = _as_text(budget)
         if "views.json" in files:
-            chain.failures.extend(compare_with_view(budget, json.loads(files["views.json"])))
+            views = json.loads(files["views.json"])
+            chain.failures.extend(compare_with_view(budget, views))
+            _check_indicators(chain, views, report)
     report["failures"] = chain.failures
     report["ok"] = not chain.failures
     return report
@@ -323,11 +462,19 @@ def print_report(report: dict[str, Any]) -> None:
         for row in rows:
             print(f"{row['code']:<22}" + "".join(f"{row[name]:>17}" for name in FIGURES))
         print()
+    if report["indicators"]:
+        print(f"{'indicator':<22}" + "".join(f"{name:>17}" for name in INDICATOR_FIGURES))
+        for row in report["indicators"]:
+            print(f"{row['code']:<22}" + "".join(f"{row[name] or '-':>17}"
+                                                 for name in INDICATOR_FIGURES))
+        print()
     for failure in report["failures"]:
         print(f"FAIL {failure}")
     if report["ok"]:
         digest = ", the digest is on it" if report["digest"] else ""
-        print(f"OK: the chain holds{digest} and the budget reconciles with the view")
+        indicators = " and the indicators" if report["indicators"] else ""
+        print(f"OK: the chain holds{digest} and the budget{indicators} reconcile with the "
+              "views")
     else:
         print(f"VERIFICATION FAILED ({len(report['failures'])} findings)")
 

@@ -1,4 +1,5 @@
-"""The three compliance views of a project, and the portfolio of all projects.
+"""The compliance views of a project (budget, subsidy, schedule, indicators), and the portfolio
+of all projects.
 
 Live or `as_of` a past moment; `on` is the reference date for statuses. Each answer carries
 an ETag derived from what the view is a function of (the events up to its position, `on` and
@@ -22,9 +23,10 @@ from uuid import UUID
 from flask import Response, request
 from werkzeug.exceptions import ServiceUnavailable
 
-from projections import budget_view, portfolio_row, schedule_view, subsidy_view
+from projections import budget_view, indicators_view, portfolio_row, schedule_view, subsidy_view
 from schemas import (
     BudgetViewSchema,
+    IndicatorsViewSchema,
     PortfolioSchema,
     ScheduleViewSchema,
     SubsidyViewSchema,
@@ -39,7 +41,8 @@ from service.web.auth import READ, requires
 from service.web.state import ledger, past_answers, settings, view_cache
 
 blp = Blueprint("views", __name__, url_prefix=API,
-                description="Budget, subsidy-share and schedule-compliance views; portfolio.")
+                description="Budget, subsidy-share, schedule-compliance and indicators views; "
+                            "portfolio.")
 POLL_SECONDS = 0.005
 PORTFOLIO_HEADER = PortfolioSchema(exclude=("projects",))
 
@@ -152,6 +155,15 @@ def subsidy(query: dict[str, Any], project_id: UUID) -> Any:
 def schedule(query: dict[str, Any], project_id: UUID) -> Any:
     """Schedule-compliance view: activities, milestones, deadlines, on a reference date"""
     return serve_view("schedule", schedule_view, project_id, query)
+
+
+@blp.route("/projects/<uuid:project_id>/views/indicators", methods=["GET"])
+@requires(READ)
+@blp.arguments(ViewQuerySchema, location="query")
+@blp.response(200, IndicatorsViewSchema)
+def indicators(query: dict[str, Any], project_id: UUID) -> Any:
+    """Indicators view: each indicator's last reported value, achievement and status"""
+    return serve_view("indicators", indicators_view, project_id, query)
 
 
 @blp.route("/portfolio", methods=["GET"])

@@ -89,3 +89,29 @@ def test_the_verifier_is_python_3_8_and_imports_only_the_standard_library() -> N
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom)}
     assert imported - {"__future__"} <= sys.stdlib_module_names
+
+
+def test_claimed_and_approved_are_recomputed_from_the_claims_events() -> None:
+    documents = [json.loads(link(e).hashed_bytes) for e in history()]
+
+    totals = budget_totals(documents)
+
+    assert [(row["code"], str(row["claimed"]), str(row["approved"]))
+            for row in totals["lines"]] == [
+        ("PERSONNEL", "0.00", "0.00"), ("TRAVEL", "140000.00", "139000.00")]
+    assert (str(totals["totals"]["claimed"]), str(totals["totals"]["approved"])) == (
+        "140000.00", "139000.00")
+
+
+def test_an_expense_reversed_in_a_submitted_claim_is_not_claimed_by_the_verifier() -> None:
+    documents = [json.loads(link(e).hashed_bytes) for e in history()]
+    approval = documents.pop(5)
+    assert approval["type"] == "PaymentClaimApproved"
+    second = documents[2]["data"]["expense_id"]
+    documents.insert(5, {"type": "ExpenseReversed", "data": {"expense_id": second,
+                                                             "reason": "booked twice"}})
+
+    travel = budget_totals(documents)["lines"][1]
+
+    assert (travel["code"], str(travel["recorded"]), str(travel["claimed"]),
+            str(travel["approved"])) == ("TRAVEL", "90000.00", "90000.00", "0.00")

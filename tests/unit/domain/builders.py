@@ -271,3 +271,51 @@ def refused(project: GrantProject,
         yield refusal
     assert type(refusal.value) is error_class
     assert snapshot(project) == before, "the refused command changed the project"
+
+
+# ---- indicators and reports -----------------------------------------------------------------
+
+
+def nek_indicators() -> list[dict[str, Any]]:
+    """Two illustrative indicators (NEK's targets are not published)."""
+    return [
+        {"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+         "baseline": Decimal("0"), "target": Decimal("5"), "kind": "to_achieve"},
+        {"code": "PROPOSALS", "name": "Joint R&D&I project proposals", "unit": "proposals",
+         "baseline": Decimal("0"), "target": Decimal("2"), "kind": "to_select"},
+    ]
+
+
+def indicator_values(partners: str = "2", proposals: str = "0") -> list[dict[str, Any]]:
+    """A report's values of NEK's two indicators, each with its comment."""
+    return [
+        {"code": "PARTNERS", "value": Decimal(partners),
+         "comment": "Fraunhofer ISE and two Bavarian clusters"},
+        {"code": "PROPOSALS", "value": Decimal(proposals),
+         "comment": "none submitted yet; two in preparation"},
+    ]
+
+
+ZOR_1_ENDS = date(2017, 3, 31)
+"""Stage 1's last day: ZOR-1 covers 2016-04-01 – 2017-03-31 and is due 60 days later."""
+ZOR_1_DUE = date(2017, 5, 30)
+
+
+def nek_project_with_indicators(**overrides: Any) -> GrantProject:
+    """NEK with its two indicators and the default report schedule."""
+    return registered_nek_project(indicators=nek_indicators(), **overrides)
+
+
+def nek_project_with_submitted_report(on: date = date(2017, 4, 20)) -> GrantProject:
+    """…and ZOR-1 submitted on `on` (20 April 2017 by default)."""
+    project = nek_project_with_indicators()
+    project.submit_report(manager(on), "ZOR-1", on, indicator_values())
+    return project
+
+
+def nek_project_with_returned_report() -> GrantProject:
+    """…and ZOR-1 returned on 2 May 2017."""
+    project = nek_project_with_submitted_report()
+    project.return_report(auditor(date(2017, 5, 2)), "ZOR-1", date(2017, 5, 2),
+                          reason="the comment on proposals does not name them")
+    return project

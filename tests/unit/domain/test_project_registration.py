@@ -81,6 +81,10 @@ def test_registration_without_optional_fields_records_every_default() -> None:
         "activities": registered_activities(),
         "milestones": nek_milestones(),
         "stages": [{"code": "1", "start": START, "end": END}],
+        "indicators": [],
+        "sustainability_years": 5,
+        "retention_until": date(2033, 12, 31),
+        "reports": None,
     }
 
 

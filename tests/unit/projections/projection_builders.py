@@ -104,6 +104,13 @@ class ProjectBuilder:
             when = self.clock
         return Stamp(at=when, name=f"{role}-jana", role=role, today=when.date())
 
+    def stamp_by(self, day: date, role: str = "manager") -> Stamp:
+        """The next stamp, the clock first moved on to `day` if it is behind it (a report
+        cannot be dated after the day it is recorded)."""
+        if self.clock.date() < day:
+            self.clock = at(day, 8)
+        return self.stamp(None, role)
+
     # ---- results ----------------------------------------------------------------------
 
     def pairs(self) -> list[tuple[int, GrantProject.Event]]:
@@ -214,6 +221,29 @@ class ProjectBuilder:
 
     def pay_subsidy(self, number: str, amount: str, paid_on: date = date(2017, 7, 1)) -> None:
         self.project.pay_subsidy(self.stamp(None, "auditor"), number, Decimal(amount), paid_on)
+
+    def submit_report(
+        self,
+        code: str,
+        submitted_on: date,
+        *values: tuple[str, str],
+        when: datetime | None = None,
+        narrative: str | None = None,
+    ) -> None:
+        """Submits a report with (indicator code, value) pairs, each with a comment."""
+        self.project.submit_report(
+            self.stamp(when) if when else self.stamp_by(submitted_on),
+            code,
+            submitted_on,
+            [{"code": c, "value": Decimal(v), "comment": f"{c} as counted"} for c, v in values],
+            narrative,
+        )
+
+    def approve_report(self, code: str, decided_on: date) -> None:
+        self.project.approve_report(self.stamp_by(decided_on, "auditor"), code, decided_on)
+
+    def return_report(self, code: str, decided_on: date, reason: str = "incomplete") -> None:
+        self.project.return_report(self.stamp_by(decided_on, "auditor"), code, decided_on, reason)
 
     def impose_correction(
         self, amount: str, *expense_ids: UUID, correction_id: str = "FC-1"

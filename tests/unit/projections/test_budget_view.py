@@ -309,8 +309,35 @@ def test_approved_counts_the_claims_active_expenses_at_approval_less_exclusions(
     assert [
         (line(view, c)["claimed"], line(view, c)["approved"])
         for c in ("TRAVEL", "RENT", "SEMINARS_CONFERENCES")
-    ] == [(D("100.00"), D("70.00")), (D("50.00"), D("35.00")), (D("30.00"), D("0.00"))]
-    assert (view["totals"]["claimed"], view["totals"]["approved"]) == (D("180.00"), D("105.00"))
+    ] == [(D("100.00"), D("70.00")), (D("50.00"), D("35.00")), (D("0.00"), D("0.00"))]
+    assert (view["totals"]["claimed"], view["totals"]["approved"]) == (D("150.00"), D("105.00"))
+
+
+def test_an_expense_reversed_while_its_claim_is_submitted_counts_as_zero_in_claimed() -> None:
+    builder = ProjectBuilder()
+    kept = builder.expense("TRAVEL", "1000.00")
+    reversed_one = builder.expense("TRAVEL", "2000.00")
+    builder.submit("1", kept, reversed_one)
+    builder.reverse(reversed_one)
+
+    travel = line(budget_view(builder.state(), on=ON), "TRAVEL")
+
+    assert (travel["claimed"], travel["approved"]) == (D("1000.00"), D("0.00"))
+
+
+def test_a_claim_approved_after_one_of_its_expenses_was_reversed_claims_what_it_approves() -> None:
+    builder = ProjectBuilder()
+    kept = builder.expense("TRAVEL", "1000.00")
+    reversed_one = builder.expense("TRAVEL", "2000.00")
+    builder.submit("1", kept, reversed_one)
+    builder.reverse(reversed_one)
+    builder.approve("1")
+
+    view = budget_view(builder.state(), on=ON)
+
+    assert (line(view, "TRAVEL")["claimed"], line(view, "TRAVEL")["approved"],
+            view["totals"]["claimed"], view["totals"]["approved"]) == (
+        D("1000.00"), D("1000.00"), D("1000.00"), D("1000.00"))
 
 
 def test_claimed_includes_approved_claims_and_approved_only_approved_ones() -> None:

@@ -35,3 +35,28 @@ def test_a_checkpoint_of_something_else_than_a_ledger_state_is_refused() -> None
 def test_bytes_that_are_not_a_checkpoint_are_refused() -> None:
     with pytest.raises(CheckpointError, match="unreadable checkpoint"):
         load_state(b"not a checkpoint")
+
+
+def test_a_checkpoint_written_before_the_reports_were_kept_is_refused() -> None:
+    state = nek_worked_example()[0].state()
+    del state.__dict__["submissions"]
+    assert state.registration is not None
+    del state.registration.__dict__["report_plan"]
+
+    with pytest.raises(CheckpointError) as refusal:
+        load_state(dump_state(state))
+
+    assert str(refusal.value) == (
+        "a checkpoint of an older version: its LedgerState has no submissions")
+
+
+def test_a_checkpoint_whose_registration_lacks_a_field_is_refused() -> None:
+    state = nek_worked_example()[0].state()
+    assert state.registration is not None
+    del state.registration.__dict__["retention_until"]
+
+    with pytest.raises(CheckpointError) as refusal:
+        load_state(dump_state(state))
+
+    assert str(refusal.value) == (
+        "a checkpoint of an older version: its ProjectState has no retention_until")

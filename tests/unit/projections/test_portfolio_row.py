@@ -1,4 +1,4 @@
-"""A portfolio row: a project's key figures from the three views and its flag counts."""
+"""A portfolio row: a project's key figures from the four views and its flag counts."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import date
 
 from projection_builders import NEK_NUMBER, D, at, nek_worked_example
 
-from projections import budget_view, portfolio_row, schedule_view, subsidy_view
+from projections import budget_view, indicators_view, portfolio_row, schedule_view, subsidy_view
 
 
-def test_the_row_carries_the_key_figures_of_the_three_views() -> None:
+def test_the_row_carries_the_key_figures_of_the_views() -> None:
     builder, ids = nek_worked_example()
     travel = builder.expense("TRAVEL", "1.00", paid_on=None, when=at(date(2017, 1, 2)))
     builder.pay(travel, date(2017, 1, 3))
@@ -45,19 +45,23 @@ def test_the_row_carries_the_key_figures_of_the_three_views() -> None:
         "budget_drawn": D("0.9897"),
         "activities_overdue": 1,
         "milestones_late_or_missed": 1,
-        "flag_count": 4,
-        "errors": 0,
+        "reports_overdue": 1,
+        "indicators_shortfall": 0,
+        "flag_count": 6,
+        "errors": 2,
         "warnings": 4,
     }
     flags = [
         f["rule"]
-        for view in (budget_view(state, on), subsidy_view(state, on), schedule_view(state, on))
+        for view in (budget_view(state, on), subsidy_view(state, on), schedule_view(state, on),
+                     indicators_view(state, on))
         for f in view["flags"]
     ]
-    assert flags == ["EXPENSE_OUTSIDE_PERIOD", "LINE_OVERRUN", "ACTIVITY_OVERDUE", "MILESTONE_LATE"]
+    assert flags == ["EXPENSE_OUTSIDE_PERIOD", "LINE_OVERRUN", "ACTIVITY_OVERDUE",
+                     "MILESTONE_LATE", "REPORT_OVERDUE", "CLAIM_WITHOUT_REPORT"]
 
 
-def test_errors_and_warnings_are_counted_over_the_three_views() -> None:
+def test_errors_and_warnings_are_counted_over_the_views() -> None:
     builder, _ = nek_worked_example()
     builder.expense("TRAVEL", "1.00", paid_on=None, when=at(date(2018, 5, 1)))
     builder.expense("PERSONNEL", "20000.00")
@@ -68,7 +72,8 @@ def test_errors_and_warnings_are_counted_over_the_three_views() -> None:
     row = portfolio_row(builder.state(), on=on)
 
     # EXPENSE_OUTSIDE_PERIOD, LINE_OVERRUN, EXPENSE_UNPAID, SUBSIDY_CAP_REACHED,
-    # ACTIVITY_OVERDUE ×2 (warnings); MILESTONE_MISSED, FINAL_CLAIM_OVERDUE (errors)
+    # ACTIVITY_OVERDUE ×2 (warnings); MILESTONE_MISSED, FINAL_CLAIM_OVERDUE, REPORT_OVERDUE
+    # ×2 (ZOR-1, ZZOR) (errors)
     assert (
         row["flag_count"],
         row["errors"],
@@ -76,5 +81,6 @@ def test_errors_and_warnings_are_counted_over_the_three_views() -> None:
         row["cap_reached"],
         row["activities_overdue"],
         row["milestones_late_or_missed"],
+        row["reports_overdue"],
         row["time_elapsed"],
-    ) == (8, 2, 6, True, 2, 1, D("1.0000"))
+    ) == (10, 4, 6, True, 2, 1, 2, D("1.0000"))

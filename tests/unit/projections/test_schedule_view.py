@@ -229,6 +229,8 @@ def test_project_part_shows_elapsed_time_drawn_budget_and_the_claim_deadline() -
         "budget_drawn": D("0.2000"),
         "claim_deadline": date(2018, 5, 30),
         "final_claim_submitted": False,
+        "sustainability_end": date(2023, 3, 31),
+        "retain_until": date(2033, 12, 31),
     }
     assert (view["on"], view["position"], view["project_id"]) == (
         date(2017, 3, 31),
@@ -275,7 +277,7 @@ def test_the_final_claim_is_not_overdue_on_the_deadline() -> None:
 def test_the_final_claim_is_overdue_the_day_after_the_deadline() -> None:
     view = schedule_view(ProjectBuilder().state(), on=date(2018, 5, 31))
 
-    assert view["flags"][-1] == {
+    assert next(f for f in view["flags"] if f["rule"] == "FINAL_CLAIM_OVERDUE") == {
         "rule": "FINAL_CLAIM_OVERDUE",
         "severity": "error",
         "message": "The final payment claim was due by 2018-05-30 (60 days after the "
@@ -320,6 +322,13 @@ def test_overdue_activity_and_milestone_are_flagged_as_warnings() -> None:
             "11 days overdue.",
             "refs": [{"type": "milestone", "id": "ECEI_BRONZE"}, {"type": "event", "id": "1"}],
         },
+        {
+            "rule": "REPORT_OVERDUE",
+            "severity": "error",
+            "message": "The implementation report ZOR-1 was due on 2017-05-30 and is not "
+            "submitted: 134 days overdue.",
+            "refs": [{"type": "report", "id": "ZOR-1"}, {"type": "event", "id": "1"}],
+        },
     ]
 
 
@@ -353,6 +362,13 @@ def test_late_completion_and_late_achievement_are_flagged_as_warnings() -> None:
                 {"type": "event", "id": "1"},
                 {"type": "event", "id": "4"},
             ],
+        },
+        {
+            "rule": "REPORT_OVERDUE",
+            "severity": "error",
+            "message": "The implementation report ZOR-1 was due on 2017-05-30 and is not "
+            "submitted: 275 days overdue.",
+            "refs": [{"type": "report", "id": "ZOR-1"}, {"type": "event", "id": "1"}],
         },
     ]
 
@@ -405,6 +421,7 @@ def test_a_schedule_on_plan_has_no_flags() -> None:
     builder.start("3.4", date(2017, 1, 2))
     builder.complete("3.4", date(2017, 9, 1))
     builder.achieve("ECEI_BRONZE", date(2017, 9, 1))
+    builder.submit_report("ZOR-1", date(2017, 5, 30))
 
     view = schedule_view(builder.state(), on=date(2017, 12, 1))
 

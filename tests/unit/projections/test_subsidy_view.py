@@ -153,6 +153,35 @@ def test_claims_keep_the_subsidy_their_events_stored_under_the_maximum() -> None
     assert (view["requested"], view["approved"]) == (D("1000.00"), D("750.00"))
 
 
+def test_requested_counts_an_expense_reversed_after_submission_as_zero() -> None:
+    builder = small()
+    kept = builder.expense("A", "1000.01")
+    reversed_one = builder.expense("B", "999.99")
+    builder.submit("1", kept, reversed_one)
+    builder.reverse(reversed_one)
+
+    view = subsidy_view(builder.state(), on=ON)
+
+    assert (view["requested"], [c["requested_subsidy"] for c in view["claims"]]) == (
+        D("500.00"), [D("1000.00")])
+
+
+def test_requested_after_a_reversal_stays_under_what_the_maximum_allowed_at_submission() -> None:
+    builder = small()
+    first = builder.expense("B", "1500.00")
+    second = builder.expense("A", "1000.00")
+    third = builder.expense("B", "100.00")
+    builder.submit("1", first)
+    builder.approve("1")
+    builder.submit("2", second, third, stage="1")
+    builder.reverse(third)
+
+    view = subsidy_view(builder.state(), on=ON)
+
+    assert (view["requested"], [c["requested_subsidy"] for c in view["claims"]]) == (
+        D("1000.00"), [D("750.00"), D("250.00")])
+
+
 def test_the_view_names_the_project_and_its_position() -> None:
     builder = small()
     builder.expense("A", "10.00")

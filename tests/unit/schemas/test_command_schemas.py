@@ -139,10 +139,51 @@ def test_the_registration_example_loads_to_the_register_arguments() -> None:
     }
 
 
+INDICATOR = {"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+             "baseline": "0", "target": "5", "kind": "to_achieve"}
+REPORT = {"code": "ZOR-1", "kind": "implementation", "period_start": "2016-04-01",
+          "period_end": "2017-03-31", "due": "2017-05-30"}
+
+
 def test_a_full_registration_loads_to_the_fields_of_project_registered() -> None:
-    loaded = RegisterProjectSchema().load(registration_body(latest_end="2018-12-31"))
+    loaded = RegisterProjectSchema().load(registration_body(
+        latest_end="2018-12-31", indicators=[INDICATOR], sustainability_years=3,
+        retention_until="2030-12-31", reports=[REPORT]))
 
     assert set(loaded) == set(GrantProject.ProjectRegistered.__annotations__)
+
+
+def test_indicators_and_reports_load_to_typed_values() -> None:
+    loaded = RegisterProjectSchema().load(registration_body(
+        indicators=[{**INDICATOR, "baseline": "12.5", "target": "0.0001", "kind": "to_select"}],
+        sustainability_years=0, retention_until="2030-12-31", reports=[REPORT]))
+
+    assert (loaded["indicators"], loaded["sustainability_years"], loaded["retention_until"],
+            loaded["reports"]) == (
+        [{"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+          "baseline": Decimal("12.5"), "target": Decimal("0.0001"), "kind": "to_select"}],
+        0, date(2030, 12, 31),
+        [{"code": "ZOR-1", "kind": "implementation", "period_start": date(2016, 4, 1),
+          "period_end": date(2017, 3, 31), "due": date(2017, 5, 30)}])
+
+
+def test_bad_indicators_and_reports_are_named_by_field() -> None:
+    body = registration_body(
+        indicators=[{**INDICATOR, "target": 5.5, "kind": "wished"}],
+        sustainability_years=-1,
+        reports=[{**REPORT, "kind": "monthly", "due": "30.5.2017"}])
+
+    assert errors_of(RegisterProjectSchema(), body) == {
+        "indicators": {0: {"target": ['Send indicator values as a decimal string such as "5": '
+                                      "a JSON number with a fraction is a binary "
+                                      "floating-point number, which is inexact."],
+                           "kind": ["Must be one of: to_achieve, to_select."]}},
+        "sustainability_years": ["Must be greater than or equal to 0 and less than or equal "
+                                 "to 30."],
+        "reports": {0: {"kind": ["Must be one of: implementation, final_implementation, "
+                                 "sustainability, final_sustainability."],
+                        "due": ["Not a valid date."]}},
+    }
 
 
 def test_optional_registration_fields_left_out_stay_out_for_the_domain_to_default() -> None:

@@ -12,7 +12,12 @@ import pytest
 from schemas.common import CommandResultSchema, FlagSchema, ProblemSchema
 from schemas.events import EventPageSchema
 from schemas.resources import ClaimSchema, ExpenseSchema
-from schemas.views import BudgetViewSchema, ScheduleViewSchema, SubsidyViewSchema
+from schemas.views import (
+    BudgetViewSchema,
+    IndicatorsViewSchema,
+    ScheduleViewSchema,
+    SubsidyViewSchema,
+)
 
 PROJECT_ID = UUID("0b7d7a56-8f7e-5a39-9e0f-3f6b8e1c2d4a")
 EXPENSE_ID = UUID("5f0c7c1e-3d0b-4c8e-9a52-6f1f2b7f1a01")
@@ -159,23 +164,59 @@ def test_the_schedule_view_dumps_statuses_dates_and_ratios() -> None:
             "due": date(2017, 9, 30), "activity": "3.4", "achieved_on": date(2018, 2, 15),
             "status": "achieved_late", "days_late": 138,
         }],
+        "reports": [{
+            "code": "ZOR-1", "kind": "implementation", "period_start": date(2016, 4, 1),
+            "period_end": date(2017, 3, 31), "due": date(2017, 5, 30),
+            "submitted_on": date(2017, 5, 31), "decided_on": None, "status": "submitted",
+            "days_late": 1,
+        }],
         "project": {
             "realisation_start": date(2016, 4, 1), "realisation_end": date(2018, 3, 31),
             "time_elapsed": Decimal("0.9589"), "budget_drawn": Decimal("0.98971212"),
             "claim_deadline": date(2018, 5, 30), "final_claim_submitted": False,
+            "sustainability_end": date(2023, 3, 31), "retain_until": date(2033, 12, 31),
         },
         "flags": [],
     }
 
     dumped = ScheduleViewSchema().dump(view)
 
-    assert (dumped["activities"][0]["completed_on"], dumped["milestones"][0], dumped["project"]) \
+    assert (dumped["activities"][0]["completed_on"], dumped["milestones"][0], dumped["project"],
+            dumped["reports"]) \
         == (None, {"code": "ECEI_BRONZE", "title": "ECEI Bronze Label obtained",
                    "due": "2017-09-30", "activity": "3.4", "achieved_on": "2018-02-15",
                    "status": "achieved_late", "days_late": 138},
             {"realisation_start": "2016-04-01", "realisation_end": "2018-03-31",
              "time_elapsed": "0.9589", "budget_drawn": "0.9897",
-             "claim_deadline": "2018-05-30", "final_claim_submitted": False})
+             "claim_deadline": "2018-05-30", "final_claim_submitted": False,
+             "sustainability_end": "2023-03-31", "retain_until": "2033-12-31"},
+            [{"code": "ZOR-1", "kind": "implementation", "period_start": "2016-04-01",
+              "period_end": "2017-03-31", "due": "2017-05-30", "submitted_on": "2017-05-31",
+              "decided_on": None, "status": "submitted", "days_late": 1}])
+
+
+def test_the_indicators_view_dumps_quantities_as_written_and_achievement_with_4_places() -> None:
+    view = {
+        "project_id": PROJECT_ID, "position": 42, "as_of": None, "on": date(2018, 3, 1),
+        "indicators": [{
+            "code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
+            "kind": "to_achieve", "baseline": Decimal("0"), "target": Decimal("5"),
+            "value": Decimal("2.5"), "reported_in": "ZOR-1", "achievement": Decimal("0.5"),
+            "status": "in_progress",
+        }, {
+            "code": "PROPOSALS", "name": "Joint R&D&I project proposals", "unit": "proposals",
+            "kind": "to_select", "baseline": Decimal("0"), "target": Decimal("2"),
+            "value": None, "reported_in": None, "achievement": Decimal("0.0000"),
+            "status": "not_reported",
+        }],
+        "flags": [],
+    }
+
+    dumped = IndicatorsViewSchema().dump(view)
+
+    assert [(i["baseline"], i["target"], i["value"], i["achievement"])
+            for i in dumped["indicators"]] == [("0", "5", "2.5", "0.5000"),
+                                               ("0", "2", None, "0.0000")]
 
 
 def test_an_expense_dumps_its_current_state() -> None:

@@ -84,6 +84,12 @@ def test_portfolio_rows_come_in_registration_order_only_when_every_project_has_o
     assert (cache.knows_all({A, B}), cache.knows_all({A, uuid4()})) == (True, False)
 
 
+def test_no_portfolio_rows_while_a_project_this_process_wrote_is_not_in_the_copy() -> None:
+    cache = live_cache()
+
+    assert cache.portfolio_rows(DAY, {A: 5, uuid4(): 1}) is None
+
+
 def test_an_announcement_names_the_position_and_the_projects() -> None:
     assert parse_announcement(announcement(42, [A, B])) == (42, {A, B})
     assert parse_announcement(announcement(42, [])) == (42, set())
