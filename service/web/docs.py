@@ -37,7 +37,8 @@ PROBLEMS = {
     415: "The body is not JSON: send `Content-Type: application/json`.",
     422: "Well-formed but invalid fields (`errors` names each with its message), or an "
          "Idempotency-Key used before with another body.",
-    503: "The view did not reach `min_position` within the wait; retry after `Retry-After`.",
+    503: "The event store cannot be reached just now, or (views) the store did not reach "
+         "`min_position` within the wait; retry after `Retry-After` seconds.",
 }
 
 
@@ -91,7 +92,7 @@ def _statuses(method: str, operation: dict[str, Any], roles: frozenset[str] | No
         statuses.append(409)
     if "requestBody" in operation:
         statuses.extend([413, 415, 422])
-    if "min_position" in query:
+    if roles is not None:  # every API operation reads or writes the event store
         statuses.append(503)
     return statuses
 

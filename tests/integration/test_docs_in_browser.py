@@ -140,7 +140,7 @@ def test_an_operation_shows_its_problem_answers_and_its_roles(open_docs: Any) ->
     codes.first.wait_for(timeout=10_000)
 
     assert [code.strip() for code in codes.all_inner_texts()] == [
-        "201", "400", "401", "403", "404", "409", "413", "415", "422"]
+        "201", "400", "401", "403", "404", "409", "413", "415", "422", "503"]
     assert "application/problem+json" in record.locator(".responses-table").inner_text()
     assert "Roles: accountant, admin." in record.inner_text()
     assert network.refused == []
