@@ -5,14 +5,13 @@ http://service/;` does), so every URL the page uses must be relative."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import make_settings
+from support import make_settings, tool_missing
 from werkzeug.serving import make_server
 
 from service.web.app import create_app
@@ -27,12 +26,9 @@ PREFIX = "/grantledger"
 
 
 def _unavailable(reason: str) -> None:
-    message = (f"the browser test of /docs needs {reason}: install Debian's chromium "
-               "(`apt-get install -y chromium`) and the dev extra (`pip install -e .[dev]`, "
-               "which brings Playwright); `playwright install` is not needed")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    tool_missing(f"the browser test of /docs needs {reason}: install Debian's chromium "
+                 "(`apt-get install -y chromium`) and the dev extra (`pip install -e .[dev]`, "
+                 "which brings Playwright); `playwright install` is not needed")
 
 
 @pytest.fixture(scope="module")
