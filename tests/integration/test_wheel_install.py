@@ -1,7 +1,7 @@
 """The package as an operator installs it: the wheel built from this checkout, installed into
-a fresh virtualenv, run from another directory (nothing of the checkout importable): the demo,
-`serve` on SQLite and on PostgreSQL, the projector as its own process, `verify`, /docs and
-the audit bundle's own verifier.
+a fresh virtualenv as deploy/Dockerfile does, run from another directory (nothing of the
+checkout importable): the demo, `serve` on SQLite and on PostgreSQL, the projector as its own
+process, `verify`, /docs and the audit bundle's own verifier.
 
 One virtualenv serves the whole module: building and installing is most of its time."""
 
@@ -65,17 +65,21 @@ class Installed:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The steps of deploy/Dockerfile: the wheels of the project and of everything it needs,
+    then a virtualenv that installs the project from those alone (no index)."""
     root = tmp_path_factory.mktemp("wheel")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(root / "dist"), str(CHECKOUT)],
-                   check=True, cwd=root, timeout=300)
-    wheel = next((root / "dist").glob("grantledger-*.whl"))
+    wheels = root / "wheels"
+    subprocess.run([*pip, "wheel", "--wheel-dir", str(wheels), str(CHECKOUT)],
+                   check=True, cwd=root, timeout=600)
+    wheel = next(wheels.glob("grantledger-*.whl"))
     # Without a pip of its own (installing one is half the time): this run's pip installs
     # into it; what lands in site-packages is the same.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")],
                    check=True, timeout=120)
     subprocess.run([*pip, "--python", str(root / "venv" / "bin" / "python"), "install",
-                    str(wheel)], check=True, cwd=root, timeout=600)
+                    "--no-index", "--find-links", str(wheels), str(wheel)],
+                   check=True, cwd=root, timeout=600)
     return Installed(root, wheel)
 
 
