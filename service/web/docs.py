@@ -66,7 +66,8 @@ class ErrorResponses(BasePlugin):
         roles = getattr(self.app.view_functions[rule.endpoint], "_grantledger_roles", None)
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
-            for smorest_422 in (HTTPStatus.UNPROCESSABLE_ENTITY.value, "422"):  # not ours
+            # flask-smorest lists 422 for any arguments; bad query parameters are 400 here.
+            for smorest_422 in (HTTPStatus.UNPROCESSABLE_ENTITY.value, "422"):
                 responses.pop(smorest_422, None)
             for status in _statuses(method, operation, roles, path_parameters=rule.arguments):
                 responses.setdefault(str(status), problem_response_name(status))
