@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from service.config import Settings, parse_tokens
 
 TOKENS = ("viewer:viewer:t-viewer,accountant:accountant:t-accountant,manager:manager:t-manager,"
@@ -21,6 +23,14 @@ def auth(role: str) -> dict[str, str]:
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(database_url=database_url, tokens=parse_tokens(TOKENS),
                     min_position_timeout=overrides.pop("min_position_timeout", 0.3), **overrides)
+
+
+def tool_missing(message: str) -> None:
+    """A tool a test needs is not installed: skipped on a developer's machine with `message`
+    (which says how to install it), a failure in CI (CI=true), where .ci/run installs it."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def child_pids(pid: int) -> list[int]:

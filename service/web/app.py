@@ -8,12 +8,14 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
+from schemas import ProblemSchema
 from service.application import LedgerApplication
 from service.config import Settings, eventsourcing_env
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
 from service.web.request_metrics import instrument
@@ -22,7 +24,11 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering its HTTP errors as RFC 9457 problems."""
+    """flask-smorest's Api, answering its HTTP errors as RFC 9457 problems (and documenting
+    them so: each operation lists its own, service.web.docs.ErrorResponses)."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_problem(error)
@@ -40,13 +46,12 @@ def create_app(settings: Settings | None = None,
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
             "info": {"description": "Event-sourced grant-compliance ledger for OP PIK projects."},
             "components": {"securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
+            "servers": [{"url": ".", "description": "this service, wherever it is mounted"}],
         },
     )
     application = application or LedgerApplication(
@@ -54,7 +59,8 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
+    app.register_blueprint(docs)  # /docs: Swagger UI, served offline
     register_problem_handlers(app)
     instrument(app)
     app.before_request(_require_json_commands)

@@ -1,4 +1,4 @@
-"""What needs no token: health probes, the OpenAPI document and its page."""
+"""What needs no token: health probes and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -111,9 +111,3 @@ def test_the_openapi_document_describes_every_resource_of_the_contract(
         "/health/ready",
     } <= set(document["paths"])
 
-
-def test_the_docs_page_is_html_that_reads_the_openapi_document(client: FlaskClient) -> None:
-    response = client.get("/docs")
-
-    assert (response.status_code, response.mimetype,
-            'url: "/openapi.json"' in response.get_data(as_text=True)) == (200, "text/html", True)

@@ -26,6 +26,10 @@ def live() -> Any:
 
 @blp.route("/ready", methods=["GET"])
 @blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description=(
+    "Not ready: the event store does not answer (`unavailable`), the log moved and no "
+    "projector showed it is alive within `projector_heartbeat_bound_seconds` (`stalled`), or "
+    "the projector is more than `projection_lag_bound` events behind (`lagging`)."))
 def ready() -> Any:
     """The event store answers and a live projector keeps up with the log"""
     try:

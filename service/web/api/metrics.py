@@ -12,6 +12,7 @@ from werkzeug.exceptions import Unauthorized
 from service.metrics import StoreCollector, exposition
 from service.reads.projector import NAME as PROJECTION
 from service.web.api.common import Blueprint
+from service.web.problems import PROBLEM_JSON
 from service.web.state import ledger, settings
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics",
@@ -19,7 +20,11 @@ blp = Blueprint("metrics", __name__, url_prefix="/metrics",
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(responses={
+    "200": {"description": "The metrics, in Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}}},
+    "401": {"description": "Only when GRANTLEDGER_METRICS_TOKEN is set: no or another "
+                           "bearer token", "content": {PROBLEM_JSON: {"schema": "Problem"}}}})
 def metrics() -> Any:
     """Request counts and latencies, events appended, projection lag, per-project gauges"""
     token = settings().metrics_token

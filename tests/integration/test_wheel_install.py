@@ -1,0 +1,220 @@
+"""The package as an operator installs it: the wheel built from this checkout, installed into
+a fresh virtualenv as deploy/Dockerfile does, run from another directory (nothing of the
+checkout importable): the demo, `serve` on SQLite and on PostgreSQL, the projector as its own
+process, `verify`, /docs and the audit bundle's own verifier.
+
+One virtualenv serves the whole module: building and installing is most of its time."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+TOKEN = "wheel-test-admin-token-0123456789"
+
+
+class Installed:
+    """The virtualenv the wheel is installed in."""
+
+    def __init__(self, root: Path, wheel: Path) -> None:
+        self.root = root
+        self.wheel = wheel
+        self.bin = root / "venv" / "bin"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a command run by an operator: none of the checkout's Python
+        path, none of the test run's settings."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("GRANTLEDGER_", "PYTHON", "VIRTUAL_ENV", "PROMETHEUS_"))}
+        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
+        return {**env, "GRANTLEDGER_TOKENS": f"operator:admin:{TOKEN}", **extra}
+
+    def run(self, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(self.bin / "grantledger"), *args], cwd=cwd,
+                              env=self.env(**env), capture_output=True, text=True, timeout=120)
+
+    @contextmanager
+    def process(self, *args: str, cwd: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+        log = (cwd / f"{args[0]}.log").open("wb")
+        process = subprocess.Popen([str(self.bin / "grantledger"), *args], cwd=cwd,
+                                   env=self.env(**env), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The steps of deploy/Dockerfile: the wheels of the project and of everything it needs,
+    then a virtualenv that installs the project from those alone (no index)."""
+    root = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    wheels = root / "wheels"
+    subprocess.run([*pip, "wheel", "--wheel-dir", str(wheels), str(CHECKOUT)],
+                   check=True, cwd=root, timeout=600)
+    wheel = next(wheels.glob("grantledger-*.whl"))
+    # Without a pip of its own (installing one is half the time): this run's pip installs
+    # into it; what lands in site-packages is the same.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")],
+                   check=True, timeout=120)
+    subprocess.run([*pip, "--python", str(root / "venv" / "bin" / "python"), "install",
+                    "--no-index", "--find-links", str(wheels), str(wheel)],
+                   check=True, cwd=root, timeout=600)
+    return Installed(root, wheel)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """Where the operator runs the commands: neither the checkout nor the virtualenv."""
+    path = tmp_path / "operator"
+    path.mkdir()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str, token: str | None = TOKEN) -> tuple[int, bytes]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path,
+                     until: Any = lambda checks: True) -> dict[str, Any]:
+    """Polls /health/ready until it is 200 and `until(checks)` holds; its checks."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the process exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            status, body = fetch(f"{base}/health/ready", token=None)
+        except OSError:
+            status, body = 0, b""
+        if status == 200:
+            checks: dict[str, Any] = json.loads(body)["checks"]
+            if until(checks):
+                return checks
+        time.sleep(0.1)
+    pytest.fail(f"not ready within 60 s:\n{log.read_text()}")
+
+
+def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while text not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no {text!r} (exit status {process.poll()}):\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read("grantledger-0.1.0.dist-info/METADATA").decode()
+
+    assert {"service/web/templates/docs.html", "service/audit/bundle/verify.py",
+            "service/web/gunicorn_conf.py", "grantledger-0.1.0.dist-info/licenses/LICENSE",
+            } <= names
+    assert not any(name.startswith(("tests/", "deploy/", "examples/")) for name in names)
+    assert "License-Expression: LicenseRef-Proprietary" in metadata.splitlines()
+
+
+def test_the_installed_service_is_imported_from_the_virtualenv_not_the_checkout(
+        installed: Installed, workdir: Path) -> None:
+    found = subprocess.run(
+        [str(installed.bin / "python"), "-c", "import service; print(service.__file__)"],
+        cwd=workdir, env=installed.env(), capture_output=True, text=True, check=True)
+
+    assert Path(found.stdout.strip()).is_relative_to(installed.root / "venv")
+
+
+def test_the_installed_demo_is_served_on_sqlite_with_docs_and_a_verifiable_bundle(
+        installed: Installed, workdir: Path) -> None:
+    demo = installed.run("demo", cwd=workdir)
+    assert demo.returncode == 0, demo.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    with installed.process("serve", "--port", str(port), "--workers", "1",
+                           cwd=workdir) as serve:
+        wait_until_ready(base, serve, workdir / "serve.log",
+                         until=lambda checks: checks["projection_lag"] == 0)
+        portfolio = json.loads(fetch(f"{base}/api/v1/portfolio")[1])
+        project = portfolio["projects"][0]["project_id"]
+        budget_status = fetch(f"{base}/api/v1/projects/{project}/views/budget")[0]
+        docs = fetch(f"{base}/docs", token=None)
+        swagger = fetch(f"{base}/docs/assets/swagger-ui-bundle.js", token=None)
+        bundle_status, bundle = fetch(f"{base}/api/v1/projects/{project}/export")
+    verified = installed.run("verify", cwd=workdir)
+
+    assert (workdir / "grantledger.db").exists()
+    assert (len(portfolio["projects"]), budget_status) == (2, 200)
+    assert (docs[0], swagger[0], b"SwaggerUIBundle" in swagger[1]) == (200, 200, True)
+    assert (verified.returncode, verified.stdout.splitlines()[-1]) == (
+        0, "2 project(s) verified, 0 failed")
+    assert bundle_status == 200
+    unpacked = workdir / "bundle"
+    zipfile.ZipFile(io.BytesIO(bundle)).extractall(unpacked)
+    checked = subprocess.run([str(installed.bin / "python"), "verify.py"], cwd=unpacked,
+                             capture_output=True, text=True, timeout=60)
+    assert (checked.returncode, checked.stdout.splitlines()[-1]) == (
+        0, "OK: the chain holds and the budget and the indicators reconcile with the views")
+
+
+@pytest.mark.postgres
+def test_the_installed_service_runs_on_postgresql_with_the_projector_as_its_own_process(
+        installed: Installed, workdir: Path, postgres_url: str) -> None:
+    database = {"GRANTLEDGER_DATABASE_URL": postgres_url}
+    demo = installed.run("demo", cwd=workdir, **database)
+    assert demo.returncode == 0, demo.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    with installed.process("projector", cwd=workdir, **database) as projector:
+        # Started one after the other: two processes creating the tables at once race (until
+        # `grantledger migrate` takes a lock for it, issue 9).
+        wait_for_line(workdir / "projector.log", "projector starting", projector)
+        with installed.process("serve", "--port", str(port), "--workers", "2", cwd=workdir,
+                               GRANTLEDGER_START_PROJECTOR="n", **database) as serve:
+            checks = wait_until_ready(base, serve, workdir / "serve.log",
+                                      until=lambda checks: checks["projection_lag"] == 0)
+            portfolio = json.loads(fetch(f"{base}/api/v1/portfolio")[1])
+            project = portfolio["projects"][0]["project_id"]
+            budget_status = fetch(f"{base}/api/v1/projects/{project}/views/budget")[0]
+        projector.send_signal(signal.SIGTERM)
+        projector_exit = projector.wait(timeout=30)
+    verified = installed.run("verify", cwd=workdir, **database)
+
+    assert (checks["event_store"], checks["projection_lag"]) == ("ok", 0)
+    assert checks["projector_heartbeat_age_seconds"] is not None  # the projector's own
+    assert (len(portfolio["projects"]), budget_status, projector_exit) == (2, 200, 0)
+    assert (verified.returncode, verified.stdout.splitlines()[-1]) == (
+        0, "2 project(s) verified, 0 failed")
+    assert not (workdir / "grantledger.db").exists()
