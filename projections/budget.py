@@ -52,9 +52,8 @@ def budget_flags(
 def _outside_period(state: LedgerState) -> list[Flag]:
     project = state.project
     flags = []
-    for e in state.expenses.values():
-        if e.reversed or project.is_time_eligible(e.tax_point_date):
-            continue
+    outside = (state.expenses[i] for i in state.figures.outside_window)
+    for e in sorted(outside, key=lambda expense: expense.recorded_version):
         after_end = e.tax_point_date > project.realisation_end
         flags.append(
             flag(
@@ -125,13 +124,13 @@ def _crossing_expense(state: LedgerState, line: LineFigures) -> tuple[str, int] 
 
 
 def _unpaid(state: LedgerState, on: date) -> list[Flag]:
+    """The unpaid expenses are kept in the order they were recorded, oldest first: the first
+    one not yet overdue ends the list."""
     flags = []
-    for e in state.expenses.values():
-        if e.reversed or e.paid_on is not None:
-            continue
+    for e in map(state.expenses.__getitem__, state.figures.unpaid):
         waited = (on - e.recorded_at.date()).days
         if waited <= UNPAID_AFTER_DAYS:
-            continue
+            break
         flags.append(
             flag(
                 "EXPENSE_UNPAID",

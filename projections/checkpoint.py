@@ -23,7 +23,7 @@ import pickle
 import zlib
 from typing import Any
 
-from projections import ledger
+from projections import ledger, running
 from projections.ledger import LedgerState
 
 _ADMITTED: dict[str, frozenset[str]] = {
@@ -41,8 +41,9 @@ class CheckpointError(ValueError):
 
 class _LedgerUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if module == ledger.__name__ and isinstance(getattr(ledger, name, None), type):
-            return getattr(ledger, name)
+        for part in (ledger, running):
+            if module == part.__name__ and isinstance(getattr(part, name, None), type):
+                return getattr(part, name)
         if name in _ADMITTED.get(module, frozenset()):
             return super().find_class(module, name)
         raise CheckpointError(f"a checkpoint may not hold {module}.{name}")

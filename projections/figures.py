@@ -63,48 +63,20 @@ class LineFigures:
         return ratio(self.eligible_capped, self.planned)
 
 
-@dataclass
-class _Sums:
-    recorded: Decimal = ZERO
-    ineligible: Decimal = ZERO
-    paid: Decimal = ZERO
-    claimed: Decimal = ZERO
-    approved: Decimal = ZERO
-
-
 def line_ceiling(planned: Decimal, tolerance: Decimal) -> Decimal:
     """What a line may draw: planned × (1 + tolerance), rounded down to the haléř."""
     return (planned * (1 + tolerance)).quantize(HALER, rounding=ROUND_DOWN)
 
 
 def line_figures(state: LedgerState) -> list[LineFigures]:
-    """Every line's figures, in registration order."""
-    project = state.project
-    sums = {code: _Sums() for code in state.lines}
-    for expense in state.expenses.values():
-        if expense.reversed:
-            continue
-        acc = sums[expense.budget_line]
-        acc.recorded += expense.eligible_amount
-        if not project.is_time_eligible(expense.tax_point_date):
-            acc.ineligible += expense.eligible_amount
-        elif expense.paid_on is not None:
-            acc.paid += expense.eligible_amount
-    for claim in state.claims.values():
-        for item in active_items(state, claim.submitted_items):
-            sums[item.budget_line].claimed += item.eligible_amount
-        if claim.approved:
-            line_of: dict[str, str] = {}
-            for item in claim.approved_items:
-                sums[item.budget_line].approved += item.eligible_amount
-                line_of[item.expense_id] = item.budget_line
-            for exclusion in claim.exclusions:
-                sums[line_of[exclusion.expense_id]].approved -= exclusion.amount
+    """Every line's figures, in registration order, from the sums the fold keeps
+    (projections.running): O(lines), whatever the number of expenses."""
+    tolerance = state.project.line_transfer_tolerance
     result = []
     for code, line in state.lines.items():
-        s = sums[code]
+        s = state.figures.lines[code]
         eligible = s.recorded - s.ineligible
-        ceiling = line_ceiling(line.planned, project.line_transfer_tolerance)
+        ceiling = line_ceiling(line.planned, tolerance)
         overrun = max(ZERO, eligible - ceiling)
         result.append(
             LineFigures(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from domain.money import ZERO
 from domain.project import CORRECTABLE_FIELDS, GrantProject
 from domain.records import DefaultSchedule, ScheduledReport
 from domain.reporting import report_schedule, reporting_terms
+from projections.running import Contribution, LineSums, RunningFigures
 
 Pair = tuple[int, GrantProject.Event]
 """An event and its global position in the store."""
@@ -284,6 +286,8 @@ class LedgerState:
     indicators: dict[str, IndicatorState] = field(default_factory=dict)
     submissions: dict[str, list[SubmissionState]] = field(default_factory=dict)
     """Every submission of each report, by report code, oldest first."""
+    figures: RunningFigures = field(default_factory=RunningFigures)
+    """Each line's sums and the expenses the budget's flags name, kept as events fold."""
     position: int = 0
     version: int = 0
     head_hash: str | None = None
@@ -338,8 +342,7 @@ class LedgerState:
             case GrantProject.BudgetChanged():
                 self._budget_changed(position, event)
             case GrantProject.RealisationEndChanged():
-                self.project.realisation_end = event.new_end
-                self.project.end_change_positions.append(position)
+                self._end_changed(position, event)
             case GrantProject.PaymentClaimSubmitted():
                 self._claim_submitted(position, event)
             case GrantProject.PaymentClaimApproved():
@@ -429,6 +432,7 @@ class LedgerState:
             line["code"]: LineState(line["code"], line["name"], line["amount"], line["amount"])
             for line in event.budget_lines
         }
+        self.figures = RunningFigures({code: LineSums() for code in self.lines})
         self.activities = {
             a["code"]: ActivityState(
                 a["code"], a.get("parent"), a["title"], a["planned_start"], a["planned_end"]
@@ -440,9 +444,24 @@ class LedgerState:
             for m in event.milestones
         }
 
+    def _contribution(self, expense: ExpenseState) -> Contribution | None:
+        """What an expense adds to its line's figures now (None once reversed)."""
+        if expense.reversed:
+            return None
+        return Contribution(expense.budget_line, expense.eligible_amount,
+                            self.project.is_time_eligible(expense.tax_point_date),
+                            expense.paid_on is not None)
+
+    @contextmanager
+    def _changing(self, expense: ExpenseState) -> Iterator[None]:
+        """Keeps the running figures in step with a change of the expense."""
+        old = self._contribution(expense)
+        yield
+        self.figures.change(expense.expense_id, old, self._contribution(expense))
+
     def _expense_recorded(self, position: int, event: GrantProject.ExpenseRecorded) -> None:
         expense_id = str(event.expense_id)
-        self.expenses[expense_id] = ExpenseState(
+        expense = self.expenses[expense_id] = ExpenseState(
             expense_id=expense_id,
             document_number=event.document_number,
             document_type=event.document_type,
@@ -464,17 +483,20 @@ class LedgerState:
             tax_point_position=position,
             paid_position=position if event.paid_on is not None else None,
         )
+        self.figures.change(expense_id, None, self._contribution(expense))
 
     def _expense_paid(self, position: int, event: GrantProject.ExpensePaid) -> None:
         expense = self._expense(event.expense_id)
-        expense.paid_on, expense.paid_position = event.paid_on, position
+        with self._changing(expense):
+            expense.paid_on, expense.paid_position = event.paid_on, position
         expense.last_changed_version = event.originator_version
 
     def _expense_corrected(self, position: int, event: GrantProject.ExpenseCorrected) -> None:
         expense = self._expense(event.expense_id)
-        for name, value in event.changes.items():
-            if name in CORRECTABLE_FIELDS:
-                setattr(expense, name, copy.deepcopy(value))
+        with self._changing(expense):
+            for name, value in event.changes.items():
+                if name in CORRECTABLE_FIELDS:
+                    setattr(expense, name, copy.deepcopy(value))
         if "tax_point_date" in event.changes:
             expense.tax_point_position = position
         expense.corrections += 1
@@ -482,8 +504,22 @@ class LedgerState:
 
     def _expense_reversed(self, event: GrantProject.ExpenseReversed) -> None:
         expense = self._expense(event.expense_id)
-        expense.reversed, expense.reversal_reason = True, event.reason
+        with self._changing(expense):
+            expense.reversed, expense.reversal_reason = True, event.reason
         expense.last_changed_version = event.originator_version
+        if expense.claim_number is not None:  # reversed while its claim awaits approval
+            item = next(i for i in self._claim(expense.claim_number).submitted_items
+                        if i.expense_id == expense.expense_id)
+            self.figures.lines[item.budget_line].claimed -= item.eligible_amount
+
+    def _end_changed(self, position: int, event: GrantProject.RealisationEndChanged) -> None:
+        """A new end moves the eligibility window: every expense is counted again."""
+        before = {e.expense_id: self._contribution(e) for e in self.expenses.values()}
+        self.project.realisation_end = event.new_end
+        self.project.end_change_positions.append(position)
+        for expense in self.expenses.values():
+            self.figures.change(expense.expense_id, before[expense.expense_id],
+                                self._contribution(expense))
 
     def _milestone_achieved(self, position: int, event: GrantProject.MilestoneAchieved) -> None:
         milestone = self.milestones.get(event.milestone)
@@ -529,6 +565,7 @@ class LedgerState:
         )
         for expense in expenses:
             expense.claim_number = event.claim_number
+            self.figures.lines[expense.budget_line].claimed += expense.eligible_amount
 
     def _claim_approved(self, position: int, event: GrantProject.PaymentClaimApproved) -> None:
         claim = self._claim(event.claim_number)
@@ -546,6 +583,10 @@ class LedgerState:
         ]
         for expense in active:
             expense.approved = True
+            self.figures.lines[expense.budget_line].approved += expense.eligible_amount
+        line_of = {item.expense_id: item.budget_line for item in claim.approved_items}
+        for exclusion in claim.exclusions:
+            self.figures.lines[line_of[exclusion.expense_id]].approved -= exclusion.amount
 
     def _report_submitted(self, position: int, event: GrantProject.ReportSubmitted) -> None:
         self.submissions.setdefault(event.report, []).append(

@@ -461,6 +461,17 @@ def test_an_expense_unpaid_61_days_after_recording_is_flagged() -> None:
     ]
 
 
+def test_only_the_expenses_recorded_more_than_60_days_before_are_flagged_unpaid() -> None:
+    builder = ProjectBuilder(registered_at=at(date(2016, 4, 1)))
+    old = builder.expense("TRAVEL", "10.00", paid_on=None, when=at(date(2017, 1, 10)))
+    builder.expense("TRAVEL", "20.00", paid_on=None, when=at(date(2017, 3, 1)))
+
+    view = budget_view(builder.state(), on=date(2017, 3, 12))
+
+    assert [(f["rule"], f["refs"][0]["id"]) for f in view["flags"]] == [
+        ("EXPENSE_UNPAID", str(old))]
+
+
 def test_a_paid_or_reversed_expense_is_never_flagged_unpaid() -> None:
     builder = ProjectBuilder(registered_at=at(date(2016, 4, 1)))
     paid = builder.expense("TRAVEL", "10.00", paid_on=None, when=at(date(2017, 1, 10)))
