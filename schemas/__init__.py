@@ -26,6 +26,7 @@ from schemas.commands import (
     AchieveMilestoneSchema,
     ApproveClaimSchema,
     ApproveReportSchema,
+    BatchExpenseSchema,
     BudgetChangeSchema,
     CompleteActivitySchema,
     CorrectExpenseSchema,
@@ -34,6 +35,7 @@ from schemas.commands import (
     PayoutSchema,
     RealisationEndSchema,
     RecordExpenseSchema,
+    RecordExpensesSchema,
     ReturnReportSchema,
     ReverseExpenseSchema,
     StartActivitySchema,
@@ -42,6 +44,8 @@ from schemas.commands import (
 )
 from schemas.common import (
     BaseSchema,
+    BatchItemRecordedSchema,
+    BatchRecordedSchema,
     CommandResultSchema,
     ExpenseRecordedSchema,
     FlagSchema,
@@ -51,6 +55,7 @@ from schemas.common import (
 )
 from schemas.events import EventPageSchema, EventSchema, VerificationSchema
 from schemas.queries import (
+    BatchQuerySchema,
     EventQuerySchema,
     ExpenseQuerySchema,
     PageQuerySchema,
@@ -83,6 +88,10 @@ __all__ = [
     "ApproveClaimSchema",
     "ApproveReportSchema",
     "BaseSchema",
+    "BatchExpenseSchema",
+    "BatchItemRecordedSchema",
+    "BatchQuerySchema",
+    "BatchRecordedSchema",
     "BudgetChangeSchema",
     "BudgetViewSchema",
     "CalendarEntrySchema",
@@ -125,6 +134,7 @@ __all__ = [
     "ProjectSchema",
     "RealisationEndSchema",
     "RecordExpenseSchema",
+    "RecordExpensesSchema",
     "RegisterProjectSchema",
     "ReportListSchema",
     "ReportSchema",

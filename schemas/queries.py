@@ -22,6 +22,12 @@ class ViewQuerySchema(BaseSchema):
     min_position = fields.Integer(validate=validate.Range(min=0))
 
 
+class BatchQuerySchema(BaseSchema):
+    """`dry_run=true`: decide every expense of the batch and record none."""
+
+    dry_run = fields.Boolean(load_default=False)
+
+
 class PageQuerySchema(BaseSchema):
     """An opaque `cursor` from the previous page's `next_cursor`, and a page size."""
 
@@ -66,6 +72,7 @@ class VerificationQuerySchema(BaseSchema):
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "BatchQuerySchema",
     "EventQuerySchema",
     "ExpenseQuerySchema",
     "PageQuerySchema",
