@@ -24,6 +24,9 @@ from schemas import (
     RecordExpensesSchema,
     ReverseExpenseSchema,
 )
+from service.sheets.csvfile import csv_file
+from service.sheets.expenses import expense_table
+from service.sheets.workbook import workbook
 from service.web.api.common import (
     API,
     Blueprint,
@@ -34,6 +37,7 @@ from service.web.api.common import (
     project_url,
 )
 from service.web.api.expense_batch import BATCH_MAX_BODY_BYTES, decide_batch
+from service.web.api.files import answer_format, answers_as_files, file_name, file_response
 from service.web.auth import EXPENSES, READ, current_principal, requires
 from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
@@ -100,14 +104,27 @@ def record_expenses(query: dict[str, Any], project_id: UUID) -> Any:
 @requires(READ)
 @blp.arguments(ExpenseQuerySchema, location="query")
 @blp.response(200, ExpenseListSchema)
+@answers_as_files(blp, "csv", "xlsx")
 def list_expenses(query: dict[str, Any], project_id: UUID) -> Any:
-    """List expenses with their current state"""
+    """List expenses with their current state
+
+    As JSON a page at a time; as a CSV or XLSX file (`format=csv|xlsx`, or `Accept: text/csv`
+    or the XLSX media type) every expense that matches the filters, in one file.
+    """
+    state = project_ledger(project_id)
     wanted = {"budget_line": query.get("line"), "activity": query.get("activity"),
               "status": query.get("status")}
-    expenses = [e for e in expense_list(project_ledger(project_id))
+    expenses = [e for e in expense_list(state)
                 if all(v is None or e[k] == v for k, v in wanted.items())]
+    file_format = answer_format(query.get("format"), ("json", "csv", "xlsx"))
+    if file_format != "json":
+        table = expense_table(expenses)
+        content = (csv_file(table) if file_format == "csv" else workbook(
+            [table], title=f"{state.project.acronym}: expenses", moment=state.last_recorded_at))
+        return file_response(content, file_format, file_name(
+            state, "expenses", f"v{state.version}", extension=file_format))
     chunk, next_cursor = page(expenses, query)
-    return {"expenses": chunk, "next_cursor": next_cursor}
+    return {"expenses": chunk, "next_cursor": next_cursor}, 200, {"Vary": "Accept"}
 
 
 @blp.route("/<uuid:expense_id>", methods=["GET"])
