@@ -145,35 +145,34 @@ class Import:
 
     def _chunk(self, project_id: UUID, chunk: list[ExpenseRow], recorded: RecordedExpenses,
                columns: Layout, key: str, bar: Any) -> None:
+        refused: list[tuple[int, str, str]] = []
         unreadable = [row for row in chunk if row.body is None]
         for row in unreadable:
-            for column, message in row.errors:
-                self._refuse(bar, row.number, column, message)
+            refused.extend((row.number, column, message) for column, message in row.errors)
         pending = [row for row in chunk if row.body is not None and not recorded.claim(row.body)]
         self.tally.already += len(chunk) - len(unreadable) - len(pending)
-        if not pending:
-            return
-        bodies = [row.body for row in pending if row.body is not None]
-        if pending != chunk:  # some rows skipped: the key names the rows sent
-            numbers = ",".join(str(row.number) for row in pending)
-            key = f"{key}:{_sha256(numbers.encode())[:16]}"
-        only_decide = bool(unreadable) or self.options.dry_run
-        answer = self.service.post_batch(project_id, bodies, key=None if only_decide else key)
-        for index, problems in sorted(answer.refusals.items()):
-            for field_name, message in problems:
-                self._refuse(bar, pending[index].number,
-                             columns.heading(field_name) if field_name else "",
-                             ITEM_OF_BATCH.sub(lambda m: f"row {pending[int(m[1])].number}",
-                                               message))
+        answer = BatchAnswer({})
+        if pending:
+            if pending != chunk:  # some rows skipped: the key names the rows sent
+                numbers = ",".join(str(row.number) for row in pending)
+                key = f"{key}:{_sha256(numbers.encode())[:16]}"
+            only_decide = bool(unreadable) or self.options.dry_run
+            answer = self.service.post_batch(project_id, [row.body for row in pending
+                                                          if row.body is not None],
+                                             key=None if only_decide else key)
+        for index, problems in answer.refusals.items():
+            row = pending[index]
+            refused.extend((row.number, columns.heading(name) if name else "",
+                            _in_rows(message, pending, recorded, row))
+                           for name, message in problems)
         if unreadable or answer.refusals:
             self.tally.held_back += len(pending) - len(answer.refusals)
         else:
             self.tally.recorded += len(pending)
-
-    def _refuse(self, bar: Any, row: int, column: str, message: str) -> None:
-        self.tally.refuse(row, column, message)
-        where = f"row {row}, {column}" if column else f"row {row}"
-        bar.write(f"{where}: {message}", file=self.out)
+        for number, column, message in sorted(refused):
+            self.tally.refuse(number, column, message)
+            where = f"row {number}, {column}" if column else f"row {number}"
+            bar.write(f"{where}: {message}", file=self.out)
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Any]:
@@ -212,12 +211,28 @@ class Import:
         print("\n".join(lines), file=self.out)
 
 
+def _in_rows(message: str, sent: list[ExpenseRow], recorded: RecordedExpenses,
+             row: ExpenseRow) -> str:
+    """A refusal in the file's terms: the batch's items as rows, and a double financing with
+    the amounts the project holds for the document."""
+    message = ITEM_OF_BATCH.sub(lambda m: f"row {sent[int(m[1])].number}", message)
+    holder = recorded.holder(row.body) if row.body is not None else None
+    if message.startswith("DOUBLE_FINANCING") and holder is not None:
+        message += (f" (recorded with net {holder['amount_net']}, VAT {holder['vat']}, "
+                    f"eligible {holder['eligible_amount']})")
+    return message
+
+
 class RecordedExpenses:
     """The project's active expenses by their double-financing key, each of which may be
     claimed once by a row with the same amounts."""
 
     def __init__(self, expenses: list[dict[str, Any]]) -> None:
         self.by_key = {_key(e): e for e in expenses}
+
+    def holder(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The active expense recorded for the row's document, if any."""
+        return self.by_key.get(_key(body))
 
     def claim(self, body: dict[str, Any]) -> bool:
         """Whether the row's expense is recorded already (and so skipped)."""

@@ -203,9 +203,10 @@ def test_a_corrected_file_records_the_rest_and_the_same_document_with_other_amou
     code, out, _ = run(service, path, project_id, chunk_rows=2)
 
     assert (first, code) == (1, 1)
-    assert out.splitlines()[0].startswith(
-        "row 4: DOUBLE_FINANCING: this supplier's document is already recorded on the same "
-        "line as expense ")
+    refusal = out.splitlines()[0]
+    assert refusal.startswith("row 4: DOUBLE_FINANCING: this supplier's document is already "
+                              "recorded on the same line as expense ")
+    assert refusal.endswith("(recorded with net 540000.00, VAT 0.00, eligible 540000.00)")
     assert [row[0] for row in ledger_rows(client, project_id)] == [
         "PR-2016-06", "NS-2017-0003", "FV-2016-0042", "FV-2016-0107"]
 
