@@ -29,6 +29,7 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 DATE_FORMATS = {"cs": "d.m.yyyy", "en": "yyyy-mm-dd"}
 MAX_WIDTH = 60
+PREAMBLE_VALUES = 3  # the column of the preamble's values: its labels overflow the ones before
 
 
 class WorkbookFile:
@@ -49,8 +50,9 @@ class WorkbookFile:
         self.bold = {kind: self.book.add_format({"num_format": code, "bold": True})
                      for kind, code in {**NUMBER_FORMATS,
                                         "date": DATE_FORMATS[lang]}.items()}
-        self.heading = self.book.add_format({"bold": True, "bottom": 1, "text_wrap": True,
-                                             "valign": "top"})
+        self.heading = self.book.add_format({"bold": True, "bottom": 1, "valign": "top"})
+        self.heading_right = self.book.add_format({"bold": True, "bottom": 1, "valign": "top",
+                                                   "align": "right"})
 
     def add(self, table: Table) -> Worksheet:
         """A sheet with the table: its preamble, a frozen heading row with a filter, the rows,
@@ -59,7 +61,9 @@ class WorkbookFile:
         row = self._preamble(sheet, table)
         first = row
         for column, spec in enumerate(table.columns):
-            sheet.write_string(row, column, spec.heading, self.heading)
+            right = spec.kind in ("money", "ratio", "number", "integer", "date")
+            sheet.write_string(row, column, spec.heading,
+                               self.heading_right if right else self.heading)
         for values in table.rows:
             row += 1
             self._row(sheet, row, values, table, bold=False)
@@ -70,6 +74,7 @@ class WorkbookFile:
             self._row(sheet, row, table.totals, table, bold=True)
         sheet.freeze_panes(first + 1, 0)
         self._widths(sheet, table)
+        self._print_setup(sheet, first)
         return sheet
 
     def content(self) -> bytes:
@@ -77,9 +82,11 @@ class WorkbookFile:
         return self._buffer.getvalue()
 
     def _preamble(self, sheet: Worksheet, table: Table) -> int:
+        """Name–value lines above the table; returns the row of its headings."""
+        column = min(PREAMBLE_VALUES, len(table.columns) - 1)
         for row, (label, cell) in enumerate(table.preamble):
             sheet.write_string(row, 0, label, self.bold["text"])
-            self.write(sheet, row, 1, cell.value, cell.kind)
+            self.write(sheet, row, column, cell.value, cell.kind)
         return len(table.preamble) + 1 if table.preamble else 0
 
     def _row(self, sheet: Worksheet, row: int, values: tuple[Any, ...], table: Table, *,
@@ -109,11 +116,33 @@ class WorkbookFile:
 
     @staticmethod
     def _widths(sheet: Worksheet, table: Table) -> None:
+        """Each column as wide as its heading and its widest value as shown (of the first
+        rows and the totals), at most `MAX_WIDTH` characters."""
+        rows = [*table.rows[:200], *([table.totals] if table.totals else [])]
         for column, spec in enumerate(table.columns):
-            cells = [row[column] for row in table.rows[:200]]
-            longest = max([len(spec.heading) // 2 + 1, 10,
-                           *(len(csv_cell(c, spec.kind)) + 2 for c in cells)])
+            longest = max([len(spec.heading) + 2, 8,
+                           *(_shown_width(row[column], spec.kind) + 2 for row in rows)])
             sheet.set_column(column, column, min(longest, MAX_WIDTH))
+
+    @staticmethod
+    def _print_setup(sheet: Worksheet, heading_row: int) -> None:
+        """Printed on A4 across, as wide as one page, the heading row on every page."""
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(heading_row)
+
+
+def _shown_width(value: Any, kind: Kind) -> int:
+    """About how many characters a cell takes as its format shows it."""
+    if isinstance(value, Cell):
+        return _shown_width(value.value, value.kind)
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if kind == "money":
+            return len(f"{value:,.2f}") + 4
+        if kind == "ratio":
+            return len(f"{value * 100:.2f}") + 2
+    return len(csv_cell(value, kind))
 
 
 def workbook(tables: list[Table], *, title: str, moment: datetime | None,

@@ -164,6 +164,17 @@ def test_the_idempotency_key_covers_the_whole_batch(client: FlaskClient, nek: st
     assert event_count(client, nek) == 4
 
 
+def test_a_dry_run_is_not_bound_to_an_idempotency_key(client: FlaskClient, nek: str) -> None:
+    items = [expense_body(document_number=f"K-{n}") for n in range(2)]
+
+    dry = post_batch(client, nek, items, query="?dry_run=true", Idempotency_Key="k-1")
+    real = post_batch(client, nek, items, Idempotency_Key="k-1")
+
+    assert (dry.status_code, real.status_code, "Idempotent-Replayed" in real.headers) == (
+        200, 201, False)
+    assert event_count(client, nek) == 3
+
+
 def test_a_refused_batch_is_replayed_for_its_idempotency_key(client: FlaskClient,
                                                              nek: str) -> None:
     items = [expense_body(document_number="R-1"), expense_body(document_number="R-1")]

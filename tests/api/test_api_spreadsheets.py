@@ -271,7 +271,7 @@ def test_the_soupiska_workbook_is_in_czech_with_the_claims_figures(client: Flask
     response = get(client, project_path(demo, "payment-claims/1/documents?format=xlsx"))
 
     sheet = rows(sheets(response.data)["Soupiska"])
-    preamble = {row[0]: row[1] for row in sheet[:8]}
+    preamble = {row[0]: row[3] for row in sheet[:8]}  # labels in A, values in D
     heading = sheet[9]
     table = [dict(zip(heading, row, strict=True)) for row in sheet[10:]]
     assert response.headers["Content-Disposition"] == (
