@@ -9,6 +9,7 @@ views and the replays.
 
 from projections.budget import budget_view
 from projections.details import (
+    claim_documents,
     claim_list,
     claim_state,
     expense_list,
@@ -27,6 +28,7 @@ __all__ = [
     "Pair",
     "ProjectionError",
     "budget_view",
+    "claim_documents",
     "claim_list",
     "claim_state",
     "expense_list",

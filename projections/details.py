@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.money import ZERO
 from projections.ledger import ClaimState, ExpenseState, LedgerState
 
 
@@ -156,4 +159,53 @@ def claim_row(c: ClaimState) -> dict[str, Any]:
         "payouts": [{"amount": p.amount, "paid_on": p.paid_on} for p in c.payouts],
         "submitted_head": dict(c.submitted_head),
         "approved_head": None if c.approved_head is None else dict(c.approved_head),
+    }
+
+
+def claim_documents(state: LedgerState, number: str) -> dict[str, Any] | None:
+    """A payment claim's list of accounting documents (soupiska): one row per expense of the
+    claim, in the order submitted, with the eligible amount declared at submission and, once
+    the claim is approved, what was excluded and why; and the totals. The other fields are the
+    expense's as it stands. `None` when the project has no claim with that number."""
+    claim = state.claims.get(number)
+    if claim is None:
+        return None
+    declared = {item.expense_id: item.eligible_amount for item in claim.submitted_items}
+    excluded: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for exclusion in claim.exclusions:
+        excluded[exclusion.expense_id] += exclusion.amount
+        reasons[exclusion.expense_id].append(exclusion.reason)
+    rows = [_document_row(n, state.expenses[expense_id], declared[expense_id],
+                          excluded[expense_id] if claim.approved else None,
+                          "; ".join(reasons[expense_id]) or None)
+            for n, expense_id in enumerate(claim.expense_ids, start=1)]
+    return {"claim": claim_row(claim), "documents": rows, "totals": {
+        "amount_net": sum((r["amount_net"] for r in rows), ZERO),
+        "vat": sum((r["vat"] for r in rows), ZERO),
+        "eligible_declared": sum((r["eligible_declared"] for r in rows), ZERO),
+        "excluded": sum((x.amount for x in claim.exclusions), ZERO) if claim.approved else None,
+    }}
+
+
+def _document_row(n: int, e: ExpenseState, declared: Decimal, excluded: Decimal | None,
+                  reason: str | None) -> dict[str, Any]:
+    return {
+        "row": n,
+        "expense_id": e.expense_id,
+        "document_number": e.document_number,
+        "document_type": e.document_type,
+        "supplier": e.supplier["name"],
+        "ico": e.supplier.get("ico"),
+        "country": e.supplier.get("country"),
+        "tax_point_date": e.tax_point_date,
+        "amount_net": e.amount_net,
+        "vat": e.vat,
+        "eligible_declared": declared,
+        "excluded": excluded,
+        "exclusion_reason": reason,
+        "paid_on": e.paid_on,
+        "budget_line": e.budget_line,
+        "activity": e.activity,
+        "status": "reversed" if e.reversed else "active",
     }

@@ -54,6 +54,31 @@ class RecordExpenseSchema(BaseSchema):
     attachments = fields.List(fields.Nested(AttachmentSchema), load_default=list)
 
 
+MAX_BATCH_EXPENSES = 1000
+MAX_BATCH_ATTACHMENTS = 10
+
+
+class BatchExpenseSchema(RecordExpenseSchema):
+    """An expense of a batch: as recorded alone, with at most ten attachments, so that a
+    batch of 1,000 has a size the service can bound (see service.web.api.expense_batch)."""
+
+    attachments = fields.List(
+        fields.Nested(AttachmentSchema), load_default=list,
+        validate=validate.Length(
+            max=MAX_BATCH_ATTACHMENTS,
+            error="At most {max} attachments in a batch: record an expense with more alone."),
+    )
+
+
+class RecordExpensesSchema(BaseSchema):
+    """Records 1 to 1,000 expenses of one project, all in one transaction or none."""
+
+    expenses = fields.List(
+        fields.Nested(BatchExpenseSchema), required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH_EXPENSES),
+    )
+
+
 class PayExpenseSchema(BaseSchema):
     """Records that an expense was paid."""
 
@@ -235,9 +260,12 @@ class ReturnReportSchema(BaseSchema):
 
 __all__ = [
     "DOCUMENT_TYPES",
+    "MAX_BATCH_ATTACHMENTS",
+    "MAX_BATCH_EXPENSES",
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
     "ApproveReportSchema",
+    "BatchExpenseSchema",
     "BudgetChangeSchema",
     "CompleteActivitySchema",
     "CorrectExpenseSchema",
@@ -248,6 +276,7 @@ __all__ = [
     "PayoutSchema",
     "RealisationEndSchema",
     "RecordExpenseSchema",
+    "RecordExpensesSchema",
     "ReturnReportSchema",
     "ReverseExpenseSchema",
     "StartActivitySchema",

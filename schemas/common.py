@@ -109,10 +109,28 @@ class ExpenseRecordedSchema(BaseSchema):
     time_eligible = fields.Boolean(required=True)
 
 
+class BatchItemRecordedSchema(BaseSchema):
+    """An expense of a batch: its id, the position of its event (null in a dry run), and
+    whether it lies in the eligibility window."""
+
+    expense_id = fields.UUID(required=True)
+    position = fields.Integer(required=True, allow_none=True)
+    time_eligible = fields.Boolean(required=True)
+
+
+class BatchRecordedSchema(BaseSchema):
+    """The answer to a batch: each expense in the order given, and the position of the last
+    event (null in a dry run, which records nothing)."""
+
+    expenses = fields.List(fields.Nested(BatchItemRecordedSchema), required=True)
+    position = fields.Integer(required=True, allow_none=True)
+    dry_run = fields.Boolean(required=True)
+
+
 class ProblemSchema(BaseSchema):
     """An RFC 9457 problem document; `errors` names each bad field of a 422."""
 
-    optional_keys = frozenset({"instance", "rule", "errors"})
+    optional_keys = frozenset({"instance", "rule", "errors", "rule_errors"})
 
     type = fields.String(required=True)
     title = fields.String(required=True)
@@ -121,6 +139,10 @@ class ProblemSchema(BaseSchema):
     instance = fields.String()
     rule = fields.String()
     errors = fields.Dict(keys=fields.String())
+    rule_errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "a batch refused for fields and rules at once: the items "
+                                 "refused by rules, by index, as `{rule, detail}`"})
 
 
 class HealthSchema(BaseSchema):
@@ -133,6 +155,8 @@ class HealthSchema(BaseSchema):
 __all__ = [
     "AttachmentSchema",
     "BaseSchema",
+    "BatchItemRecordedSchema",
+    "BatchRecordedSchema",
     "ChainHeadSchema",
     "CommandResultSchema",
     "ExpenseRecordedSchema",

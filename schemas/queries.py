@@ -13,13 +13,49 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-class ViewQuerySchema(BaseSchema):
-    """`as_of`: the view as the ledger stood then; `on`: the reference date for statuses;
-    `min_position`: wait until the view reflects that global position."""
+def _lang() -> fields.String:
+    return fields.String(load_default="cs", validate=validate.OneOf(["cs", "en"]),
+                         metadata={"description": "the language of the headings"})
+
+
+def _format(*formats: str, **kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(formats), metadata={
+        "description": "the answer's format; without it, the `Accept` header's"}, **kwargs)
+
+
+class PortfolioQuerySchema(BaseSchema):
+    """`as_of`: the views as the ledger stood then; `on`: the reference date for statuses;
+    `min_position`: wait until the views reflect that global position."""
 
     as_of = Moment()
     on = Day()
     min_position = fields.Integer(validate=validate.Range(min=0))
+
+
+class ViewQuerySchema(PortfolioQuerySchema):
+    """A view, as the portfolio, and `format=xlsx` for it as a workbook."""
+
+    format = _format("json", "xlsx")
+
+
+class SpreadsheetQuerySchema(BaseSchema):
+    """A document as JSON, CSV or XLSX, with headings in Czech (default) or English."""
+
+    format = _format("json", "csv", "xlsx")
+    lang = _lang()
+
+
+class TemplateQuerySchema(BaseSchema):
+    """The import template as XLSX (default) or CSV, headings in Czech (default) or English."""
+
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+    lang = _lang()
+
+
+class BatchQuerySchema(BaseSchema):
+    """`dry_run=true`: decide every expense of the batch and record none."""
+
+    dry_run = fields.Boolean(load_default=False)
 
 
 class PageQuerySchema(BaseSchema):
@@ -32,8 +68,10 @@ class PageQuerySchema(BaseSchema):
 
 
 class ExpenseQuerySchema(PageQuerySchema):
-    """Expenses on a budget line, of an activity, active or reversed."""
+    """Expenses on a budget line, of an activity, active or reversed; as a CSV or XLSX file
+    (`format`, or the `Accept` header), every one that matches, without paging."""
 
+    format = _format("json", "csv", "xlsx")
     line = Code()
     activity = Code()
     status = fields.String(validate=validate.OneOf(["active", "reversed"]))
@@ -66,10 +104,14 @@ class VerificationQuerySchema(BaseSchema):
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "BatchQuerySchema",
     "EventQuerySchema",
     "ExpenseQuerySchema",
     "PageQuerySchema",
+    "PortfolioQuerySchema",
     "ProjectQuerySchema",
+    "SpreadsheetQuerySchema",
+    "TemplateQuerySchema",
     "VerificationQuerySchema",
     "ViewQuerySchema",
 ]

@@ -206,9 +206,54 @@ class ClaimListSchema(BaseSchema):
     claims = fields.List(fields.Nested(ClaimSchema), required=True)
 
 
+class ClaimDocumentSchema(BaseSchema):
+    """A row of a claim's list of accounting documents: the expense as it stands, the eligible
+    amount declared in the claim, and (once approved) what was excluded and why."""
+
+    row = fields.Integer(required=True)
+    expense_id = fields.UUID(required=True)
+    document_number = fields.String(required=True)
+    document_type = fields.String(required=True)
+    supplier = fields.String(required=True)
+    ico = fields.String(required=True, allow_none=True)
+    country = fields.String(required=True, allow_none=True)
+    tax_point_date = Day(required=True)
+    amount_net = Money(required=True)
+    vat = Money(required=True)
+    eligible_declared = Money(required=True)
+    excluded = Money(required=True, allow_none=True)
+    exclusion_reason = fields.String(required=True, allow_none=True)
+    paid_on = Day(required=True, allow_none=True)
+    budget_line = fields.String(required=True)
+    activity = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"enum": ["active", "reversed"]})
+
+
+class ClaimDocumentTotalsSchema(BaseSchema):
+    """The sums of a claim's documents; `excluded` is null until the claim is approved."""
+
+    amount_net = Money(required=True)
+    vat = Money(required=True)
+    eligible_declared = Money(required=True)
+    excluded = Money(required=True, allow_none=True)
+
+
+class ClaimDocumentsSchema(BaseSchema):
+    """A payment claim's list of accounting documents (soupiska), with its totals."""
+
+    project_id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    claim = fields.Nested(ClaimSchema, required=True)
+    documents = fields.List(fields.Nested(ClaimDocumentSchema), required=True)
+    totals = fields.Nested(ClaimDocumentTotalsSchema, required=True)
+
+
 __all__ = [
     "ActivitySchema",
     "BudgetLineSchema",
+    "ClaimDocumentSchema",
+    "ClaimDocumentTotalsSchema",
+    "ClaimDocumentsSchema",
     "ClaimListSchema",
     "ClaimSchema",
     "ExclusionViewSchema",

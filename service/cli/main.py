@@ -1,4 +1,5 @@
-"""The `grantledger` command: serve, projector, projections, demo, verify, token, feed-key."""
+"""The `grantledger` command: serve, projector, projections, demo, verify, import, token,
+feed-key."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from service.config import ROLES, ConfigurationError, Settings
 
 YES = ("y", "yes", "1", "true")
+DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="a chain head saved earlier: check that it is still on the chain")
     verify.set_defaults(run=verify_command)
 
+    _import_parser(commands)
+
     token = commands.add_parser("token", help="print a new random token for a role")
     token.add_argument("--role", choices=ROLES, default="viewer")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
@@ -73,6 +78,63 @@ def _parser() -> argparse.ArgumentParser:
                       help="the principal's name, as in GRANTLEDGER_TOKENS")
     feed.set_defaults(run=feed_key_command)
     return parser
+
+
+def _import_parser(commands: Any) -> None:
+    from service.cli.importer import CHUNK_ROWS
+
+    importing = commands.add_parser("import", help="import records from a spreadsheet")
+    what = importing.add_subparsers(required=True, metavar="WHAT")
+    expenses = what.add_parser(
+        "expenses", help="post the expenses of a CSV or XLSX file to a running service",
+        description="Posts the rows of a CSV or XLSX file (the columns of the template at "
+                    "GET …/templates/expenses) to a running service, in chunks of at most 500 "
+                    "rows, each recorded whole or not at all. Refused rows are reported by row "
+                    "and column, and in FILE.refused.csv beside the file. Exit 0: every row "
+                    "recorded (or already was); 1: rows refused; 2: it could not run.")
+    expenses.add_argument("file", type=Path, metavar="FILE")
+    expenses.add_argument("--project", required=True,
+                          help="the project's id or registration number")
+    expenses.add_argument("--url", default=os.environ.get("GRANTLEDGER_URL", DEFAULT_URL),
+                          help=f"the service (default: GRANTLEDGER_URL or {DEFAULT_URL})")
+    expenses.add_argument("--token", default=None,
+                          help="an accountant's token (default: GRANTLEDGER_TOKEN)")
+    expenses.add_argument("--dry-run", action="store_true",
+                          help="check every row against the service and record nothing")
+    expenses.add_argument("--encoding", default=None,
+                          help="of a CSV file (default: detected; utf-8 or cp1250)")
+    expenses.add_argument("--delimiter", default=None, choices=(";", ",", "tab"),
+                          help="of a CSV file (default: detected)")
+    expenses.add_argument("--chunk-size", type=_chunk_size, default=CHUNK_ROWS,
+                          metavar=f"1..{CHUNK_ROWS}", help=f"rows per batch (default {CHUNK_ROWS})")
+    expenses.set_defaults(run=import_expenses_command)
+
+
+def _chunk_size(text: str) -> int:
+    from service.cli.importer import CHUNK_ROWS
+
+    if not text.isdigit() or not 1 <= int(text) <= CHUNK_ROWS:
+        raise argparse.ArgumentTypeError(f"a chunk is 1 to {CHUNK_ROWS} rows, not {text}")
+    return int(text)
+
+
+def import_expenses_command(args: argparse.Namespace) -> int:
+    import httpx
+
+    from service.cli.importer import ImportOptions, import_expenses
+
+    token = args.token or os.environ.get("GRANTLEDGER_TOKEN")
+    if not token:
+        print("grantledger import: no token: give --token or set GRANTLEDGER_TOKEN",
+              file=sys.stderr)
+        return 2
+    options = ImportOptions(
+        file=args.file, project=args.project, dry_run=args.dry_run, encoding=args.encoding,
+        delimiter="\t" if args.delimiter == "tab" else args.delimiter,
+        chunk_rows=args.chunk_size)
+    with httpx.Client(base_url=args.url, headers={"Authorization": f"Bearer {token}"},
+                      timeout=httpx.Timeout(300.0, connect=10.0)) as client:
+        return import_expenses(options, client)
 
 
 def serve_command(args: argparse.Namespace) -> int:

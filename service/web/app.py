@@ -103,8 +103,10 @@ def _blueprints() -> list[Any]:
         projects,
         reports,
         schedule,
+        templates,
         views,
     )
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
-            views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp]
+            views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp,
+            templates.blp]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 from uuid import UUID
 
 import flask_smorest
+from flask import request
 from webargs.flaskparser import abort
 from werkzeug.exceptions import BadRequest
 
@@ -20,6 +22,7 @@ from service.web.state import ledger
 from service.writer import Answer
 
 API = "/api/v1"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
@@ -32,6 +35,22 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
         # instance serves every thread.
         instance = schema() if isinstance(schema, type) else schema
         return super().arguments(instance, *args, **kwargs)
+
+
+def body_limit(max_bytes: int) -> Callable[[F], F]:
+    """Lets one endpoint read a body of up to `max_bytes` instead of the service's 1 MiB
+    (MAX_CONTENT_LENGTH); beyond it the request is 413 as anywhere else. Goes before anything
+    that reads the body (the idempotency fingerprint, the arguments)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            request.max_content_length = max_bytes
+            return view(*args, **kwargs)
+
+        return limited  # type: ignore[return-value]
+
+    return decorate
 
 
 def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerState:

@@ -27,6 +27,7 @@ from projections import budget_view, indicators_view, portfolio_row, schedule_vi
 from schemas import (
     BudgetViewSchema,
     IndicatorsViewSchema,
+    PortfolioQuerySchema,
     PortfolioSchema,
     ScheduleViewSchema,
     SubsidyViewSchema,
@@ -34,9 +35,12 @@ from schemas import (
 )
 from service.application import ProjectNotFoundError, utc_now
 from service.reads.projector import NAME as PROJECTION
-from service.reads.rendering import render
+from service.reads.rendering import SCHEMAS, render
 from service.reads.view_cache import CachedView, view_etag
+from service.sheets.views import view_tables
+from service.sheets.workbook import workbook
 from service.web.api.common import API, Blueprint, project_ledger, reference_date
+from service.web.api.files import answers_as_files, file_name, file_response
 from service.web.auth import READ, requires
 from service.web.state import ledger, past_answers, settings, view_cache
 
@@ -74,6 +78,8 @@ def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: 
     as_of: datetime | None = query.get("as_of")
     on: date = reference_date(query.get("on"), as_of)
     min_position = query.get("min_position")
+    if query.get("format") == "xlsx":
+        return _workbook(name, fold_view, project_id, as_of, on, min_position)
     if as_of is None:
         cached = _cached(project_id, name, on, min_position)
         if cached is not None:
@@ -82,6 +88,19 @@ def serve_view(name: str, fold_view: Callable[..., dict[str, Any]], project_id: 
     if as_of is None:
         return _live(name, fold_view, project_id, on)
     return _past(name, fold_view, project_id, as_of, on)
+
+
+def _workbook(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
+              as_of: datetime | None, on: date, min_position: int | None) -> Response:
+    """The view as a workbook, written from the very JSON document the view answers (folded
+    here as `_live` does when the stored view is behind), dated by the ledger's last event."""
+    wait_for_position(min_position)
+    state = project_ledger(project_id, as_of)
+    document = json.loads(render(name, fold_view(state, on), as_of))
+    content = workbook(view_tables(name, document, SCHEMAS[name]),
+                       title=f"{state.project.acronym}: {name}", moment=state.last_recorded_at)
+    return file_response(content, "xlsx", file_name(state, name, f"v{state.version}", on,
+                                                   extension="xlsx"))
 
 
 def _live(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
@@ -133,6 +152,7 @@ def _body(body: str, etag: str) -> Response:
 @blp.route("/projects/<uuid:project_id>/views/budget", methods=["GET"])
 @requires(READ)
 @blp.arguments(ViewQuerySchema, location="query")
+@answers_as_files(blp, "xlsx")
 @blp.response(200, BudgetViewSchema)
 def budget(query: dict[str, Any], project_id: UUID) -> Any:
     """Budget view: planned, recorded, eligible, capped, paid, claimed per line"""
@@ -142,6 +162,7 @@ def budget(query: dict[str, Any], project_id: UUID) -> Any:
 @blp.route("/projects/<uuid:project_id>/views/subsidy", methods=["GET"])
 @requires(READ)
 @blp.arguments(ViewQuerySchema, location="query")
+@answers_as_files(blp, "xlsx")
 @blp.response(200, SubsidyViewSchema)
 def subsidy(query: dict[str, Any], project_id: UUID) -> Any:
     """Subsidy-share view: entitlement, claims, payouts, corrections"""
@@ -151,6 +172,7 @@ def subsidy(query: dict[str, Any], project_id: UUID) -> Any:
 @blp.route("/projects/<uuid:project_id>/views/schedule", methods=["GET"])
 @requires(READ)
 @blp.arguments(ViewQuerySchema, location="query")
+@answers_as_files(blp, "xlsx")
 @blp.response(200, ScheduleViewSchema)
 def schedule(query: dict[str, Any], project_id: UUID) -> Any:
     """Schedule-compliance view: activities, milestones, deadlines, on a reference date"""
@@ -160,6 +182,7 @@ def schedule(query: dict[str, Any], project_id: UUID) -> Any:
 @blp.route("/projects/<uuid:project_id>/views/indicators", methods=["GET"])
 @requires(READ)
 @blp.arguments(ViewQuerySchema, location="query")
+@answers_as_files(blp, "xlsx")
 @blp.response(200, IndicatorsViewSchema)
 def indicators(query: dict[str, Any], project_id: UUID) -> Any:
     """Indicators view: each indicator's last reported value, achievement and status"""
@@ -168,7 +191,7 @@ def indicators(query: dict[str, Any], project_id: UUID) -> Any:
 
 @blp.route("/portfolio", methods=["GET"])
 @requires(READ)
-@blp.arguments(ViewQuerySchema, location="query")
+@blp.arguments(PortfolioQuerySchema, location="query")
 @blp.response(200, PortfolioSchema)
 def portfolio(query: dict[str, Any]) -> Any:
     """One row per project with the key figures and flag counts, for dashboards"""

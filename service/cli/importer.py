@@ -1,0 +1,383 @@
+"""`grantledger import expenses FILE --project P`: the rows of a spreadsheet posted to a running
+service through `POST …/expenses/batch`, in chunks of at most 500 rows.
+
+Every chunk is recorded whole or not at all. A row that cannot be read, or that the service
+refuses, is reported by its row number and column, on the terminal and in `<file>.refused.csv`
+beside the file; the other rows of its chunk are held back (decided, not recorded), so that a
+corrected file run again records them. A row whose expense the project already holds, active,
+with the same supplier, document number and budget line and the same amounts, is "already
+recorded" and skipped: running a file twice records nothing twice. Each chunk's
+`Idempotency-Key` derives from the project, the file's SHA-256 and the chunk's index (and the
+rows sent, when some were skipped), so a chunk whose answer was lost is sent again under its
+key and answered from the service's record of it.
+
+Exit status: 0 when every row is recorded, already was, or (`--dry-run`) would be; 1 when any
+row was refused; 2 when the import could not run (no service, a bad token, an unreadable file),
+said in one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+from uuid import UUID
+
+import httpx
+from tqdm import tqdm
+
+from domain.records import document_key, supplier_key
+from service.cli.expense_rows import ExpenseRow, Layout, LayoutError, expense_rows, layout
+from service.cli.sheet_files import UnreadableFileError, read_sheet
+
+CHUNK_ROWS = 500
+RETRIES = 4
+IN_FLIGHT_WAITS = 120
+API = "/api/v1"
+BATCH_TYPES = ("urn:grantledger:problem:batch-invalid", "urn:grantledger:problem:batch-refused")
+ITEM_OF_BATCH = re.compile(r"item ([0-9]+) of the batch")
+REPORT_HEADINGS = {"cs": ("Řádek", "Sloupec", "Chyba"), "en": ("Row", "Column", "Message")}
+
+
+class CannotRunError(Exception):
+    """The import cannot go on; the message is the one line the user sees."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    file: Path
+    project: str
+    dry_run: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    chunk_rows: int = CHUNK_ROWS
+    progress: bool | None = None
+    """Show a progress bar: None for "when the error stream is a terminal"."""
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    recorded: int = 0
+    already: int = 0
+    held_back: int = 0
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def refuse(self, row: int, column: str, message: str) -> None:
+        self.refused.append((row, column, message))
+
+    @property
+    def refused_rows(self) -> int:
+        return len({row for row, _, _ in self.refused})
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """The service's answer to a chunk: recorded (or would be), or the refused items by their
+    index in what was sent, each with its field (or "") and message."""
+
+    refusals: dict[int, list[tuple[str, str]]]
+    replayed: bool = False
+    digest: str = ""
+    """The SHA-256 of the answer's body."""
+
+
+def import_expenses(options: ImportOptions, client: httpx.Client, *, out: TextIO = sys.stdout,
+                    err: TextIO = sys.stderr) -> int:
+    """Runs the import against the service `client` reaches (with the token it carries);
+    answers the exit status."""
+    try:
+        return Import(options, client, out, err).run()
+    except CannotRunError as error:
+        print(f"grantledger import: {error}", file=err)
+        return 2
+
+
+class Import:
+    def __init__(self, options: ImportOptions, client: httpx.Client, out: TextIO,
+                 err: TextIO) -> None:
+        self.options, self.out, self.err = options, out, err
+        self.service = Service(client)
+        self.tally = Tally()
+
+    def run(self) -> int:
+        started = time.monotonic()
+        content = self._content()
+        columns, rows = self._rows(content)
+        project_id = self.service.project_id(self.options.project)
+        recorded = self.service.active_expenses(project_id)
+        self.tally.rows = len(rows)
+        size, digest = self.options.chunk_rows, _sha256(content)
+        with self._progress(len(rows)) as bar:
+            for index in range(0, len(rows), size):
+                chunk = rows[index:index + size]
+                key = f"grantledger-import:{project_id}:{digest}:{index // size}"
+                self._chunk(project_id, chunk, recorded, columns, key, bar)
+                bar.update(len(chunk))
+        report = self._report(columns)
+        self._summary(time.monotonic() - started, report)
+        return 1 if self.tally.refused else 0
+
+    def _content(self) -> bytes:
+        try:
+            return self.options.file.read_bytes()
+        except OSError as error:
+            raise CannotRunError(f"cannot read {self.options.file}: {error.strerror}") from None
+
+    def _rows(self, content: bytes) -> tuple[Layout, list[ExpenseRow]]:
+        name = self.options.file.name
+        try:
+            sheet = read_sheet(self.options.file, content, encoding=self.options.encoding,
+                               delimiter=self.options.delimiter)
+            columns = layout(sheet)
+        except (UnreadableFileError, LayoutError) as error:
+            raise CannotRunError(f"{name}: {error}") from None
+        return columns, expense_rows(sheet, columns)
+
+    def _chunk(self, project_id: UUID, chunk: list[ExpenseRow], recorded: RecordedExpenses,
+               columns: Layout, key: str, bar: Any) -> None:
+        refused: list[tuple[int, str, str]] = []
+        unreadable = [row for row in chunk if row.body is None]
+        for row in unreadable:
+            refused.extend((row.number, column, message) for column, message in row.errors)
+        pending = [row for row in chunk if row.body is not None and not recorded.claim(row.body)]
+        self.tally.already += len(chunk) - len(unreadable) - len(pending)
+        answer = BatchAnswer({})
+        if pending:
+            if pending != chunk:  # some rows skipped: the key names the rows sent
+                numbers = ",".join(str(row.number) for row in pending)
+                key = f"{key}:{_sha256(numbers.encode())[:16]}"
+            only_decide = bool(unreadable) or self.options.dry_run
+            answer = self.service.post_batch(project_id, [row.body for row in pending
+                                                          if row.body is not None],
+                                             key=None if only_decide else key)
+        for index, problems in answer.refusals.items():
+            row = pending[index]
+            refused.extend((row.number, columns.heading(name) if name else "",
+                            _in_rows(message, pending, recorded, row))
+                           for name, message in problems)
+        if unreadable or answer.refusals:
+            self.tally.held_back += len(pending) - len(answer.refusals)
+        else:
+            self.tally.recorded += len(pending)
+        for number, column, message in sorted(refused):
+            self.tally.refuse(number, column, message)
+            where = f"row {number}, {column}" if column else f"row {number}"
+            bar.write(f"{where}: {message}", file=self.out)
+
+    @contextmanager
+    def _progress(self, total: int) -> Iterator[Any]:
+        disable = None if self.options.progress is None else not self.options.progress
+        with tqdm(total=total, unit="row", desc=self.options.file.name, file=self.err,
+                  disable=disable, dynamic_ncols=True) as bar:
+            yield bar
+
+    def _report(self, columns: Layout) -> Path | None:
+        """The refused rows as CSV beside the file (a report of an earlier run removed)."""
+        path = self.options.file.with_name(f"{self.options.file.stem}.refused.csv")
+        if not self.tally.refused:
+            path.unlink(missing_ok=True)
+            return None
+        text = io.StringIO()
+        text.write("\ufeff")
+        writer = csv.writer(text, delimiter=";" if columns.lang == "cs" else ",",
+                            lineterminator="\r\n")
+        writer.writerow(REPORT_HEADINGS[columns.lang])
+        writer.writerows(sorted(self.tally.refused))
+        path.write_text(text.getvalue(), encoding="utf-8", newline="")
+        return path
+
+    def _summary(self, seconds: float, report: Path | None) -> None:
+        t = self.tally
+        done = "would be recorded (dry run)" if self.options.dry_run else "recorded"
+        lines = [f"{self.options.file.name}: {t.rows:,} rows",
+                 f"{t.recorded:>9,} {done}",
+                 f"{t.already:>9,} already recorded, skipped"]
+        if t.refused:
+            lines.append(f"{t.refused_rows:>9,} refused (see {report})")
+        if t.held_back:
+            lines.append(f"{t.held_back:>9,} not recorded: in a chunk with refused rows")
+        rate = t.rows / seconds if seconds > 0 else 0.0
+        lines.append(f"in {seconds:.1f} s ({rate:,.0f} rows/s)")
+        print("\n".join(lines), file=self.out)
+
+
+def _in_rows(message: str, sent: list[ExpenseRow], recorded: RecordedExpenses,
+             row: ExpenseRow) -> str:
+    """A refusal in the file's terms: the batch's items as rows, and a double financing with
+    the amounts the project holds for the document."""
+    message = ITEM_OF_BATCH.sub(lambda m: f"row {sent[int(m[1])].number}", message)
+    holder = recorded.holder(row.body) if row.body is not None else None
+    if message.startswith("DOUBLE_FINANCING") and holder is not None:
+        message += (f" (recorded with net {holder['amount_net']}, VAT {holder['vat']}, "
+                    f"eligible {holder['eligible_amount']})")
+    return message
+
+
+class RecordedExpenses:
+    """The project's active expenses by their double-financing key, each of which may be
+    claimed once by a row with the same amounts."""
+
+    def __init__(self, expenses: list[dict[str, Any]]) -> None:
+        self.by_key = {_key(e): e for e in expenses}
+
+    def holder(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The active expense recorded for the row's document, if any."""
+        return self.by_key.get(_key(body))
+
+    def claim(self, body: dict[str, Any]) -> bool:
+        """Whether the row's expense is recorded already (and so skipped)."""
+        found = self.by_key.get(_key(body))
+        if found is None or not _same_amounts(body, found):
+            return False
+        del self.by_key[_key(body)]
+        return True
+
+
+def _key(expense: dict[str, Any]) -> str:
+    return document_key(supplier_key(expense["supplier"]), expense["document_number"],
+                        expense["budget_line"])
+
+
+def _same_amounts(row: dict[str, Any], recorded: dict[str, Any]) -> bool:
+    wanted = [("amount_net", row["amount_net"]), ("vat", row.get("vat", "0"))]
+    if row.get("eligible_amount") is not None:
+        wanted.append(("eligible_amount", row["eligible_amount"]))
+    return all(Decimal(value) == Decimal(recorded[name]) for name, value in wanted)
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+class Service:
+    """The batch endpoint and the reads the import needs, with the service's answers turned
+    into the import's terms: a refusal by item, or the one line why it cannot go on."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def project_id(self, project: str) -> UUID:
+        """The project an id or a registration number names."""
+        try:
+            project_id = UUID(project)
+        except ValueError:
+            found = self._get(f"{API}/projects", {"registration_number": project})["projects"]
+            if not found:
+                raise CannotRunError(f"no project has the registration number {project}") from None
+            return UUID(found[0]["id"])
+        self._get(f"{API}/projects/{project_id}")
+        return project_id
+
+    def active_expenses(self, project_id: UUID) -> RecordedExpenses:
+        expenses: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"status": "active", "limit": "1000", **({"cursor": cursor} if cursor else {})}
+            page = self._get(f"{API}/projects/{project_id}/expenses", params)
+            expenses.extend(page["expenses"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return RecordedExpenses(expenses)
+
+    def post_batch(self, project_id: UUID, bodies: list[dict[str, Any]], *,
+                   key: str | None) -> BatchAnswer:
+        """Records the bodies (decides them only, without a key). A refusal replayed for the
+        key (an earlier run of the same file was refused) is decided again, since the project
+        may have changed since; if it now passes, it is recorded under a key of its own."""
+        answer = self._post_batch(project_id, bodies, key)
+        if not (key and answer.replayed and answer.refusals):
+            return answer
+        now = self._post_batch(project_id, bodies, None)
+        if now.refusals:
+            return now
+        return self._post_batch(project_id, bodies, f"{key}:after:{answer.digest[:16]}")
+
+    def _post_batch(self, project_id: UUID, bodies: list[dict[str, Any]],
+                    key: str | None) -> BatchAnswer:
+        path = f"{API}/projects/{project_id}/expenses/batch"
+        headers = {"Idempotency-Key": key} if key else {}
+        for _ in range(IN_FLIGHT_WAITS):
+            response = self._send("POST", path, json={"expenses": bodies}, headers=headers,
+                                  params=None if key else {"dry_run": "true"})
+            body = _json(response)
+            if response.status_code in (200, 201):
+                return BatchAnswer({})
+            if body.get("type") in BATCH_TYPES:
+                return BatchAnswer(_refusals(body),
+                                   response.headers.get("Idempotent-Replayed") == "true",
+                                   _sha256(response.content))
+            if body.get("type") != "urn:grantledger:problem:idempotency-key-in-flight":
+                raise CannotRunError(_failure(response, body))
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+        raise CannotRunError(f"the service is still deciding the chunk sent as {key}; "
+                             "run the import again later")
+
+    def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        response = self._send("GET", path, params=params)
+        body = _json(response)
+        if response.status_code != 200:
+            raise CannotRunError(_failure(response, body))
+        return body
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response. A batch whose connection was lost is sent again (under the same key,
+        so nothing is recorded twice: its answer may be what was lost), and a service that is
+        unavailable for a moment is asked again; a service never reached is not."""
+        attempts = RETRIES if method == "POST" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except httpx.TransportError as error:
+                if attempt == attempts:
+                    raise CannotRunError(
+                        f"cannot reach the service at {self.client.base_url} ({error}); run "
+                        "the import again: what was recorded is recognised and skipped"
+                    ) from None
+                time.sleep(0.25 * 2 ** (attempt - 1))
+                continue
+            if response.status_code not in (429, 502, 503, 504) or attempt == attempts:
+                return response
+            time.sleep(min(float(response.headers.get("Retry-After", "1")), 10.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _refusals(body: dict[str, Any]) -> dict[int, list[tuple[str, str]]]:
+    """A batch refusal's items: invalid fields (`errors` of a 422) and broken rules (`errors`
+    of a 409, `rule_errors` of a 422)."""
+    refusals: dict[int, list[tuple[str, str]]] = {}
+    for member in ("errors", "rule_errors"):
+        for index, problem in (body.get(member) or {}).items():
+            if "rule" in problem and "detail" in problem:
+                found = [("", f"{problem['rule']}: {problem['detail']}")]
+            else:
+                found = [("" if name == "_schema" else name, message)
+                         for name, messages in problem.items() for message in messages]
+            refusals.setdefault(int(index), []).extend(found)
+    return refusals
+
+
+def _failure(response: httpx.Response, body: dict[str, Any]) -> str:
+    detail = body.get("detail") or response.reason_phrase
+    if response.status_code == 401:
+        return f"the service refused the token ({detail}); give an accountant's --token"
+    if response.status_code == 403:
+        return f"the token may not record expenses ({detail})"
+    return f"the service answered {response.status_code}: {detail}"
