@@ -184,12 +184,13 @@ def _application(*, create_table: bool = True) -> Any:
 
 
 def projector_command(args: argparse.Namespace) -> int:
-    from service.reads.projector import run_projector
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
+    # Asked to stop while it is still starting (importing, connecting), it stops at once.
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from service.reads.projector import run_projector
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
     settings = Settings.from_env()
     run_projector(_application(create_table=settings.create_tables), stop,
                   batch=settings.projector_batch)

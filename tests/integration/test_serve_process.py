@@ -185,6 +185,8 @@ def test_a_killed_projector_is_started_again_logged_counted_and_keeps_the_views_
 
 def test_sigterm_stops_serve_gracefully_with_one_line_and_status_0(serving: Served) -> None:
     projector = eventually(lambda: projector_pid(serving.process.pid))
+    eventually(lambda: call(f"{serving.base}/health/ready")[1]["checks"][
+        "projector_heartbeat_age_seconds"] is not None)  # the projector runs
 
     serving.process.send_signal(signal.SIGTERM)
 
