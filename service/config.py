@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -40,8 +39,10 @@ class Settings:
     projector_batch: int = 1000
     metrics_token: str | None = None
     aggregate_cache_size: int = 1000
-    # Workers under gunicorn find the tables made by the master (service.web.gunicorn_conf).
-    create_tables: bool = True
+    # Whether the web app checks and migrates the store as it starts: gunicorn's master does
+    # it once before forking and tells its workers not to (a worker started again while the
+    # database restarts then waits for it as long as the pool does, instead of failing).
+    migrate: bool = True
     # Derives the calendar feeds' read-only keys (service.web.feed_keys); None: no feed keys.
     feed_secret: str | None = field(default=None, repr=False)
 
@@ -60,7 +61,7 @@ class Settings:
             max_heartbeat_age=float(env.get("GRANTLEDGER_MAX_HEARTBEAT_AGE", "30")),
             projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
             metrics_token=env.get("GRANTLEDGER_METRICS_TOKEN") or None,
-            create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),
+            migrate=env.get("GRANTLEDGER_MIGRATE", "y").lower() in ("y", "yes", "1", "true"),
             feed_secret=env.get("GRANTLEDGER_FEED_SECRET") or None,
         )
 
@@ -79,31 +80,3 @@ def parse_tokens(spec: str) -> dict[str, Principal]:
             raise ConfigurationError(f"the token of {name} is also given to another principal")
         tokens[token] = Principal(name, role)
     return tokens
-
-
-def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str]:
-    """The eventsourcing library's settings for a database URL (sqlite:/// or postgresql://)."""
-    url = urlsplit(database_url)
-    common = {"CREATE_TABLE": "y" if create_table else "n"}
-    if url.scheme == "sqlite":
-        path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
-        if not path:
-            raise ConfigurationError("a sqlite URL needs a file: sqlite:///path/to/file.db")
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(Path(path)),
-                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:SQLiteLedgerRecorder"}
-    if url.scheme in POSTGRES_SCHEMES:
-        if not url.path.strip("/"):
-            raise ConfigurationError("a postgresql URL needs a database name")
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": unquote(url.path.strip("/")),
-                "POSTGRES_HOST": url.hostname or "127.0.0.1",
-                "POSTGRES_PORT": str(url.port or 5432),
-                "POSTGRES_USER": unquote(url.username or "postgres"),
-                "POSTGRES_PASSWORD": unquote(url.password or ""),
-                # A request waits for a connection at most this long (then 503); pooled
-                # connections are checked on checkout (service.store.connections).
-                "POSTGRES_CONNECT_TIMEOUT": "5",
-                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:PostgresLedgerRecorder"}
-    raise ConfigurationError(
-        f"GRANTLEDGER_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.scheme!r}")

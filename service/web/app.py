@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from schemas import ProblemSchema
 from service.application import LedgerApplication
-from service.config import Settings, eventsourcing_env
+from service.bootstrap import open_ledger
+from service.config import Settings
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
@@ -54,8 +55,8 @@ def create_app(settings: Settings | None = None,
             "servers": [{"url": ".", "description": "this service, wherever it is mounted"}],
         },
     )
-    application = application or LedgerApplication(
-        env=ledger_env(settings, create_table=settings.create_tables))
+    application = application or open_ledger(settings, migrating=settings.migrate,
+                                             checking=settings.migrate)
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
@@ -78,11 +79,6 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
-
-
-def ledger_env(settings: Settings, *, create_table: bool) -> dict[str, str]:
-    return {**eventsourcing_env(settings.database_url, create_table=create_table),
-            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
 
 
 def _require_json_commands() -> None:

@@ -1,7 +1,8 @@
 """gunicorn settings for Grantledger (`gunicorn -c python:service.web.gunicorn_conf`).
 
-The master creates the event store's tables once, before forking; the workers then start with
-table creation off, so several workers never race to create them (EVENTSOURCING-NOTES.md).
+The master migrates the store (creates or upgrades its tables) before forking, under the
+migration lock, so it never races the projector or another service starting beside it
+(service.store.migrate); the workers open it as it is, with table creation off.
 The projector is not started here: `grantledger serve` runs it beside gunicorn and supervises
 it; in production run `grantledger projector` under the process manager (deploy/).
 Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
@@ -10,6 +11,7 @@ on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
 
 import multiprocessing
 import os
+import sys
 import tempfile
 from typing import Any
 
@@ -31,12 +33,16 @@ loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
 
 
 def on_starting(server: Any) -> None:
-    from service.config import Settings
-    from service.store.migrate import create_tables
+    from service.config import ConfigurationError, Settings
+    from service.store.database import StoreError
+    from service.store.migrate import migrate
 
-    if Settings.from_env().create_tables:  # `grantledger serve` has created them already
-        create_tables()
-    os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"
+    try:
+        migrate(Settings.from_env().database_url)
+    except (ConfigurationError, StoreError) as error:
+        server.log.error("grantledger: %s", error)
+        sys.exit(2)
+    os.environ["GRANTLEDGER_MIGRATE"] = "n"  # for the workers: done
 
 
 def child_exit(server: Any, worker: Any) -> None:
