@@ -25,11 +25,10 @@ from service.config import POSTGRES_SCHEMES, ConfigurationError
 # A store that does not answer within this many seconds is reported as unreachable; the
 # URL's `connect_timeout` or PGCONNECT_TIMEOUT replace it.
 DEFAULT_CONNECT_TIMEOUT = 5
-# The eventsourcing library names its tables after the application class (`LedgerApplication`
-# → `ledgerapplication_events`); the store knows the name without importing the class.
+# The eventsourcing library names its PostgreSQL tables after the application class
+# (`ledgerapplication_events`; SQLite's are `stored_events`): the store knows the name
+# without importing the class.
 APPLICATION_NAME = "LedgerApplication"
-EVENTS_TABLE = f"{APPLICATION_NAME.lower()}_events"
-SNAPSHOTS_TABLE = f"{APPLICATION_NAME.lower()}_snapshots"
 # The key under which our persistence module finds the URL in the library's environment.
 CONNINFO_KEY = "GRANTLEDGER_POSTGRES_CONNINFO"
 _PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&]*")

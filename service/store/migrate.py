@@ -166,16 +166,17 @@ STEPS: list[Step] = [
 LATEST = STEPS[-1].version
 
 
-def migrate(database_url: str) -> list[Step]:
+def migrate(database_url: str, steps: Sequence[Step] = STEPS) -> list[Step]:
     """Applies the steps the store has not had yet; answers them (none: it was current)."""
     store = StoreUrl(database_url)
     with _locked_transaction(store) as cursor:
         migration = Migration(store, cursor)
         done = _applied_versions(migration)
-        if done and max(done) > LATEST:
+        latest = max(step.version for step in steps)
+        if done and max(done) > latest:
             log.warning("the store %s is at schema version %s, newer than this grantledger "
-                        "(%s): it applies nothing", store.masked, max(done), LATEST)
-        pending = [step for step in STEPS if step.version not in done]
+                        "(%s): it applies nothing", store.masked, max(done), latest)
+        pending = [step for step in steps if step.version not in done]
         for step in pending:
             try:
                 step.apply(migration)
