@@ -63,10 +63,9 @@ class StoreUrl:
         if scheme not in ("sqlite", *POSTGRES_SCHEMES):
             raise ConfigurationError("GRANTLEDGER_DATABASE_URL must start with sqlite:/// or "
                                      f"postgresql://, not {scheme!r}")
-        if self.is_postgres and not self.postgres_options().get("dbname"):
-            raise ConfigurationError(f"{self.masked}: a postgresql URL needs a database name "
-                                     "(postgresql://user@host/dbname)")
-        if not self.is_postgres and not self.sqlite_path.name:
+        if self.is_postgres:
+            self.postgres_options()  # refused here if libpq cannot read it
+        elif not self.sqlite_path.name:
             raise ConfigurationError("a sqlite URL needs a file: sqlite:///path/to/file.db")
 
     @property
@@ -122,7 +121,7 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
     return {**common, "PERSISTENCE_MODULE": "service.store.postgres:Factory",
             CONNINFO_KEY: store.url,
             # The library insists on these; its connections use the URL above instead.
-            "POSTGRES_DBNAME": str(options["dbname"]),
+            "POSTGRES_DBNAME": str(options.get("dbname", "")),
             "POSTGRES_HOST": str(options.get("host", "")),
             "POSTGRES_USER": str(options.get("user", "")),
             "POSTGRES_PASSWORD": "",
