@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schemas import ProblemSchema
 from service.application import LedgerApplication
@@ -19,6 +20,7 @@ from service.reads.view_feed import ViewFeed
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
+from service.web.request_log import RequestLog, access_log_handler
 from service.web.request_metrics import instrument
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -69,6 +71,17 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    access_log = access_log_handler(settings.access_log)
+    if access_log is not None:
+        application.on_close(access_log.close)
+    app.wsgi_app = RequestLog(app.wsgi_app, access_log)  # type: ignore[method-assign]
+    if settings.proxy_hops:
+        # The client's address, scheme, host and path prefix as the proxies in front saw
+        # them, so that Location headers and the docs' URLs are right behind TLS termination;
+        # forwarded headers are believed from that many proxies only, and ignored without.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     return app
 
 

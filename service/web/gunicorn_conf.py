@@ -11,13 +11,10 @@ on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
 
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 from typing import Any
-
-# Metrics of all workers are summed through this folder (prometheus-client multiprocess mode);
-# it must be set before prometheus_client is first imported, so here at the top.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="grantledger-metrics-"))
 
 wsgi_app = "service.web.wsgi:app"
 bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
@@ -27,9 +24,16 @@ threads = int(os.environ.get("GRANTLEDGER_THREADS", "8"))
 keepalive = 5
 timeout = 30
 graceful_timeout = 20
-accesslog = os.environ.get("GRANTLEDGER_ACCESS_LOG") or None
+# The service writes its own access log, JSON lines with the principal and the request id
+# (GRANTLEDGER_ACCESS_LOG, service.web.request_log); gunicorn's would repeat it less well.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
+# gunicorn's control socket (gunicornc) defaults to one path per user, which every instance on
+# the machine would share: off, unless GRANTLEDGER_CONTROL_SOCKET gives this instance its own.
+control_socket_disable = not os.environ.get("GRANTLEDGER_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GRANTLEDGER_CONTROL_SOCKET"]
 
 
 def on_starting(server: Any) -> None:
@@ -43,9 +47,26 @@ def on_starting(server: Any) -> None:
         server.log.error("grantledger: %s", error)
         sys.exit(2)
     os.environ["GRANTLEDGER_MIGRATE"] = "n"  # for the workers: done
+    _make_metrics_folder(server)
+
+
+def _make_metrics_folder(server: Any) -> None:
+    """The workers' metrics are summed through a folder (prometheus-client's multiprocess
+    mode), set before prometheus_client is first imported, so before the workers start; one
+    made here is removed at exit (one the operator gave, or `grantledger serve` made, is
+    theirs)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = tempfile.mkdtemp(prefix="grantledger-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.grantledger_metrics_folder = folder
 
 
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    folder = getattr(server, "grantledger_metrics_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

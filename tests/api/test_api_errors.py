@@ -21,6 +21,7 @@ from api_builders import (
     record_expense,
 )
 from flask.testing import FlaskClient
+from support import token_of
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -126,7 +127,8 @@ def test_an_idempotency_key_that_is_blank_or_too_long_is_400(
 
 
 @pytest.mark.parametrize("authorization", [
-    None, "Bearer nope", "Bearer ", "Basic dmlld2VyOnQtdmlld2Vy", "t-viewer", "Bearer t-viewerx",
+    None, "Bearer nope", "Bearer ", "Basic dmlld2VyOnQtdmlld2Vy", token_of("viewer"),
+    f"Bearer {token_of('viewer')}x",
 ])
 def test_a_request_without_a_valid_bearer_token_is_401(
         client: FlaskClient, authorization: str | None) -> None:

@@ -18,6 +18,7 @@ from api_builders import (
     register_nek,
 )
 from flask.testing import FlaskClient
+from support import auth
 from werkzeug.test import TestResponse
 
 from service.web.api.expense_batch import BATCH_MAX_BODY_BYTES
@@ -244,7 +245,7 @@ def test_1000_expenses_of_the_largest_size_fit_the_batch_body_limit(client: Flas
 
     response = client.post(project_path(project_id, "expenses/batch?dry_run=true"), data=body,
                            content_type="application/json",
-                           headers={"Authorization": "Bearer t-accountant"})
+                           headers=auth("accountant"))
 
     assert 13 * 1024 * 1024 < len(body) <= BATCH_MAX_BODY_BYTES
     assert (response.status_code, len(response.json["expenses"])) == (200, 1000)
@@ -259,7 +260,7 @@ def test_a_batch_body_beyond_its_limit_is_413_and_records_nothing(client: FlaskC
 
     response = client.post(project_path(nek, "expenses/batch"), data=body,
                            content_type="application/json",
-                           headers={"Authorization": "Bearer t-accountant"})
+                           headers=auth("accountant"))
 
     assert (len(body), response.status_code, response.json["status"]) == (
         BATCH_MAX_BODY_BYTES + 1, 413, 413)

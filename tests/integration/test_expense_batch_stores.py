@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from api_builders import event_count, expense_body, nek_registration, post, project_path
 from flask import Flask
-from support import make_settings
+from support import auth, make_settings
 
 from service.web.app import create_app
 
@@ -87,7 +87,7 @@ def test_a_batch_posted_while_single_expenses_arrive_loses_nothing(apps: list[Fl
     client = apps[0].test_client()
     numbers = sorted(e["document_number"] for e in client.get(
         project_path(project_id, "expenses?limit=1000"),
-        headers={"Authorization": "Bearer t-viewer"}).json["expenses"])
+        headers=auth("viewer")).json["expenses"])
     assert statuses == ([201] * 80, [201] * 4)
     assert numbers == sorted([f"S{t}-{n}" for t in range(4) for n in range(20)]
                              + [f"B{t}-{b}-{n}" for t in range(2) for b in range(2)

@@ -17,6 +17,7 @@ import pytest
 from api_builders import NEK_NUMBER, get, post, project_path, record_expense, register_nek
 from flask import Flask
 from flask.testing import FlaskClient
+from support import auth
 
 from service.cli.importer import ImportOptions, import_expenses
 
@@ -92,7 +93,7 @@ def write_xlsx(path: Path, headings: list[str], rows: list[list[Any]]) -> Path:
 def service(app: Flask) -> Iterator[httpx.Client]:
     """The service as the import reaches it, with an accountant's token."""
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ledger.test",
-                      headers={"Authorization": "Bearer t-accountant"}) as client:
+                      headers=auth("accountant")) as client:
         yield client
 
 
@@ -238,7 +239,7 @@ def test_a_chunk_whose_answer_was_lost_is_sent_again_under_its_key_and_recorded_
     path = write_xlsx(tmp_path / "vydaje.xlsx", HEADINGS_CS, CELLS)
     flaky = httpx.Client(transport=LosesTheService(app, lost=2, stays_down=False),
                          base_url="http://ledger.test",
-                         headers={"Authorization": "Bearer t-accountant"})
+                         headers=auth("accountant"))
 
     code, out, _ = run(flaky, path, project_id, chunk_rows=2)
 
@@ -253,7 +254,7 @@ def test_an_interrupted_import_run_again_records_each_row_once(
                      encoding="cp1250")
     going = httpx.Client(transport=LosesTheService(app, lost=1, stays_down=True),
                          base_url="http://ledger.test",
-                         headers={"Authorization": "Bearer t-accountant"})
+                         headers=auth("accountant"))
     interrupted, _, said = run(going, path, project_id, chunk_rows=2)
     recorded_before_rerun = len(ledger_rows(client, project_id))
 
