@@ -98,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="a chain head saved earlier: check that it is still on the chain")
     verify.set_defaults(run=verify_command)
 
+    copy = commands.add_parser(
+        "copy", help="copy a whole ledger (events byte for byte, idempotency records) into "
+                     "an empty store, then rebuild the views there")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="the store to copy (sqlite:///file.db or postgresql://…)")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help="an empty store (created and migrated if need be)")
+    copy.set_defaults(run=copy_command)
+
     _import_parser(commands)
 
     token = commands.add_parser("token", help="print a new random token for a role")
@@ -259,7 +268,7 @@ def projector_command(args: argparse.Namespace) -> int:
 
 
 def projections_command(args: argparse.Namespace) -> int:
-    from service.reads.projector import NAME, Projector
+    from service.reads.projector import NAME
 
     application = _application(migrating=args.action == "rebuild")
     queries = application.queries
@@ -268,10 +277,40 @@ def projections_command(args: argparse.Namespace) -> int:
         position = queries.projection_position(NAME)
         print(f"{NAME}: position {position} of {head}, lag {head - position} events")
         return 0
-    queries.reset_projection(NAME)
+    try:
+        _rebuild_views(application)
+    finally:
+        application.close()
+    return 0
+
+
+def _rebuild_views(application: Any) -> None:
+    from service.reads.projector import NAME, Projector
+
+    application.queries.reset_projection(NAME)
     projector, started = Projector(application), time.monotonic()
     done = projector.catch_up(lambda done, total: _progress(done, total, started))
     print(f"\nrebuilt the views from {done} events in {time.monotonic() - started:.1f} s")
+
+
+def copy_command(args: argparse.Namespace) -> int:
+    from service.store.copy import copy_ledger
+    from service.store.database import check_reachable
+
+    source, target = StoreUrl(args.source), StoreUrl(args.target)
+    check_reachable(source, must_exist=True)  # before anything is printed
+    check_reachable(target)
+    print(f"copying {source.masked} to {target.masked}")
+    started = time.monotonic()
+    copied = copy_ledger(source.url, target.url,
+                         lambda done, total: _progress(done, total, started))
+    print(f"\ncopied {copied.events} events and {copied.idempotency_records} idempotency "
+          f"records in {time.monotonic() - started:.1f} s; rebuilding the views")
+    application = _application(Settings(database_url=target.url), migrating=False)
+    try:
+        _rebuild_views(application)
+    finally:
+        application.close()
     return 0
 
 

@@ -108,6 +108,12 @@ class StoreUrl:
         return {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
 
 
+def events_table(store: StoreUrl) -> str:
+    """The library's events table (its rows' global position: `notification_id` on
+    PostgreSQL, SQLite's `rowid`)."""
+    return f"{APPLICATION_NAME.lower()}_events" if store.is_postgres else "stored_events"
+
+
 def eventsourcing_env(database_url: str) -> dict[str, str]:
     """The eventsourcing library's settings for a database URL. Tables are never created
     here: `grantledger migrate` (service.store.migrate) does that, once, under a lock."""

@@ -5,17 +5,16 @@ recorded; a failing step changes nothing; migrations started at once apply each 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
+from raw_sql import events_table, run_sql
 from support import make_settings
 
 from service.bootstrap import ledger_env, open_ledger
@@ -48,22 +47,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return str(request.getfixturevalue("postgres_url"))
-
-
-def run_sql(url: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """A statement on a connection of the test's own, committed."""
-    if url.startswith("sqlite"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            return list(conn.execute(statement.replace("%s", "?"), params).fetchall())
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
-        cursor.execute(statement, params or None)
-        return list(cursor.fetchall()) if cursor.description else []
-
-
-def events_table(url: str) -> str:
-    return "stored_events" if url.startswith("sqlite") else "ledgerapplication_events"
 
 
 def every_table(url: str) -> set[str]:

@@ -106,7 +106,7 @@ def test_sslmode_require_against_a_server_without_tls_is_refused(postgres_url: s
 
 @pytest.mark.parametrize("command", [
     ["verify"], ["projections", "status"], ["projections", "rebuild"], ["migrate"], ["demo"],
-    ["projector"], ["serve", "--port", "1"],
+    ["projector"], ["serve", "--port", "1"], ["copy", "--from", "{url}", "--to", "sqlite:///x.db"],
 ])
 def test_a_command_with_the_database_down_says_so_in_one_line_and_exits_2(
         closed_port: int, command: list[str], tmp_path: Path) -> None:
