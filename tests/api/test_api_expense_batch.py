@@ -95,8 +95,10 @@ def test_every_bad_item_is_named_by_its_index_and_nothing_is_recorded(
     assert (response.status_code, body["type"]) == (422, "urn:grantledger:problem:batch-invalid")
     assert body["errors"] == {
         "1": {"amount_net": ['Not a valid decimal number: send a string such as "100000.00".']},
-        "2": {"budget_line": ["the project has no budget line 'CATERING'"]},
-        "3": {"_schema": ["Invalid input type."]},
+        "2": {"budget_line": ["the project has no budget line 'CATERING' (it has: PERSONNEL, "
+                              "EXTERNAL_SERVICES, TRAVEL, MARKETING_PROMOTION, "
+                              "SEMINARS_CONFERENCES, RENT)"]},
+        "3": {"item": ["Invalid input type."]},
         "7": {"supplier.ico": ["A Czech IČO is 8 digits."]},
     }
     assert {index: error["rule"] for index, error in body["rule_errors"].items()} == {

@@ -56,7 +56,8 @@ def test_a_refusal_of_item_999_records_none_of_the_1000_and_the_fixed_batch_all(
     recorded = post(client, path, body, "accountant")
 
     assert (refusal.status_code, refusal.json["errors"]) == (422, {"999": {"budget_line": [
-        "the project has no budget line 'CATERING'"]}})
+        "the project has no budget line 'CATERING' (it has: PERSONNEL, EXTERNAL_SERVICES, "
+        "TRAVEL, MARKETING_PROMOTION, SEMINARS_CONFERENCES, RENT)"]}})
     assert events_after_refusal == 1
     positions = [e["position"] for e in recorded.json["expenses"]]
     assert (recorded.status_code, event_count(client, project_id)) == (201, 1001)

@@ -70,6 +70,9 @@ CELLS = [
 ]
 CZECH[3][1] = ENGLISH[3][1] = CELLS[3][1] = "interní doklad"
 
+NEK_LINE_CODES = ("PERSONNEL, EXTERNAL_SERVICES, TRAVEL, MARKETING_PROMOTION, "
+                  "SEMINARS_CONFERENCES, RENT")
+
 
 def write_csv(path: Path, headings: list[str], rows: list[list[Any]], *, delimiter: str,
               encoding: str) -> Path:
@@ -166,12 +169,14 @@ def test_a_file_with_bad_rows_reports_each_by_row_and_column_and_records_nothing
     assert out.splitlines()[:2] == [
         "row 5, Částka bez DPH: '1 000,005' is not a whole number of haléře: round it to two "
         "decimal places in the sheet",
-        "row 8, Rozpočtová položka: the project has no budget line 'CATERING'"]
+        f"row 8, Rozpočtová položka: the project has no budget line 'CATERING' (it has: "
+        f"{NEK_LINE_CODES})"]
     assert (tmp_path / "vydaje.refused.csv").read_text(encoding="utf-8-sig").splitlines() == [
         "Řádek;Sloupec;Chyba",
         "5;Částka bez DPH;'1 000,005' is not a whole number of haléře: round it to two decimal "
         "places in the sheet",
-        "8;Rozpočtová položka;the project has no budget line 'CATERING'"]
+        f"8;Rozpočtová položka;the project has no budget line 'CATERING' (it has: "
+        f"{NEK_LINE_CODES})"]
     assert [row[0] for row in ledger_rows(client, project_id)] == ["FV-1", "FV-2", "FV-3"]
     assert "        2 not recorded: in a chunk with refused rows" in out.splitlines()
 
@@ -309,7 +314,8 @@ def test_a_dry_run_reports_the_rows_a_real_run_would_refuse(
     code, out, _ = run(service, path, project_id, dry_run=True)
 
     assert (code, events(client, project_id)) == (1, 1)
-    assert out.splitlines()[0] == "row 2, Aktivita: the project has no activity '9.9'"
+    assert out.splitlines()[0] == ("row 2, Aktivita: the project has no activity '9.9' (it has: "
+                                   "3, 3.4)")
 
 
 def test_unknown_columns_are_refused_by_name_and_nothing_runs(
