@@ -42,7 +42,7 @@ def problem(status: int, detail: str, *, type_: str = "about:blank", title: str 
     """A problem response; `title` defaults to the status's phrase, as RFC 9457 asks for
     `about:blank`."""
     body = {"type": type_, "title": title or HTTPStatus(status).phrase, "status": status,
-            "detail": detail, "instance": request.path, **members}
+            "detail": detail, "instance": request.script_root + request.path, **members}
     if REQUEST_ID in request.environ:  # quoted in a report, it finds the access log's line
         body["request_id"] = request.environ[REQUEST_ID]
     response = Response(json.dumps(body, ensure_ascii=False), status, mimetype=PROBLEM_JSON)
@@ -118,7 +118,7 @@ def _project_id_hint(path: str) -> str | None:
     except ValueError:
         shown = match[1] if len(match[1]) <= 40 else f"{match[1][:40]}…"
         return (f"{shown!r} is not a project id: a project's paths take its id, a UUID such "
-                "as 740a3387-5e4c-5a9d-b8eb-3b5c18a5af5b; find it by the registration number "
+                "as 3f2c9d1e-8b7a-4c6d-9e0f-112233445566; find it by the registration number "
                 f"with GET {FIND_BY_NUMBER}<number>")
 
 

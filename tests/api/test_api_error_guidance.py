@@ -110,7 +110,7 @@ def test_a_registration_number_where_the_id_goes_says_how_to_find_the_id(
     assert (response.status_code, refused["title"], refused["detail"], refused["find_by"]) == (
         404, "Not a project id",
         "'CZ.01.1.02' is not a project id: a project's paths take its id, a UUID such as "
-        "740a3387-5e4c-5a9d-b8eb-3b5c18a5af5b; find it by the registration number with "
+        "3f2c9d1e-8b7a-4c6d-9e0f-112233445566; find it by the registration number with "
         "GET /api/v1/projects?registration_number=<number>",
         "/api/v1/projects?registration_number=")
 

@@ -151,3 +151,13 @@ def test_without_configured_proxies_forwarded_headers_are_ignored(
     location, _, client = registered_through_a_proxy(sqlite_url, access_log, hops=0)
 
     assert (location.startswith("/api/v1/projects/"), client) == (True, "127.0.0.1")
+
+
+def test_a_problem_behind_a_trusted_proxy_names_its_instance_under_the_proxys_prefix(
+        sqlite_url: str, access_log: Path) -> None:
+    for app in logged_app(sqlite_url, access_log, proxy_hops=1):
+        response = app.test_client().get(f"{PROJECTS}/{UNKNOWN}",
+                                         headers={**bearer("viewer"), **FORWARDED})
+
+    assert (response.status_code, response.get_json()["instance"]) == (
+        404, f"/ledger{PROJECTS}/{UNKNOWN}")
