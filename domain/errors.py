@@ -7,6 +7,12 @@ state forbids it (`RuleViolationError`, named by its rule). A refused command re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from uuid import UUID
+
+# An unknown code's message lists the project's codes, up to this many.
+KNOWN_SHOWN = 30
+
 
 class GrantLedgerError(Exception):
     """Root of every refusal the domain makes."""
@@ -34,8 +40,11 @@ class UnknownReferenceError(InvalidCommandError):
 
     rule = "UNKNOWN_REFERENCE"
 
-    def __init__(self, field: str, kind: str, key: str) -> None:
-        super().__init__(field, f"the project has no {kind} {key!r}")
+    def __init__(self, field: str, kind: str, key: str, known: Iterable[str] = ()) -> None:
+        codes = list(known)
+        listed = ", ".join(codes[:KNOWN_SHOWN]) + (", …" if len(codes) > KNOWN_SHOWN else "")
+        super().__init__(field, f"the project has no {kind} {key!r}" + (
+            f" (it has: {listed})" if codes else ""))
         self.kind = kind
         self.key = key
 
@@ -62,6 +71,8 @@ class RuleViolationError(GrantLedgerError):
 
 class ProjectAlreadyRegisteredError(RuleViolationError):
     rule = "PROJECT_ALREADY_REGISTERED"
+    # The registered project's id, when the refusal's receiver knows it (service.web).
+    project_id: UUID | None = None
 
 
 class DoubleFinancingError(RuleViolationError):

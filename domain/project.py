@@ -486,9 +486,11 @@ class GrantProject(Aggregate):
 
     def _check_line_and_activity(self, budget_line: str, activity: str | None) -> None:
         if budget_line not in self.lines:
-            raise errors.UnknownReferenceError("budget_line", "budget line", budget_line)
+            raise errors.UnknownReferenceError("budget_line", "budget line", budget_line,
+                                               self.lines)
         if activity is not None and activity not in self.activities:
-            raise errors.UnknownReferenceError("activity", "activity", activity)
+            raise errors.UnknownReferenceError("activity", "activity", activity,
+                                               self.activities)
 
     @staticmethod
     def _net_and_vat(amount_net: Decimal, vat: Decimal) -> tuple[Decimal, Decimal]:
@@ -597,7 +599,8 @@ class GrantProject(Aggregate):
         try:
             return self.activities[code]
         except KeyError:
-            raise errors.UnknownReferenceError("code", "activity", code) from None
+            raise errors.UnknownReferenceError("code", "activity", code,
+                                               self.activities) from None
 
     def change_realisation_end(self, stamp: Stamp, new_end: date, reference: str) -> None:
         if new_end < self.realisation_start:
@@ -630,7 +633,7 @@ class GrantProject(Aggregate):
             for end in ("from_line", "to_line"):
                 if transfer[end] not in self.lines:
                     raise errors.UnknownReferenceError(f"transfers.{n}.{end}", "budget line",
-                                                       transfer[end])
+                                                       transfer[end], self.lines)
             if transfer["from_line"] == transfer["to_line"]:
                 raise errors.InvalidCommandError(f"transfers.{n}.to_line",
                                                  "a transfer must move between two lines")

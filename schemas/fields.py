@@ -202,6 +202,8 @@ class Day(fields.Date):
     date arithmetic of deadlines and periods."""
 
     FIRST, LAST = date(1900, 1, 1), date(2199, 12, 31)
+    default_error_messages = {  # noqa: RUF012 (marshmallow's own class attribute)
+        "invalid": "Not a valid date: write a day that exists as YYYY-MM-DD, e.g. 2016-06-15."}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
@@ -217,6 +219,10 @@ class Day(fields.Date):
 
 class Moment(fields.AwareDateTime):
     """An RFC 3339 moment; without an offset it is read as UTC. Loaded and dumped in UTC (`Z`)."""
+
+    default_error_messages = {  # noqa: RUF012 (marshmallow's own class attribute)
+        "invalid": "Not a valid moment: write it as YYYY-MM-DDThh:mm:ss with Z or an offset, "
+                   "e.g. 2018-03-01T09:30:00Z or 2018-03-01T10:30:00+01:00."}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", default_timezone=UTC, **kwargs)

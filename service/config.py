@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 ROLES = ("viewer", "accountant", "manager", "auditor", "admin")
+# A bearer token shorter than this is refused at start: `grantledger token` makes 43.
+MIN_TOKEN_LENGTH = 24
+Number = TypeVar("Number", int, float)
 
 
 class ConfigurationError(ValueError):
@@ -40,8 +44,16 @@ class Settings:
     projector_batch: int = 1000
     metrics_token: str | None = None
     aggregate_cache_size: int = 1000
-    # Workers under gunicorn find the tables made by the master (service.web.gunicorn_conf).
-    create_tables: bool = True
+    # How many proxies in front of the service may set X-Forwarded-For/-Proto/-Host/-Port/
+    # -Prefix (werkzeug's ProxyFix); with none, those headers are ignored.
+    proxy_hops: int = 0
+    # Where the JSON access log goes: "-" standard output, "off", or a file (appended to,
+    # reopened when rotated away).
+    access_log: str = "-"
+    # Whether the web app checks and migrates the store as it starts: gunicorn's master does
+    # it once before forking and tells its workers not to (a worker started again while the
+    # database restarts then waits for it as long as the pool does, instead of failing).
+    migrate: bool = True
     # Derives the calendar feeds' read-only keys (service.web.feed_keys); None: no feed keys.
     feed_secret: str | None = field(default=None, repr=False)
 
@@ -54,56 +66,72 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("GRANTLEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            tokens=parse_tokens(env.get("GRANTLEDGER_TOKENS", "")),
-            min_position_timeout=float(env.get("GRANTLEDGER_MIN_POSITION_TIMEOUT", "5")),
-            max_projection_lag=int(env.get("GRANTLEDGER_MAX_PROJECTION_LAG", "10000")),
-            max_heartbeat_age=float(env.get("GRANTLEDGER_MAX_HEARTBEAT_AGE", "30")),
-            projector_batch=int(env.get("GRANTLEDGER_PROJECTOR_BATCH", "1000")),
-            metrics_token=env.get("GRANTLEDGER_METRICS_TOKEN") or None,
-            create_tables=env.get("GRANTLEDGER_CREATE_TABLES", "y").lower() in ("y", "yes", "1"),
+            tokens=parse_tokens(env.get("GRANTLEDGER_TOKENS", ""),
+                                _tokens_file(env.get("GRANTLEDGER_TOKENS_FILE"))),
+            min_position_timeout=_number(env, "GRANTLEDGER_MIN_POSITION_TIMEOUT", float, 5.0),
+            max_projection_lag=_number(env, "GRANTLEDGER_MAX_PROJECTION_LAG", int, 10_000),
+            max_heartbeat_age=_number(env, "GRANTLEDGER_MAX_HEARTBEAT_AGE", float, 30.0),
+            projector_batch=_number(env, "GRANTLEDGER_PROJECTOR_BATCH", int, 1000),
+            metrics_token=_metrics_token(env.get("GRANTLEDGER_METRICS_TOKEN") or None),
+            proxy_hops=_number(env, "GRANTLEDGER_PROXY_HOPS", int, 0),
+            access_log=env.get("GRANTLEDGER_ACCESS_LOG") or "-",
+            migrate=env.get("GRANTLEDGER_MIGRATE", "y").lower() in ("y", "yes", "1", "true"),
             feed_secret=env.get("GRANTLEDGER_FEED_SECRET") or None,
         )
 
 
-def parse_tokens(spec: str) -> dict[str, Principal]:
-    """`name:role:token,…` → {token: Principal}."""
+def _number(env: Mapping[str, str], name: str, kind: Callable[[str], Number],
+            default: Number) -> Number:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigurationError(f"{name}={text!r} is not a number") from None
+    if value < 0:
+        raise ConfigurationError(f"{name}={text!r} must not be negative")
+    return value
+
+
+def _tokens_file(path: str | None) -> str:
+    """The tokens in a file (a container or systemd secret): entries one a line or
+    comma-separated, `#` starting a comment line."""
+    if not path:
+        return ""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise ConfigurationError(f"GRANTLEDGER_TOKENS_FILE {path}: {error.strerror}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return ",".join(line for line in lines if line and not line.startswith("#"))
+
+
+def _metrics_token(token: str | None) -> str | None:
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(f"GRANTLEDGER_METRICS_TOKEN has {len(token)} characters; a "
+                                 f"token needs at least {MIN_TOKEN_LENGTH} (make one with "
+                                 "`grantledger token`)")
+    return token
+
+
+def parse_tokens(*specs: str) -> dict[str, Principal]:
+    """`name:role:token,…` (from GRANTLEDGER_TOKENS, then GRANTLEDGER_TOKENS_FILE) →
+    {token: Principal}. Messages never show a token."""
     tokens: dict[str, Principal] = {}
-    for item in filter(None, (part.strip() for part in spec.split(","))):
+    items = (part.strip() for spec in specs for part in spec.split(","))
+    for item in filter(None, items):
         parts = item.split(":", 2)
         if len(parts) != 3 or not all(parts):
-            raise ConfigurationError(f"GRANTLEDGER_TOKENS entry {item!r} is not name:role:token")
+            raise ConfigurationError(f"the token entry of {parts[0]!r} is not name:role:token")
         name, role, token = parts
         if role not in ROLES:
             raise ConfigurationError(f"role {role!r} of {name} is not one of {', '.join(ROLES)}")
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigurationError(f"the token of {name} has {len(token)} characters; a token "
+                                     f"needs at least {MIN_TOKEN_LENGTH} (make one with "
+                                     "`grantledger token`)")
         if token in tokens:
             raise ConfigurationError(f"the token of {name} is also given to another principal")
         tokens[token] = Principal(name, role)
     return tokens
-
-
-def eventsourcing_env(database_url: str, *, create_table: bool) -> dict[str, str]:
-    """The eventsourcing library's settings for a database URL (sqlite:/// or postgresql://)."""
-    url = urlsplit(database_url)
-    common = {"CREATE_TABLE": "y" if create_table else "n"}
-    if url.scheme == "sqlite":
-        path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
-        if not path:
-            raise ConfigurationError("a sqlite URL needs a file: sqlite:///path/to/file.db")
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(Path(path)),
-                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:SQLiteLedgerRecorder"}
-    if url.scheme in POSTGRES_SCHEMES:
-        if not url.path.strip("/"):
-            raise ConfigurationError("a postgresql URL needs a database name")
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": unquote(url.path.strip("/")),
-                "POSTGRES_HOST": url.hostname or "127.0.0.1",
-                "POSTGRES_PORT": str(url.port or 5432),
-                "POSTGRES_USER": unquote(url.username or "postgres"),
-                "POSTGRES_PASSWORD": unquote(url.password or ""),
-                # A request waits for a connection at most this long (then 503); pooled
-                # connections are checked on checkout (service.store.connections).
-                "POSTGRES_CONNECT_TIMEOUT": "5",
-                "APPLICATION_RECORDER_TOPIC": "service.store.recorders:PostgresLedgerRecorder"}
-    raise ConfigurationError(
-        f"GRANTLEDGER_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.scheme!r}")

@@ -368,7 +368,7 @@ def _refusals(body: dict[str, Any]) -> dict[int, list[tuple[str, str]]]:
             if "rule" in problem and "detail" in problem:
                 found = [("", f"{problem['rule']}: {problem['detail']}")]
             else:
-                found = [("" if name == "_schema" else name, message)
+                found = [("" if name in ("item", "_schema") else name, message)
                          for name, messages in problem.items() for message in messages]
             refusals.setdefault(int(index), []).extend(found)
     return refusals

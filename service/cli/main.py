@@ -1,5 +1,10 @@
-"""The `grantledger` command: serve, projector, projections, demo, verify, import, token,
-feed-key."""
+"""The `grantledger` command: serve, migrate, projector, projections, demo, verify, copy,
+import, token, feed-key.
+
+Exit status: 0 done; 1 only `verify` finding a chain broken (or `import` refusing rows); 2 the
+command could not run (bad configuration or arguments, the store unreachable or failing), said
+in one line.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import ROLES, ConfigurationError, Settings
+from service.store.database import StoreError, StoreUrl, one_line
 
 YES = ("y", "yes", "1", "true")
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -26,9 +32,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except ConfigurationError as error:
+    except (ConfigurationError, StoreError) as error:
         print(f"grantledger: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if not _is_store_failure(error):
+            raise
+        print(f"grantledger: the store {_masked_store()} failed: {one_line(error)}",
+              file=sys.stderr)
+        return 2
+
+
+def _is_store_failure(error: Exception) -> bool:
+    """The database failing under a command (connection lost, server shut down)."""
+    import sqlite3
+
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
+    return isinstance(error, PersistenceError | psycopg.Error | sqlite3.Error)
+
+
+def _masked_store() -> str:
+    try:
+        return StoreUrl(Settings.from_env().database_url).masked
+    except ConfigurationError:
+        return "(misconfigured)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev", action="store_true",
                        help="without configured tokens: create and print an admin token")
     serve.set_defaults(run=serve_command)
+
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade the store's tables (serve, projector, demo and "
+                        "copy do it too; safe to run at any time, by several at once)")
+    migrate.set_defaults(run=migrate_command)
 
     demo = commands.add_parser("demo", help="load the two reference projects of DOMAIN.md")
     demo.set_defaults(run=demo_command)
@@ -63,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--digest", default=None, metavar="VERSION:HASH",
                         help="a chain head saved earlier: check that it is still on the chain")
     verify.set_defaults(run=verify_command)
+
+    copy = commands.add_parser(
+        "copy", help="copy a whole ledger (events byte for byte, idempotency records) into "
+                     "an empty store, then rebuild the views there")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="the store to copy (sqlite:///file.db or postgresql://…)")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help="an empty store (created and migrated if need be)")
+    copy.set_defaults(run=copy_command)
 
     _import_parser(commands)
 
@@ -139,6 +182,7 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    _check_store(settings)
     if not settings.tokens:
         if not args.dev:
             print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
@@ -166,21 +210,47 @@ def _print_dev_banner(host: str, port: int, token: str) -> None:
 Stop with Ctrl-C.""")
 
 
+def _check_store(settings: Settings) -> None:
+    """Fails now, in one line, when the store cannot be reached or migrated, rather than in
+    gunicorn's master after the banner."""
+    from service.store.database import check_reachable
+    from service.store.migrate import migrate
+
+    check_reachable(StoreUrl(settings.database_url))
+    migrate(settings.database_url)
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    from service.store.database import check_reachable
+    from service.store.migrate import LATEST, migrate, schema_versions
+
+    settings = Settings.from_env()
+    store = StoreUrl(settings.database_url)
+    check_reachable(store)
+    applied = migrate(settings.database_url)
+    for step in applied:
+        print(f"{store.masked}: applied version {step.version}: {step.description}")
+    current = max((version for version, _, _ in schema_versions(settings.database_url)),
+                  default=0)
+    print(f"{store.masked}: at schema version {current} (this grantledger's latest: {LATEST})")
+    return 0
+
+
 def demo_command(args: argparse.Namespace) -> int:
     from service.demo import load_demo
 
-    application = _application()
-    print(f"Loading the demo projects into {Settings.from_env().database_url}")
+    settings = Settings.from_env()
+    application = _application(settings)
+    print(f"Loading the demo projects into {StoreUrl(settings.database_url).masked}")
     load_demo(application)
     application.close()
     return 0
 
 
-def _application(*, create_table: bool = True) -> Any:
-    from service.application import LedgerApplication
-    from service.web.app import ledger_env
+def _application(settings: Settings | None = None, *, migrating: bool = True) -> Any:
+    from service.bootstrap import open_ledger
 
-    return LedgerApplication(env=ledger_env(Settings.from_env(), create_table=create_table))
+    return open_ledger(settings or Settings.from_env(), migrating=migrating)
 
 
 def projector_command(args: argparse.Namespace) -> int:
@@ -192,25 +262,55 @@ def projector_command(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
     settings = Settings.from_env()
-    run_projector(_application(create_table=settings.create_tables), stop,
+    run_projector(_application(settings), stop,
                   batch=settings.projector_batch)
     return 0
 
 
 def projections_command(args: argparse.Namespace) -> int:
-    from service.reads.projector import NAME, Projector
+    from service.reads.projector import NAME
 
-    application = _application()
+    application = _application(migrating=args.action == "rebuild")
     queries = application.queries
     if args.action == "status":
         head = application.recorder.max_notification_id() or 0
         position = queries.projection_position(NAME)
         print(f"{NAME}: position {position} of {head}, lag {head - position} events")
         return 0
-    queries.reset_projection(NAME)
+    try:
+        _rebuild_views(application)
+    finally:
+        application.close()
+    return 0
+
+
+def _rebuild_views(application: Any) -> None:
+    from service.reads.projector import NAME, Projector
+
+    application.queries.reset_projection(NAME)
     projector, started = Projector(application), time.monotonic()
     done = projector.catch_up(lambda done, total: _progress(done, total, started))
     print(f"\nrebuilt the views from {done} events in {time.monotonic() - started:.1f} s")
+
+
+def copy_command(args: argparse.Namespace) -> int:
+    from service.store.copy import copy_ledger
+    from service.store.database import check_reachable
+
+    source, target = StoreUrl(args.source), StoreUrl(args.target)
+    check_reachable(source, must_exist=True)  # before anything is printed
+    check_reachable(target)
+    print(f"copying {source.masked} to {target.masked}")
+    started = time.monotonic()
+    copied = copy_ledger(source.url, target.url,
+                         lambda done, total: _progress(done, total, started))
+    print(f"\ncopied {copied.events} events and {copied.idempotency_records} idempotency "
+          f"records in {time.monotonic() - started:.1f} s; rebuilding the views")
+    application = _application(Settings(database_url=target.url), migrating=False)
+    try:
+        _rebuild_views(application)
+    finally:
+        application.close()
     return 0
 
 

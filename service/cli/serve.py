@@ -1,7 +1,7 @@
 """`grantledger serve`: gunicorn and the projector on one machine, the projector supervised.
 
-`serve` creates the store's tables, starts gunicorn (the web workers) and the projector as
-child processes and watches them: a projector that exits is started again after a back-off
+`serve` migrates the store, then starts gunicorn (the web workers) and the projector as child
+processes and watches them: a projector that exits is started again after a back-off
 that grows while it keeps failing, each exit logged with its status and counted
 (`grantledger_projector_restarts_total`); views that silently stop moving would be an outage.
 SIGTERM (or SIGINT) stops both gracefully — gunicorn lets its workers finish the requests in
@@ -136,18 +136,14 @@ def describe_exit(status: int) -> str:
 
 
 def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> int:
-    """Creates the tables, then runs gunicorn and (unless told not to) the projector until
-    SIGTERM or SIGINT; the metrics of every process are summed in one folder, removed at
-    exit."""
+    """Runs gunicorn and (unless told not to) the projector until SIGTERM or SIGINT (the
+    store is migrated by then: service.cli.main); the metrics of every process are summed
+    in one folder, removed at exit."""
     logging.basicConfig(level=logging.INFO,
                         format="[%(asctime)s] [%(process)d] [%(levelname)s] serve: %(message)s")
     metrics_dir = _metrics_dir()
     try:
         from service.metrics import PROJECTOR_RESTARTS
-        from service.store.migrate import create_tables
-
-        create_tables()
-        os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"
         projector = Child("projector", python_module("service.cli", "projector"))
         supervisor = Supervisor(
             Child("gunicorn", python_module("gunicorn", "--config", GUNICORN_CONF,

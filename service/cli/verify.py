@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
@@ -18,7 +17,9 @@ from eventsourcing.persistence import PersistenceError
 from domain.verification import DigestCheck, StoredLink, verify_chain
 from service.application import LedgerApplication
 from service.audit.chain import StoredEntry, read_chain, stored_project_ids
-from service.config import ConfigurationError, Settings, eventsourcing_env
+from service.bootstrap import open_ledger
+from service.config import ConfigurationError, Settings
+from service.store.database import StoreError, StoreUrl, one_line
 
 DIGEST = re.compile(r"([1-9][0-9]*):([0-9a-fA-F]{64})")
 
@@ -37,7 +38,7 @@ def run_verify(project: str | None, digest: str | None, out: TextIO | None = Non
     saved = parse_digest(digest) if digest else None
     if saved and not project:
         raise ConfigurationError("--digest belongs to one project: give --project too")
-    application = _open_store(Settings.from_env())
+    application = open_ledger(Settings.from_env(), migrating=False)
     try:
         ids = [_project_id(project)] if project else stored_project_ids(application)
         if not ids:
@@ -49,7 +50,8 @@ def run_verify(project: str | None, digest: str | None, out: TextIO | None = Non
                 raise ConfigurationError(f"no project has the id {project_id}")
             broken += not _report(project_id, entries, saved, out)
     except PersistenceError as error:
-        raise ConfigurationError(f"cannot read the event store: {error}") from None
+        store = StoreUrl(Settings.from_env().database_url).masked
+        raise StoreError(f"cannot read the store {store}: {one_line(error)}") from None
     finally:
         application.close()
     print(f"{len(ids)} project(s) verified, {broken} failed", file=out)
@@ -74,18 +76,6 @@ def _report(project_id: UUID, entries: list[StoredEntry], saved: tuple[int, str]
         state = "on the chain" if check.on_chain else "NOT on the chain"
         print(f"        digest {check.version}:{check.hash} {state}: {check.detail}", file=out)
     return report.valid and (check is None or check.on_chain)
-
-
-def _open_store(settings: Settings) -> LedgerApplication:
-    """The configured store, read as it is: no tables are created, and a SQLite file that
-    does not exist is an error rather than a new, empty store."""
-    from service.web.app import ledger_env
-
-    env = eventsourcing_env(settings.database_url, create_table=False)
-    sqlite_file = env.get("SQLITE_DBNAME")
-    if sqlite_file is not None and not Path(sqlite_file).is_file():
-        raise ConfigurationError(f"there is no event store at {sqlite_file}")
-    return LedgerApplication(env=ledger_env(settings, create_table=False))
 
 
 def _project_id(text: str) -> UUID:

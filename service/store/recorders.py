@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
 from service.store.connections import install_idle_check
 from service.store.viewstore import (
@@ -26,10 +26,8 @@ from service.store.viewstore import (
     VIEWS_TABLE,
     StoredView,
     ViewStoreQueries,
-    create_statements,
 )
 from service.store.writes import (
-    CREATE_IDEMPOTENCY,
     IDEMPOTENCY_TABLE,
     RECORD_COLUMNS,
     IdempotencyRecord,
@@ -193,10 +191,6 @@ class LedgerStore(LedgerQueries, ViewStoreQueries):
 
 
 class SQLiteLedgerRecorder(SQLiteWrites, LedgerStore, SQLiteApplicationRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), CREATE_IDEMPOTENCY,
-                *create_statements("BLOB")]
-
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
@@ -233,17 +227,6 @@ class PostgresLedgerRecorder(PostgresWrites, LedgerStore, PostgresApplicationRec
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         install_idle_check(self.datastore.pool)
-        for statement in (CREATE_IDEMPOTENCY, *create_statements("BYTEA")):
-            self.sql_create_statements.append(SQL(statement).format())
-        # The registrations in log order (select_project_ids, behind the project list and the
-        # portfolio): without this index each listing scanned the whole log, 23 ms at 100,000
-        # events. A partial index on version 1 holds one small entry per project.
-        self.sql_create_statements.append(SQL(
-            "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (notification_id) "
-            "WHERE originator_version = 1").format(
-                index=Identifier(f"{self.events_table_name}_registered_idx"),
-                schema=Identifier(self.datastore.schema),
-                table=Identifier(self.events_table_name)))
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:

@@ -1,4 +1,5 @@
-"""The materialised views' tables, in the event store's own database.
+"""The materialised views' tables, in the event store's own database (created by
+service.store.migrate).
 
 `grantledger_views` holds each project's rendered views (JSON, for the reference day they
 were rendered on) with the position they reflect; `grantledger_tracking` the position each
@@ -27,20 +28,6 @@ EVERY_PROJECT = "*"
 FORMAT_ROW = "views-format"
 # PostgreSQL refuses payloads of 8,000 bytes or more; past this many, "every project".
 MAX_PAYLOAD = 7000
-
-
-def create_statements(blob_type: str) -> list[str]:
-    return [
-        f"CREATE TABLE IF NOT EXISTS {VIEWS_TABLE} ("
-        "project_id TEXT NOT NULL, view TEXT NOT NULL, position BIGINT NOT NULL, "
-        "on_date TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, view))",
-        f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
-        "name TEXT PRIMARY KEY, position BIGINT NOT NULL, heartbeat_at TEXT)",
-        f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} ("
-        "project_id TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, "
-        f"recorded_at TEXT NOT NULL, state {blob_type} NOT NULL, "
-        "PRIMARY KEY (project_id, version))",
-    ]
 
 
 def moment_text(moment: datetime) -> str:

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schemas import ProblemSchema
 from service.application import LedgerApplication
-from service.config import Settings, eventsourcing_env
+from service.bootstrap import open_ledger
+from service.config import Settings
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
@@ -18,6 +20,7 @@ from service.reads.view_feed import ViewFeed
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
+from service.web.request_log import RequestLog, access_log_handler
 from service.web.request_metrics import instrument
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -54,8 +57,8 @@ def create_app(settings: Settings | None = None,
             "servers": [{"url": ".", "description": "this service, wherever it is mounted"}],
         },
     )
-    application = application or LedgerApplication(
-        env=ledger_env(settings, create_table=settings.create_tables))
+    application = application or open_ledger(settings, migrating=settings.migrate,
+                                             checking=settings.migrate)
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
@@ -68,6 +71,17 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    access_log = access_log_handler(settings.access_log)
+    if access_log is not None:
+        application.on_close(access_log.close)
+    app.wsgi_app = RequestLog(app.wsgi_app, access_log)  # type: ignore[method-assign]
+    if settings.proxy_hops:
+        # The client's address, scheme, host and path prefix as the proxies in front saw
+        # them, so that Location headers and the docs' URLs are right behind TLS termination;
+        # forwarded headers are believed from that many proxies only, and ignored without.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     return app
 
 
@@ -78,11 +92,6 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
-
-
-def ledger_env(settings: Settings, *, create_table: bool) -> dict[str, str]:
-    return {**eventsourcing_env(settings.database_url, create_table=create_table),
-            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
 
 
 def _require_json_commands() -> None:

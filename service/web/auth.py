@@ -12,6 +12,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from service.config import Principal
+from service.web.request_log import PRINCIPAL
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +52,7 @@ def requires(roles: frozenset[str]) -> Callable[[F], F]:
             if principal is None:
                 raise Unauthorized("a valid bearer token is required",
                                    www_authenticate=WWWAuthenticate("bearer"))
+            request.environ[PRINCIPAL] = principal.name  # for the access log
             if principal.role not in roles:
                 raise Forbidden(f"the role {principal.role!r} may not do this; it needs one of "
                                 f"{', '.join(sorted(roles))}")

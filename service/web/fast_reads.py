@@ -24,6 +24,7 @@ from werkzeug.http import parse_etags
 from service.application import prague_today, utc_now
 from service.reads.view_cache import CachedView
 from service.web.auth import READ, principal_for
+from service.web.request_log import PRINCIPAL
 from service.web.request_metrics import observe_request
 
 VIEW_PATH = re.compile(
@@ -64,6 +65,7 @@ class FastViewReads:
         principal = principal_for(environ.get("HTTP_AUTHORIZATION"), self.tokens)
         if principal is None or principal.role not in READ:
             return None
+        environ[PRINCIPAL] = principal.name  # for the access log
         try:
             project_id = UUID(match[1])
         except ValueError:

@@ -1,7 +1,8 @@
 """gunicorn settings for Grantledger (`gunicorn -c python:service.web.gunicorn_conf`).
 
-The master creates the event store's tables once, before forking; the workers then start with
-table creation off, so several workers never race to create them (EVENTSOURCING-NOTES.md).
+The master migrates the store (creates or upgrades its tables) before forking, under the
+migration lock, so it never races the projector or another service starting beside it
+(service.store.migrate); the workers open it as it is, with table creation off.
 The projector is not started here: `grantledger serve` runs it beside gunicorn and supervises
 it; in production run `grantledger projector` under the process manager (deploy/).
 Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
@@ -10,12 +11,10 @@ on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
 
 import multiprocessing
 import os
+import shutil
+import sys
 import tempfile
 from typing import Any
-
-# Metrics of all workers are summed through this folder (prometheus-client multiprocess mode);
-# it must be set before prometheus_client is first imported, so here at the top.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="grantledger-metrics-"))
 
 wsgi_app = "service.web.wsgi:app"
 bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
@@ -25,21 +24,49 @@ threads = int(os.environ.get("GRANTLEDGER_THREADS", "8"))
 keepalive = 5
 timeout = 30
 graceful_timeout = 20
-accesslog = os.environ.get("GRANTLEDGER_ACCESS_LOG") or None
+# The service writes its own access log, JSON lines with the principal and the request id
+# (GRANTLEDGER_ACCESS_LOG, service.web.request_log); gunicorn's would repeat it less well.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
+# gunicorn's control socket (gunicornc) defaults to one path per user, which every instance on
+# the machine would share: off, unless GRANTLEDGER_CONTROL_SOCKET gives this instance its own.
+control_socket_disable = not os.environ.get("GRANTLEDGER_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GRANTLEDGER_CONTROL_SOCKET"]
 
 
 def on_starting(server: Any) -> None:
-    from service.config import Settings
-    from service.store.migrate import create_tables
+    from service.config import ConfigurationError, Settings
+    from service.store.database import StoreError
+    from service.store.migrate import migrate
 
-    if Settings.from_env().create_tables:  # `grantledger serve` has created them already
-        create_tables()
-    os.environ["GRANTLEDGER_CREATE_TABLES"] = "n"
+    try:
+        migrate(Settings.from_env().database_url)
+    except (ConfigurationError, StoreError) as error:
+        server.log.error("grantledger: %s", error)
+        sys.exit(2)
+    os.environ["GRANTLEDGER_MIGRATE"] = "n"  # for the workers: done
+    _make_metrics_folder(server)
+
+
+def _make_metrics_folder(server: Any) -> None:
+    """The workers' metrics are summed through a folder (prometheus-client's multiprocess
+    mode), set before prometheus_client is first imported, so before the workers start; one
+    made here is removed at exit (one the operator gave, or `grantledger serve` made, is
+    theirs)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = tempfile.mkdtemp(prefix="grantledger-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.grantledger_metrics_folder = folder
 
 
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    folder = getattr(server, "grantledger_metrics_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import sys
 from http import HTTPStatus
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import GrantLedgerError, InvalidCommandError, UnknownReferenceError
+from domain.errors import (
+    GrantLedgerError,
+    InvalidCommandError,
+    ProjectAlreadyRegisteredError,
+    UnknownReferenceError,
+)
 from service.application import ProjectNotFoundError
+from service.web.request_log import REQUEST_ID
 
 PROBLEM_JSON = "application/problem+json"
+# What webargs says of a body that is not JSON; replaced by where it stops being JSON.
+WEBARGS_INVALID_JSON = "Invalid JSON body."
+# webargs' locations, as a client knows them (a whole-object error is named by its location).
+LOCATIONS = {"json": "body", "form": "body", "query": "query", "view_args": "path"}
+PROJECT_PATH = re.compile(r"/api/v1/projects/([^/]+)")
+FIND_BY_NUMBER = "/api/v1/projects?registration_number="
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
 STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
 RETRY_AFTER_SECONDS = 1
@@ -27,7 +42,9 @@ def problem(status: int, detail: str, *, type_: str = "about:blank", title: str 
     """A problem response; `title` defaults to the status's phrase, as RFC 9457 asks for
     `about:blank`."""
     body = {"type": type_, "title": title or HTTPStatus(status).phrase, "status": status,
-            "detail": detail, "instance": request.path, **members}
+            "detail": detail, "instance": request.script_root + request.path, **members}
+    if REQUEST_ID in request.environ:  # quoted in a report, it finds the access log's line
+        body["request_id"] = request.environ[REQUEST_ID]
     response = Response(json.dumps(body, ensure_ascii=False), status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -41,17 +58,19 @@ def rule_problem(status: int, rule: str, detail: str, **members: Any) -> Respons
                    rule=rule, **members)
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages → {"supplier.name": ["…"], "budget_lines.0.amount": […]}."""
+def flatten_messages(messages: Any, prefix: str = "", whole: str = "body") -> dict[str, list[str]]:
+    """marshmallow's nested messages → {"supplier.name": ["…"], "budget_lines.0.amount": […]}.
+    An error about a whole object (marshmallow's `_schema`) is named by the object's path, and
+    at the top by `whole` (the body, the query)."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
-            name = str(key) if not prefix else f"{prefix}.{key}"
-            flat.update(flatten_messages(value, name))
+            name = prefix if key == "_schema" else str(key) if not prefix else f"{prefix}.{key}"
+            flat.update(flatten_messages(value, name, whole))
         return flat
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
-    return {prefix or "_schema": [str(messages)]}
+        return {prefix or whole: list(messages)}
+    return {prefix or whole: [str(messages)]}
 
 
 def validation_problem(status: int, errors: dict[str, list[str]], detail: str,
@@ -69,13 +88,38 @@ def http_exception_problem(error: HTTPException) -> Response:
         # webargs reports by location; bad query parameters are a malformed request (400).
         only_query = set(messages) <= {"query", "view_args"}
         status = 400 if only_query or status == 400 else status
-        errors = flatten_messages(messages if len(messages) > 1
-                                  else next(iter(messages.values())))
+        if len(messages) > 1:
+            errors = flatten_messages(messages)
+        else:
+            [(location, located)] = messages.items()
+            errors = flatten_messages(located, whole=LOCATIONS.get(location, location))
+        if errors.get("body") == [WEBARGS_INVALID_JSON]:
+            errors["body"] = [_why_unreadable() or WEBARGS_INVALID_JSON]
         return validation_problem(status, errors, _validation_detail(status, errors))
+    if status == 404 and request.url_rule is None:
+        hint = _project_id_hint(request.path)
+        if hint is not None:
+            return problem(404, hint, title="Not a project id", find_by=FIND_BY_NUMBER)
     # Allow (405), Retry-After (503) and WWW-Authenticate (401) go out with the problem.
     headers = {name: value for name, value in error.get_headers()
                if name.lower() != "content-type"}
     return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
+
+
+def _project_id_hint(path: str) -> str | None:
+    """A path under /api/v1/projects/ that names no project id (a registration number, say)
+    matched no route: say what goes there, and how to find it."""
+    match = PROJECT_PATH.match(path)
+    if match is None:
+        return None
+    try:
+        UUID(match[1])
+        return None
+    except ValueError:
+        shown = match[1] if len(match[1]) <= 40 else f"{match[1][:40]}…"
+        return (f"{shown!r} is not a project id: a project's paths take its id, a UUID such "
+                "as 3f2c9d1e-8b7a-4c6d-9e0f-112233445566; find it by the registration number "
+                f"with GET {FIND_BY_NUMBER}<number>")
 
 
 def _validation_detail(status: int, errors: dict[str, list[str]]) -> str:
@@ -96,6 +140,11 @@ def domain_problem(error: GrantLedgerError) -> Response:
         named = {} if error.rule in GENERIC_FIELD_RULES else {"rule": error.rule}
         return validation_problem(422, {error.field: [error.message]},
                                   f"{error.field}: {error.message}", **named)
+    if isinstance(error, ProjectAlreadyRegisteredError) and error.project_id is not None:
+        from service.web.api.common import project_url
+
+        return rule_problem(409, error.rule, error.message, project_id=str(error.project_id),
+                            project_url=project_url(error.project_id))
     return rule_problem(409, error.rule, error.message)
 
 
@@ -103,7 +152,9 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(GrantLedgerError, domain_problem)
     app.register_error_handler(
         ProjectNotFoundError,
-        lambda error: problem(404, f"no project has the id {error}", title="Unknown project"))
+        lambda error: problem(404, f"no project has the id {error}; find a project's id by its "
+                              f"registration number with GET {FIND_BY_NUMBER}<number>",
+                              title="Unknown project", find_by=FIND_BY_NUMBER))
     app.register_error_handler(HTTPException, http_exception_problem)
     for unreachable in (OperationalError, InterfaceError):
         app.register_error_handler(unreachable, store_unavailable)
@@ -120,7 +171,7 @@ def _unreadable_body_or_defect(error: RecursionError | ValueError) -> Response:
     why = _why_unreadable()
     if why is None:
         return _defect(error)
-    errors = {"_schema": [why]}
+    errors = {"body": [why]}
     return validation_problem(400, errors, _validation_detail(400, errors))
 
 
@@ -131,8 +182,12 @@ def _why_unreadable() -> str | None:
         body = json.loads(request.get_data(cache=True))
     except RecursionError:
         return "The JSON body is nested too deeply."
-    except ValueError:
-        return "Invalid JSON body."
+    except json.JSONDecodeError as error:
+        return (f"The body is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
+                f"column {error.colno}.")
+    except ValueError:  # json reads the digits, Python refuses to convert that many
+        return (f"The JSON body holds a number of more than {sys.get_int_max_str_digits()} "
+                "digits.")
     try:
         json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError:
@@ -152,5 +207,6 @@ def store_unavailable(error: Exception) -> Response:
 
 
 def _defect(error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
+                  request.environ.get(REQUEST_ID), exc_info=error)
     return problem(500, "the service failed to handle this request; it has been logged")

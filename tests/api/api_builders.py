@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 from flask.testing import FlaskClient
+from support import token_of
 from werkzeug.test import TestResponse
 
 API = "/api/v1"
@@ -45,7 +46,7 @@ _documents = itertools.count(1)
 def bearer(role: str, **headers: str) -> dict[str, str]:
     """The Authorization header of the test token of a role (see tests/conftest.py), plus any
     other headers given as keywords (`Idempotency-Key` as `Idempotency_Key`)."""
-    return {"Authorization": f"Bearer t-{role}",
+    return {"Authorization": f"Bearer {token_of(role)}",
             **{name.replace("_", "-"): value for name, value in headers.items()}}
 
 

@@ -26,7 +26,7 @@ from api_builders import (
 )
 from flask import Flask
 from flask.testing import FlaskClient
-from support import make_settings
+from support import auth, make_settings
 
 from service.web.app import create_app
 from service.web.feed_keys import feed_key
@@ -68,7 +68,7 @@ def feed(client: FlaskClient, path: str, **headers: str) -> Any:
 
 
 def viewer() -> dict[str, str]:
-    return {"Authorization": "Bearer t-viewer"}
+    return auth("viewer")
 
 
 # ---- JSON -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from api_builders import (
     register_nek,
 )
 from flask.testing import FlaskClient
+from support import auth
 from werkzeug.test import TestResponse
 
 from service.web.api.expense_batch import BATCH_MAX_BODY_BYTES
@@ -94,8 +95,10 @@ def test_every_bad_item_is_named_by_its_index_and_nothing_is_recorded(
     assert (response.status_code, body["type"]) == (422, "urn:grantledger:problem:batch-invalid")
     assert body["errors"] == {
         "1": {"amount_net": ['Not a valid decimal number: send a string such as "100000.00".']},
-        "2": {"budget_line": ["the project has no budget line 'CATERING'"]},
-        "3": {"_schema": ["Invalid input type."]},
+        "2": {"budget_line": ["the project has no budget line 'CATERING' (it has: PERSONNEL, "
+                              "EXTERNAL_SERVICES, TRAVEL, MARKETING_PROMOTION, "
+                              "SEMINARS_CONFERENCES, RENT)"]},
+        "3": {"item": ["Invalid input type."]},
         "7": {"supplier.ico": ["A Czech IČO is 8 digits."]},
     }
     assert {index: error["rule"] for index, error in body["rule_errors"].items()} == {
@@ -244,7 +247,7 @@ def test_1000_expenses_of_the_largest_size_fit_the_batch_body_limit(client: Flas
 
     response = client.post(project_path(project_id, "expenses/batch?dry_run=true"), data=body,
                            content_type="application/json",
-                           headers={"Authorization": "Bearer t-accountant"})
+                           headers=auth("accountant"))
 
     assert 13 * 1024 * 1024 < len(body) <= BATCH_MAX_BODY_BYTES
     assert (response.status_code, len(response.json["expenses"])) == (200, 1000)
@@ -259,7 +262,7 @@ def test_a_batch_body_beyond_its_limit_is_413_and_records_nothing(client: FlaskC
 
     response = client.post(project_path(nek, "expenses/batch"), data=body,
                            content_type="application/json",
-                           headers={"Authorization": "Bearer t-accountant"})
+                           headers=auth("accountant"))
 
     assert (len(body), response.status_code, response.json["status"]) == (
         BATCH_MAX_BODY_BYTES + 1, 413, 413)

@@ -14,6 +14,8 @@ from service.reads.projector import NAME, Projector
 from service.store.viewstore import RenderedView
 from service.web.app import create_app
 
+SCRAPER_TOKEN = "scraper-metrics-token-0123456789"
+
 
 def samples(app: Flask) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     response = app.test_client().get("/metrics")
@@ -49,10 +51,11 @@ def test_metrics_count_requests_events_and_show_each_projects_figures(app: Flask
 
 
 def test_metrics_can_require_a_token(sqlite_url: str) -> None:
-    app = create_app(make_settings(sqlite_url, metrics_token="scrape-me"))
+    app = create_app(make_settings(sqlite_url, metrics_token=SCRAPER_TOKEN))
 
     refused = app.test_client().get("/metrics")
-    allowed = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+    allowed = app.test_client().get("/metrics",
+                                    headers={"Authorization": f"Bearer {SCRAPER_TOKEN}"})
 
     assert (refused.status_code, allowed.status_code) == (401, 200)
     app.extensions["grantledger"].close()

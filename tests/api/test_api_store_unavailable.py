@@ -8,15 +8,14 @@ from pathlib import Path
 from api_builders import event_count, expense_body, post, problem, project_path, register_nek
 from support import make_settings
 
-from service.application import LedgerApplication
-from service.web.app import create_app, ledger_env
+from service.bootstrap import open_ledger
+from service.web.app import create_app
 
 
 def test_a_write_that_waits_for_sqlites_lock_beyond_its_timeout_is_503_and_changes_nothing(
         tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'ledger.db'}")
-    application = LedgerApplication(env={**ledger_env(settings, create_table=True),
-                                         "SQLITE_LOCK_TIMEOUT": "1"})
+    application = open_ledger(settings, env={"SQLITE_LOCK_TIMEOUT": "1"})
     client = create_app(settings, application).test_client()
     project = register_nek(client)
     other_writer = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)

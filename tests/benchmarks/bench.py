@@ -63,11 +63,12 @@ sys.path.insert(0, str(REPO))
 from domain.commands import RegisterProject  # noqa: E402
 from domain.records import Stamp  # noqa: E402
 from service.application import LedgerApplication, prague_today, utc_now  # noqa: E402
+from service.bootstrap import ledger_env  # noqa: E402
 from service.config import Principal, Settings  # noqa: E402
 from service.demo import NEK_REGISTRATION  # noqa: E402
 from service.reads.projector import NAME as PROJECTION  # noqa: E402
 from service.reads.projector import Projector  # noqa: E402
-from service.web.app import ledger_env  # noqa: E402
+from service.store.migrate import migrate  # noqa: E402
 
 FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR", REPO.parent / "shared" / "bench"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -205,7 +206,8 @@ def vacuum_analyze(options: Options) -> None:
 
 def open_application(options: Options) -> LedgerApplication:
     settings = Settings(database_url=options.database_url)
-    env = {**ledger_env(settings, create_table=True), "POSTGRES_POOL_SIZE": "2"}
+    migrate(settings.database_url)
+    env = {**ledger_env(settings), "POSTGRES_POOL_SIZE": "2"}
     return LedgerApplication(env=env)
 
 

@@ -14,9 +14,9 @@ from support import make_settings
 from domain.commands import RecordExpense, RegisterProject
 from domain.errors import DoubleFinancingError, UnknownReferenceError
 from service.application import BatchRefusedError, LedgerApplication
+from service.bootstrap import open_ledger
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
-from service.web.app import ledger_env
 
 ACCOUNTANT = Principal("eva", "accountant")
 
@@ -24,7 +24,7 @@ ACCOUNTANT = Principal("eva", "accountant")
 @pytest.fixture
 def ledger(tmp_path: Path) -> LedgerApplication:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    return LedgerApplication(env=ledger_env(make_settings(url), create_table=True))
+    return open_ledger(make_settings(url))
 
 
 def nek(ledger: LedgerApplication) -> UUID:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from api_builders import event_count, expense_body, nek_registration, post, project_path
 from flask import Flask
-from support import make_settings
+from support import auth, make_settings
 
 from service.web.app import create_app
 
@@ -56,7 +56,8 @@ def test_a_refusal_of_item_999_records_none_of_the_1000_and_the_fixed_batch_all(
     recorded = post(client, path, body, "accountant")
 
     assert (refusal.status_code, refusal.json["errors"]) == (422, {"999": {"budget_line": [
-        "the project has no budget line 'CATERING'"]}})
+        "the project has no budget line 'CATERING' (it has: PERSONNEL, EXTERNAL_SERVICES, "
+        "TRAVEL, MARKETING_PROMOTION, SEMINARS_CONFERENCES, RENT)"]}})
     assert events_after_refusal == 1
     positions = [e["position"] for e in recorded.json["expenses"]]
     assert (recorded.status_code, event_count(client, project_id)) == (201, 1001)
@@ -87,7 +88,7 @@ def test_a_batch_posted_while_single_expenses_arrive_loses_nothing(apps: list[Fl
     client = apps[0].test_client()
     numbers = sorted(e["document_number"] for e in client.get(
         project_path(project_id, "expenses?limit=1000"),
-        headers={"Authorization": "Bearer t-viewer"}).json["expenses"])
+        headers=auth("viewer")).json["expenses"])
     assert statuses == ([201] * 80, [201] * 4)
     assert numbers == sorted([f"S{t}-{n}" for t in range(4) for n in range(20)]
                              + [f"B{t}-{b}-{n}" for t in range(2) for b in range(2)

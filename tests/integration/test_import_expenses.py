@@ -17,6 +17,7 @@ import pytest
 from api_builders import NEK_NUMBER, get, post, project_path, record_expense, register_nek
 from flask import Flask
 from flask.testing import FlaskClient
+from support import auth
 
 from service.cli.importer import ImportOptions, import_expenses
 
@@ -69,6 +70,9 @@ CELLS = [
 ]
 CZECH[3][1] = ENGLISH[3][1] = CELLS[3][1] = "interní doklad"
 
+NEK_LINE_CODES = ("PERSONNEL, EXTERNAL_SERVICES, TRAVEL, MARKETING_PROMOTION, "
+                  "SEMINARS_CONFERENCES, RENT")
+
 
 def write_csv(path: Path, headings: list[str], rows: list[list[Any]], *, delimiter: str,
               encoding: str) -> Path:
@@ -92,7 +96,7 @@ def write_xlsx(path: Path, headings: list[str], rows: list[list[Any]]) -> Path:
 def service(app: Flask) -> Iterator[httpx.Client]:
     """The service as the import reaches it, with an accountant's token."""
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://ledger.test",
-                      headers={"Authorization": "Bearer t-accountant"}) as client:
+                      headers=auth("accountant")) as client:
         yield client
 
 
@@ -165,12 +169,14 @@ def test_a_file_with_bad_rows_reports_each_by_row_and_column_and_records_nothing
     assert out.splitlines()[:2] == [
         "row 5, Částka bez DPH: '1 000,005' is not a whole number of haléře: round it to two "
         "decimal places in the sheet",
-        "row 8, Rozpočtová položka: the project has no budget line 'CATERING'"]
+        f"row 8, Rozpočtová položka: the project has no budget line 'CATERING' (it has: "
+        f"{NEK_LINE_CODES})"]
     assert (tmp_path / "vydaje.refused.csv").read_text(encoding="utf-8-sig").splitlines() == [
         "Řádek;Sloupec;Chyba",
         "5;Částka bez DPH;'1 000,005' is not a whole number of haléře: round it to two decimal "
         "places in the sheet",
-        "8;Rozpočtová položka;the project has no budget line 'CATERING'"]
+        f"8;Rozpočtová položka;the project has no budget line 'CATERING' (it has: "
+        f"{NEK_LINE_CODES})"]
     assert [row[0] for row in ledger_rows(client, project_id)] == ["FV-1", "FV-2", "FV-3"]
     assert "        2 not recorded: in a chunk with refused rows" in out.splitlines()
 
@@ -238,7 +244,7 @@ def test_a_chunk_whose_answer_was_lost_is_sent_again_under_its_key_and_recorded_
     path = write_xlsx(tmp_path / "vydaje.xlsx", HEADINGS_CS, CELLS)
     flaky = httpx.Client(transport=LosesTheService(app, lost=2, stays_down=False),
                          base_url="http://ledger.test",
-                         headers={"Authorization": "Bearer t-accountant"})
+                         headers=auth("accountant"))
 
     code, out, _ = run(flaky, path, project_id, chunk_rows=2)
 
@@ -253,7 +259,7 @@ def test_an_interrupted_import_run_again_records_each_row_once(
                      encoding="cp1250")
     going = httpx.Client(transport=LosesTheService(app, lost=1, stays_down=True),
                          base_url="http://ledger.test",
-                         headers={"Authorization": "Bearer t-accountant"})
+                         headers=auth("accountant"))
     interrupted, _, said = run(going, path, project_id, chunk_rows=2)
     recorded_before_rerun = len(ledger_rows(client, project_id))
 
@@ -308,7 +314,8 @@ def test_a_dry_run_reports_the_rows_a_real_run_would_refuse(
     code, out, _ = run(service, path, project_id, dry_run=True)
 
     assert (code, events(client, project_id)) == (1, 1)
-    assert out.splitlines()[0] == "row 2, Aktivita: the project has no activity '9.9'"
+    assert out.splitlines()[0] == ("row 2, Aktivita: the project has no activity '9.9' (it has: "
+                                   "3, 3.4)")
 
 
 def test_unknown_columns_are_refused_by_name_and_nothing_runs(

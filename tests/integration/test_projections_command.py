@@ -9,10 +9,9 @@ from pathlib import Path
 
 from support import make_settings
 
-from service.application import LedgerApplication
+from service.bootstrap import open_ledger
 from service.demo import NEK_NUMBER, load_demo
 from service.reads.projector import NAME
-from service.web.app import ledger_env
 
 
 def grantledger(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +23,7 @@ def grantledger(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_rebuild_applies_the_whole_log_with_progress_and_status_shows_no_lag(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    application = LedgerApplication(env=ledger_env(make_settings(url), create_table=True))
+    application = open_ledger(make_settings(url))
     load_demo(application, say=lambda _: None)
     head = application.recorder.max_notification_id()
 

@@ -42,18 +42,18 @@ from projections import fold_as_of
 from projections.materialise import VIEWS
 from service import application as application_module
 from service.application import LedgerApplication, Outcome
+from service.bootstrap import open_ledger
 from service.config import Principal
 from service.demo import NEK_REGISTRATION
 from service.reads.projector import NAME, Projector
 from service.reads.rendering import VIEWS_FORMAT, render
-from service.web.app import ledger_env
 
 ON = date(2018, 3, 1)
 ADMIN = Principal("tester", "admin")
 
 
 def make_application(url: str) -> LedgerApplication:
-    return LedgerApplication(env=ledger_env(make_settings(url), create_table=True))
+    return open_ledger(make_settings(url))
 
 
 def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -> UUID:

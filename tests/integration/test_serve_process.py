@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from support import projector_pid
 
-TOKEN = "serve-test-admin"
+TOKEN = "serve-test-admin-token-0123456789"
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@ announcements, and the projector is woken by the appends it follows."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from service.reads.view_cache import ViewCache
 from service.web.api.common import API
 from service.web.app import create_app
 from service.web.fast_reads import FastViewReads
+from service.web.request_log import RequestLog
 
 pytestmark = pytest.mark.postgres
 
@@ -148,7 +150,9 @@ def test_a_poll_answered_before_flask_is_the_answer_flask_gives(
     application, cache = project_views(pg_app)
     Projector(application).catch_up()
     eventually(lambda: cached_position(cache, project_id) == 2)
-    fast_reads = pg_app.wsgi_app
+    request_log = pg_app.wsgi_app  # the outermost layer, around the fast reads
+    assert isinstance(request_log, RequestLog)
+    fast_reads = request_log.app
     assert isinstance(fast_reads, FastViewReads)
     passed_on = []
     flask_app = fast_reads.next_app
@@ -189,3 +193,25 @@ def test_polls_the_cache_cannot_answer_go_on_to_the_api(
     assert (no_token.status_code, no_token.content_type) == (401, "application/problem+json")
     assert (unknown.status_code, unknown.content_type) == (404, "application/problem+json")
     assert not_a_view.status_code == 404
+
+
+def test_a_poll_answered_before_flask_is_logged_with_its_principal_and_request_id(
+        pg_app: Flask, pg_client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+    request_log = pg_app.wsgi_app
+    assert isinstance(request_log, RequestLog) and isinstance(request_log.app, FastViewReads)
+    passed_on: list[int] = []
+    flask_app = request_log.app.next_app
+    request_log.app.next_app = lambda environ, start: passed_on.append(1) or flask_app(
+        environ, start)
+    capsys.readouterr()
+
+    answer = get(pg_client, project_path(project_id, "views/budget"), X_Request_ID="poll-7")
+
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (answer.status_code, answer.headers["X-Request-ID"], passed_on) == (200, "poll-7", [])
+    assert [(line["principal"], line["status"]) for line in logged
+            if line["request_id"] == "poll-7"] == [("viewer", 200)]

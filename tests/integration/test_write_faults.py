@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from support import make_settings
 from tcp_proxy import PostgresProxy
 
-from service.application import LedgerApplication
+from service.bootstrap import open_ledger
 from service.store.writes import _lock_key
-from service.web.app import create_app, ledger_env
+from service.web.app import create_app
 
 pytestmark = pytest.mark.postgres
 KEY = "fv-2016-0042"
@@ -39,8 +39,7 @@ def proxied(postgres_url: str) -> Iterator[Proxied]:
     proxy = PostgresProxy(5432)
     settings = make_settings(proxy.url(postgres_url.rsplit("/", 1)[1]))
     # A request waits for a connection at most a second before it is answered 503.
-    application = LedgerApplication(env={**ledger_env(settings, create_table=True),
-                                         "POSTGRES_CONNECT_TIMEOUT": "1"})
+    application = open_ledger(settings, env={"POSTGRES_CONNECT_TIMEOUT": "1"})
     app = create_app(settings, application)
     yield Proxied(app, app.test_client(), proxy)
     application.close()

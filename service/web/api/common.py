@@ -100,7 +100,10 @@ def page(items: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None
 
 
 def project_url(project_id: UUID, *parts: str) -> str:
-    return "/".join([f"{API}/projects/{project_id}", *parts])
+    """A project's (or its part's) URL, relative to the host: under the path prefix the
+    service is mounted at behind a proxy (X-Forwarded-Prefix, GRANTLEDGER_PROXY_HOPS), and
+    right whatever scheme and host the client used."""
+    return "/".join([f"{request.script_root}{API}/projects/{project_id}", *parts])
 
 
 def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], schema: type,

@@ -109,7 +109,7 @@ def _commands(project_id: UUID, items: list[Any]) -> tuple[dict[int, RecordExpen
         try:
             fields_ = _ITEM.load(item)
         except ValidationError as error:
-            errors[index] = flatten_messages(error.messages)
+            errors[index] = flatten_messages(error.messages, whole="item")
             continue
         expense_id = fields_.pop("expense_id", None) or uuid4()
         commands[index] = RecordExpense(project_id=project_id, expense_id=expense_id, **fields_)

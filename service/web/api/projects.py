@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.commands import RegisterProject
+from domain.errors import ProjectAlreadyRegisteredError
 from projections import project_detail
 from schemas import (
     ProjectCreatedSchema,
@@ -41,8 +42,12 @@ def register_project(registration: dict[str, Any]) -> Any:
                 "position": outcome.position}
         return 201, dumps(CREATED, body), project_url(project.id)
 
-    outcome = ledger().register(RegisterProject(registration), current_principal(),
-                                remembered(answer))
+    try:
+        outcome = ledger().register(RegisterProject(registration), current_principal(),
+                                    remembered(answer))
+    except ProjectAlreadyRegisteredError as taken:  # its problem says where the project is
+        taken.project_id = ledger().id_for(registration["registration_number"])
+        raise
     return answered(answer(outcome))
 
 

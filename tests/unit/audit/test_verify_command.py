@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from api_builders import NEK_NUMBER, get, project_path, register_nek
 from flask.testing import FlaskClient
+from support import auth
 
 from domain.project import GrantProject
 from schemas.audit import EVENT_TYPES
@@ -34,7 +35,7 @@ def test_every_project_is_verified_one_line_each(
 
 def test_a_project_is_named_by_its_registration_number_and_a_digest_checked(
         store: str, client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
-    project_id = client.get("/api/v1/projects", headers={"Authorization": "Bearer t-viewer"}
+    project_id = client.get("/api/v1/projects", headers=auth("viewer")
                             ).json["projects"][0]["id"]
     head = get(client, project_path(project_id, "verification"), "auditor").json["head"]
 

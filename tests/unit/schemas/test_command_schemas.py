@@ -182,7 +182,8 @@ def test_bad_indicators_and_reports_are_named_by_field() -> None:
                                  "to 30."],
         "reports": {0: {"kind": ["Must be one of: implementation, final_implementation, "
                                  "sustainability, final_sustainability."],
-                        "due": ["Not a valid date."]}},
+                        "due": ["Not a valid date: write a day that exists as YYYY-MM-DD, "
+                                "e.g. 2016-06-15."]}},
     }
 
 

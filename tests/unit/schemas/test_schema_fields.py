@@ -146,7 +146,8 @@ def test_day_loads_an_iso_date_and_dumps_it_back() -> None:
 
 @pytest.mark.parametrize("sent", ["20160401", "2016-W13-5", "2016-02-30", "01.04.2016", 20160401])
 def test_day_in_any_other_form_is_refused(sent: Any) -> None:
-    assert error("day", sent) == ["Not a valid date."]
+    assert error("day", sent) == [
+        "Not a valid date: write a day that exists as YYYY-MM-DD, e.g. 2016-06-15."]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +170,9 @@ def test_moment_loads_in_utc_reading_one_without_offset_as_utc(sent: str,
     "sent", ["2018-03-31", "yesterday", "2018-03-31T12:00:00+0200", 1522497600]
 )
 def test_moment_that_is_not_rfc_3339_is_refused(sent: Any) -> None:
-    assert error("moment", sent) == ["Not a valid datetime."]
+    assert error("moment", sent) == [
+        "Not a valid moment: write it as YYYY-MM-DDThh:mm:ss with Z or an offset, "
+        "e.g. 2018-03-01T09:30:00Z or 2018-03-01T10:30:00+01:00."]
 
 
 def test_moment_dumps_in_utc_with_a_z() -> None:
