@@ -4,6 +4,7 @@ careful retries, while a worker is killed, the projector is killed and PostgreSQ
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -86,8 +87,8 @@ class Client:
             self.statuses.append(error.code)
             retry_after = float(error.headers.get("Retry-After") or 0.2)
             return error.code, json.loads(error.read() or b"{}"), retry_after
-        except (OSError, ValueError):  # reset, refused, timed out, cut off mid-answer
-            self.connection_errors += 1
+        except (OSError, ValueError, http.client.HTTPException):  # reset, refused, timed
+            self.connection_errors += 1                         # out, cut off mid-answer
             return None, None, 0.2
 
 
