@@ -38,12 +38,6 @@ from eventsourcing.persistence import (
 from psycopg.sql import SQL, Identifier
 
 IDEMPOTENCY_TABLE = "grantledger_idempotency"
-CREATE_IDEMPOTENCY = (
-    f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
-    "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-    "status INTEGER NOT NULL, body TEXT NOT NULL, location TEXT, "
-    "PRIMARY KEY (scope, key))"
-)
 RECORD_COLUMNS = "scope, key, fingerprint, status, body, location"
 
 Key = tuple[str, str]
