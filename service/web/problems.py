@@ -22,6 +22,7 @@ from domain.errors import (
 )
 from service.application import ProjectNotFoundError
 from service.web.request_log import REQUEST_ID
+from service.web.urls import project_url
 
 PROBLEM_JSON = "application/problem+json"
 # What webargs says of a body that is not JSON; replaced by where it stops being JSON.
@@ -141,8 +142,6 @@ def domain_problem(error: GrantLedgerError) -> Response:
         return validation_problem(422, {error.field: [error.message]},
                                   f"{error.field}: {error.message}", **named)
     if isinstance(error, ProjectAlreadyRegisteredError) and error.project_id is not None:
-        from service.web.api.common import project_url
-
         return rule_problem(409, error.rule, error.message, project_id=str(error.project_id),
                             project_url=project_url(error.project_id))
     return rule_problem(409, error.rule, error.message)

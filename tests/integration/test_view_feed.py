@@ -21,10 +21,10 @@ from service.metrics import REQUESTS
 from service.reads import projector as projector_module
 from service.reads.projector import NAME, Projector, run_projector
 from service.reads.view_cache import ViewCache
-from service.web.api.common import API
 from service.web.app import create_app
 from service.web.fast_reads import FastViewReads
 from service.web.request_log import RequestLog
+from service.web.urls import API
 
 pytestmark = pytest.mark.postgres
 

@@ -21,10 +21,11 @@ from schemas import (
 from service.application import ProjectNotFoundError
 from service.audit.chain import StoredEntry, event_pairs, read_chain, verification_document
 from service.audit.export import audit_bundle
-from service.web.api.common import API, Blueprint
+from service.web.api.common import Blueprint
 from service.web.auth import AUDIT, requires
 from service.web.problems import rule_problem
 from service.web.state import ledger
+from service.web.urls import API
 
 blp = Blueprint("audit", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
                 description="The audit trail: chain verification, audit bundle, expense history.")

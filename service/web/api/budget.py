@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from domain.commands import ChangeBudget
 from schemas import BudgetChangeSchema
-from service.web.api.common import API, Blueprint, command_endpoint
+from service.web.api.common import Blueprint, command_endpoint
 from service.web.auth import MANAGE
+from service.web.urls import API
 
 blp = Blueprint("budget", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
                 description="Changes of the budget's split between lines.")

@@ -13,11 +13,12 @@ from projections import LedgerState
 from projections.calendar import calendar_entries
 from schemas import CalendarQuerySchema, CalendarSchema, FeedQuerySchema
 from service.application import ProjectNotFoundError
-from service.web.api.common import API, Blueprint, project_ledger, reference_date
+from service.web.api.common import Blueprint, project_ledger, reference_date
 from service.web.auth import READ, requires
 from service.web.feed_keys import requires_read_or_feed_key
 from service.web.ical import ProjectEntries, ical_feed
 from service.web.state import ledger
+from service.web.urls import API
 
 blp = Blueprint("calendar", __name__, url_prefix=API,
                 description="Every dated obligation: JSON and iCalendar feeds.")

@@ -22,9 +22,10 @@ from schemas import (
 from service.sheets.claim_documents import claim_documents_table
 from service.sheets.csvfile import csv_file
 from service.sheets.workbook import workbook
-from service.web.api.common import API, Blueprint, command_endpoint, project_ledger
+from service.web.api.common import Blueprint, command_endpoint, project_ledger
 from service.web.api.files import answer_format, answers_as_files, file_name, file_response
 from service.web.auth import AUDIT, MANAGE, READ, requires
+from service.web.urls import API
 
 blp = Blueprint("claims", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
                 description="Payment claims, approvals, subsidy payouts, financial corrections.")

@@ -21,7 +21,6 @@ from service.application import Outcome, ProjectNotFoundError, prague_today, utc
 from service.web.state import ledger
 from service.writer import Answer
 
-API = "/api/v1"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -97,13 +96,6 @@ def page(items: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None
     chunk = items[start:start + limit]
     more = start + limit < len(items)
     return chunk, encode_cursor(start + limit) if more else None
-
-
-def project_url(project_id: UUID, *parts: str) -> str:
-    """A project's (or its part's) URL, relative to the host: under the path prefix the
-    service is mounted at behind a proxy (X-Forwarded-Prefix, GRANTLEDGER_PROXY_HOPS), and
-    right whatever scheme and host the client used."""
-    return "/".join([f"{request.script_root}{API}/projects/{project_id}", *parts])
 
 
 def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], schema: type,

@@ -10,10 +10,11 @@ from domain.events import event_data, event_type
 from domain.hashing import canonical_json
 from schemas import EventFilterQuerySchema, EventPageSchema, EventQuerySchema
 from service.application import ProjectNotFoundError
-from service.web.api.common import API, Blueprint, decode_cursor, encode_cursor
+from service.web.api.common import Blueprint, decode_cursor, encode_cursor
 from service.web.api.event_filters import project_event_page
 from service.web.auth import AUDIT, requires
 from service.web.state import ledger
+from service.web.urls import API
 
 blp = Blueprint("events", __name__, url_prefix=API,
                 description="The immutable event history, for auditors and followers.")

@@ -27,20 +27,13 @@ from schemas import (
 from service.sheets.csvfile import csv_file
 from service.sheets.expenses import expense_table
 from service.sheets.workbook import workbook
-from service.web.api.common import (
-    API,
-    Blueprint,
-    body_limit,
-    command_endpoint,
-    page,
-    project_ledger,
-    project_url,
-)
+from service.web.api.common import Blueprint, body_limit, command_endpoint, page, project_ledger
 from service.web.api.expense_batch import BATCH_MAX_BODY_BYTES, decide_batch
 from service.web.api.files import answer_format, answers_as_files, file_name, file_response
 from service.web.auth import EXPENSES, READ, current_principal, requires
 from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
+from service.web.urls import API, project_url
 from service.writer import Answer, Outcome
 
 RECORDED = ExpenseRecordedSchema()

@@ -15,10 +15,11 @@ from schemas import (
     ProjectSchema,
     RegisterProjectSchema,
 )
-from service.web.api.common import API, Blueprint, page, project_ledger, project_url
+from service.web.api.common import Blueprint, page, project_ledger
 from service.web.auth import MANAGE, READ, current_principal, requires
 from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
+from service.web.urls import API, project_url
 from service.writer import Answer, Outcome
 
 CREATED = ProjectCreatedSchema()

@@ -19,9 +19,10 @@ from schemas import (
     SubmitReportSchema,
     ViewQuerySchema,
 )
-from service.web.api.common import API, Blueprint, command_endpoint, project_ledger, reference_date
+from service.web.api.common import Blueprint, command_endpoint, project_ledger, reference_date
 from service.web.api.views import wait_for_position
 from service.web.auth import AUDIT, MANAGE, READ, requires
+from service.web.urls import API
 
 blp = Blueprint("reports", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
                 description="Implementation and sustainability reports, with the indicators.")

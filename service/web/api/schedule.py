@@ -14,8 +14,9 @@ from schemas import (
     RealisationEndSchema,
     StartActivitySchema,
 )
-from service.web.api.common import API, Blueprint, command_endpoint
+from service.web.api.common import Blueprint, command_endpoint
 from service.web.auth import MANAGE
+from service.web.urls import API
 
 blp = Blueprint("schedule", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
                 description="Activities, milestones and the realisation period.")

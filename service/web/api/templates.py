@@ -7,9 +7,10 @@ from uuid import UUID
 
 from schemas import TemplateQuerySchema
 from service.sheets.template import template_csv, template_workbook
-from service.web.api.common import API, Blueprint, project_ledger
+from service.web.api.common import Blueprint, project_ledger
 from service.web.api.files import MEDIA_TYPES, file_name, file_response
 from service.web.auth import EXPENSES, requires
+from service.web.urls import API
 
 blp = Blueprint("templates", __name__, url_prefix=f"{API}/projects/<uuid:project_id>/templates",
                 description="Spreadsheet templates to fill in and import.")

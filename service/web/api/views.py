@@ -39,10 +39,11 @@ from service.reads.rendering import SCHEMAS, render
 from service.reads.view_cache import CachedView, view_etag
 from service.sheets.views import view_tables
 from service.sheets.workbook import workbook
-from service.web.api.common import API, Blueprint, project_ledger, reference_date
+from service.web.api.common import Blueprint, project_ledger, reference_date
 from service.web.api.files import answers_as_files, file_name, file_response
 from service.web.auth import READ, requires
 from service.web.state import ledger, past_answers, settings, view_cache
+from service.web.urls import API
 
 blp = Blueprint("views", __name__, url_prefix=API,
                 description="Budget, subsidy-share, schedule-compliance and indicators views; "
