@@ -89,6 +89,18 @@ POST_BODY = (
     '"tax_point_date":"2017-06-15","amount_net":"{{amount}}","vat":"0.00"}'
 )
 
+BATCH_ITEMS = 500
+# A batch of BATCH_ITEMS expenses, each with only the required fields: the template travels to
+# wrk in an environment variable, which Linux caps at 128 KiB. {{rand}} is drawn for each item,
+# {{n}} counts the thread's requests and the item's index is written in, so every document
+# differs (also in run_floor.sh's smoke request, which fills each placeholder once).
+BATCH_BODY = '{"expenses":[' + ",".join(
+    '{"document_number":"B{{thread}}-{{n}}-{{rand}}-' f'{i}' '","document_type":"invoice",'
+    '"supplier":{"name":"S","ico":"12345678","country":"CZ"},"description":"b",'
+    '"budget_line":"TRAVEL","tax_point_date":"2017-06-15","amount_net":"{{amount}}"}'
+    for i in range(BATCH_ITEMS)) + "]}"
+IMPORT_ROWS = 10_000
+
 
 # ---- options ------------------------------------------------------------------------------
 
@@ -174,8 +186,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         pause_projector=args.pause_projector, write_results=args.write_results,
         repeats=max(0, args.repeats),
     )
-    if options.projects < 2 + 2 * options.rounds:
-        parser.error(f"--projects must be at least {2 + 2 * options.rounds} for "
+    if options.projects < 2 + 3 * options.rounds:
+        parser.error(f"--projects must be at least {2 + 3 * options.rounds} for "
                      f"{options.rounds} rounds")
     return options
 
@@ -217,6 +229,7 @@ class Seeded:
     get_large: UUID
     post_small: list[UUID]
     post_large: list[UUID]
+    post_batch: list[UUID]
     fillers: list[UUID]
     events: int
     seconds: float
@@ -272,11 +285,13 @@ def seed(app: LedgerApplication, options: Options) -> Seeded:
     post_small = [seeder.project(f"BENCH/POST/SMALL/{r}", options.small)
                   for r in range(1, rounds + 1)]
     post_large = []
+    post_batch = []
     for r in range(1, rounds + 1):
         post_large.append(seeder.project(f"BENCH/POST/LARGE/{r}", options.large))
-        say(f"seeded the projects to post to, round {r}: {options.small} and "
-            f"{options.large} expenses")
-    filler_count = options.projects - 2 - 2 * rounds
+        post_batch.append(seeder.project(f"BENCH/POST/BATCH/{r}", options.large))
+        say(f"seeded the projects to post to, round {r}: {options.small}, {options.large} "
+            f"and {options.large} (for batches) expenses")
+    filler_count = options.projects - 2 - 3 * rounds
     missing = options.log_events - seeder.events - filler_count
     per_filler = max(0, math.ceil(missing / filler_count)) if filler_count else 0
     fillers = []
@@ -286,7 +301,8 @@ def seed(app: LedgerApplication, options: Options) -> Seeded:
             say(f"seeded {i + 1} of {filler_count} filler projects ({per_filler} expenses "
                 f"each); {seeder.events:,} events so far")
     time.sleep(0.01)
-    return Seeded(get_small, get_large, post_small, post_large, fillers, seeder.events,
+    return Seeded(get_small, get_large, post_small, post_large, post_batch, fillers,
+                  seeder.events,
                   time.perf_counter() - started, max(utc_now(), seeder.last) + timedelta(
                       milliseconds=1), per_filler)
 
@@ -711,6 +727,24 @@ class Driver:
         return self.runs[-1]
 
 
+def import_row(service: Service, admin: str, count: int) -> Row:
+    """`grantledger import expenses` of an XLSX of `count` rows into a fresh project, end to
+    end (tests/benchmarks/import_bench.py: reading the workbook, chunks of 500 posted)."""
+    say(f"importing a {count:,}-row XLSX with grantledger import")
+    done = subprocess.run(
+        [str(PYTHON), str(REPO / "tests" / "benchmarks" / "import_bench.py"), "--url",
+         service.url, "--token", admin, "--rows", str(count)],
+        capture_output=True, text=True, timeout=1800, check=False)
+    found = re.search(r"import of [\d,]+ rows: ([\d.]+) s, ([\d,]+) rows/s", done.stdout)
+    what = f"`grantledger import expenses` of a {count:,}-row XLSX, end to end"
+    if done.returncode != 0 or found is None:
+        say(f"  the import failed ({done.returncode}): {done.stdout[-500:]} {done.stderr[-500:]}")
+        return Row(what, "failed", *["–"] * 11)
+    say(f"  {found[0]}")
+    return Row(what, f"{float(found[1]):.1f} s", "–", "–", "–", "–", "–", "–", "–", "–",
+               f"{found[2]} rows/s", "(no target)", "–")
+
+
 def split_text(split: tuple[int, ...]) -> str:
     return "/".join(map(str, split)) if split else "?"
 
@@ -792,15 +826,17 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
         # drift of the machine's load within a round does not favour either.
         swap = r % 2 == 0
         driver.floor(r, [("floor_insert", "post:/floor/insert")])
-        posts = [("post_small", seeded.post_small[r - 1]), ("post_large", seeded.post_large[r - 1])]
-        for key, project in reversed(posts) if swap else posts:
+        posts = [("post_small", seeded.post_small[r - 1], "expenses", POST_BODY),
+                 ("post_large", seeded.post_large[r - 1], "expenses", POST_BODY),
+                 ("post_batch", seeded.post_batch[r - 1], "expenses/batch", BATCH_BODY)]
+        for key, project, resource, body in reversed(posts) if swap else posts:
             version_before = app.repository.get(project).version
             conflicts_before = service.conflicts_retried()
             with LagSampler(options, app.recorder.events_table_name) as sampler:
                 started = time.perf_counter()
                 # Not measured again on one worker: it would post to a bigger project.
-                driver.service_run(r, key, f"post:{API}/projects/{project}/expenses",
-                                   accountant, body=POST_BODY, repeatable=False)
+                driver.service_run(r, key, f"post:{API}/projects/{project}/{resource}",
+                                   accountant, body=body, repeatable=False)
                 seconds = time.perf_counter() - started
             final = sampler.lag()
             drain = sampler.drain_seconds()
@@ -951,6 +987,20 @@ def build_rows(driver: Driver, projector: ProjectorFigures, lags: list[LagFigure
                 target = "(no target)"
         row(what, key, ref_key, ref_name, ratio, target, result)
 
+    def batch_row(what: str) -> None:
+        """Expenses recorded per second in batches, against the floor's inserts per second."""
+        ratio = paired(by_round, "post_batch", "floor_insert",
+                       lambda a, b: a.rps * BATCH_ITEMS / b.rps)
+        f, ref = fig.get("post_batch"), fig.get("floor_insert")
+        value = "failed" if f is None else f"{f.rps * BATCH_ITEMS:,.0f} expenses/s"
+        rows.append(Row(what, value, fmt_ms(f.p50 if f else None), fmt_ms(f.p99 if f else None),
+                        fmt_cpu(f), "`POST /floor/insert`", fmt_rps(ref),
+                        fmt_ms(ref.p50 if ref else None), fmt_ms(ref.p99 if ref else None),
+                        fmt_cpu(ref), "–" if ratio is None else f"{ratio:.1f}× expenses/s",
+                        "expenses/s ≥ 5× the floor's req/s",
+                        "–" if ratio is None else "**met**" if ratio >= 5
+                        else f"**missed**: {ratio / 5:.2f} of the target"))
+
     def cost_row(what: str, key: str, ref_key: str, ref_name: str, limit: float) -> None:
         # cost: time per request at saturation, relative (the reference's req/s over this one's)
         cost = paired(by_round, key, ref_key, lambda a, b: b.rps / a.rps)
@@ -973,6 +1023,7 @@ def build_rows(driver: Driver, projector: ProjectorFigures, lags: list[LagFigure
                    "floor_insert", "`POST /floor/insert`", 0.5, 2.0)
     cost_row(f"POST, {large} vs {options.small} expenses", "post_large", "post_small",
              f"POST, {options.small} expenses", 1.2)
+    batch_row(f"POST …/expenses/batch of {BATCH_ITEMS}, project of {large} expenses")
     throughput_row(f"GET …/views/budget 200, {options.small} expenses", "get_small",
                    "floor_json", "`GET /floor/json`", 0.8, None)
     throughput_row(f"GET …/views/budget 304 (If-None-Match), {options.small} expenses",
@@ -1139,8 +1190,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = datetime.now(UTC)
     load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    viewer, accountant = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    tokens = f"bench-viewer:viewer:{viewer},bench-accountant:accountant:{accountant}"
+    viewer, accountant, admin = (secrets.token_urlsafe(24) for _ in range(3))
+    tokens = (f"bench-viewer:viewer:{viewer},bench-accountant:accountant:{accountant},"
+              f"bench-admin:admin:{admin}")
     log_dir = Path(tempfile.mkdtemp(prefix="grantledger-bench-"))
     service = Service(options, tokens, log_dir)
     app: LedgerApplication | None = None
@@ -1164,6 +1216,7 @@ def main(argv: list[str] | None = None) -> int:
         driver = Driver(options, service)
         lags = run_rounds(options, driver, app, seeded, viewer, accountant)
         rows, fig = build_rows(driver, projector, lags, options)
+        rows.append(import_row(service, admin, 2_000 if options.quick else IMPORT_ROWS))
         table = markdown_table(rows)
         notes = []
         floor_runs = [r for r in driver.runs if r.key.startswith("floor") and r.split]

@@ -42,6 +42,7 @@ import openpyxl
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "api"))
 
 from api_builders import nek_registration  # noqa: E402
