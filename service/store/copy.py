@@ -26,6 +26,7 @@ from service.store.database import (
     events_table,
     one_line,
     postgres_connection,
+    sqlite_transaction,
 )
 from service.store.migrate import migrate
 from service.store.writes import IDEMPOTENCY_TABLE
@@ -173,17 +174,5 @@ def _transaction(store: StoreUrl) -> Iterator[_Side]:
         except psycopg.Error as error:
             raise StoreError(f"cannot write to {store.masked}: {one_line(error)}") from None
         return
-    connection = sqlite3.connect(store.sqlite_path, timeout=30, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield _Side(store, connection)
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot write to the SQLite store {store.sqlite_path}: "
-                         f"{error}") from None
-    finally:
-        connection.close()
+    with sqlite_transaction(store, doing="write to") as connection:
+        yield _Side(store, connection)

@@ -149,6 +149,27 @@ def postgres_connection(store: StoreUrl, **kwargs: Any) -> Iterator[Any]:
         yield connection
 
 
+@contextmanager
+def sqlite_transaction(store: StoreUrl, *, doing: str, begin: str = "BEGIN IMMEDIATE",
+                       timeout: float = 30) -> Iterator[sqlite3.Connection]:
+    """One transaction on a SQLite store (by default holding its write lock), committed at
+    the end; a failure is a StoreError that says what was being done (`doing`)."""
+    connection = sqlite3.connect(store.sqlite_path, timeout=timeout, isolation_level=None)
+    try:
+        connection.execute(begin)
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot {doing} the SQLite store {store.sqlite_path}: "
+                         f"{error}") from None
+    finally:
+        connection.close()
+
+
 def check_reachable(store: StoreUrl, *, must_exist: bool = False) -> None:
     """Opens one connection to the store, so that a command fails at once with the reason
     (server down, database missing, TLS refused, …) instead of deep inside its work."""

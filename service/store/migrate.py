@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from service.store.database import (
     eventsourcing_env,
     one_line,
     postgres_connection,
+    sqlite_transaction,
 )
 
 SCHEMA_TABLE = "grantledger_schema_version"
@@ -229,22 +229,9 @@ def _locked_transaction(store: StoreUrl, *, lock: bool = True) -> Iterator[Any]:
             yield cursor
         return
     store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(store.sqlite_path, timeout=SQLITE_LOCK_WAIT_SECONDS,
-                                 isolation_level=None)
-    try:
-        cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
-        try:
-            yield cursor
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot migrate the SQLite store {store.sqlite_path}: "
-                         f"{error}") from None
-    finally:
-        connection.close()
+    with sqlite_transaction(store, doing="migrate", begin="BEGIN IMMEDIATE" if lock else "BEGIN",
+                            timeout=SQLITE_LOCK_WAIT_SECONDS) as connection:
+        yield connection.cursor()
 
 
 def _library_statements(store: StoreUrl) -> list[Any]:

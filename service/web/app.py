@@ -20,7 +20,7 @@ from service.reads.view_feed import ViewFeed
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
-from service.web.request_log import RequestLog, access_log_handler
+from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -71,10 +71,10 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
-    access_log = access_log_handler(settings.access_log)
-    if access_log is not None:
-        application.on_close(access_log.close)
-    app.wsgi_app = RequestLog(app.wsgi_app, access_log)  # type: ignore[method-assign]
+    log = access_log(settings.access_log)
+    if log is not None:
+        application.on_close(log.close)
+    app.wsgi_app = RequestLog(app.wsgi_app, log)  # type: ignore[method-assign]
     if settings.proxy_hops:
         # The client's address, scheme, host and path prefix as the proxies in front saw
         # them, so that Location headers and the docs' URLs are right behind TLS termination;

@@ -1,4 +1,4 @@
-"""The README's recipe for the hashed bytes, implemented here from its words alone (no
+"""The documented recipe for the hashed bytes (docs/AUDIT.md), implemented here from its words alone (no
 domain.hashing, no json.dumps), gives the service's hashes."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from api_builders import command, get, project_path, record_expense, register_nek
 from flask.testing import FlaskClient
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+RECIPE = Path(__file__).resolve().parents[2] / "docs" / "AUDIT.md"
 MEMBER = re.compile(r"^\s+- `(\w+)`: the event's `(\w+)`", re.MULTILINE)
 SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
                  "\b": "\\b", "\f": "\\f"}
@@ -21,7 +21,7 @@ SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"
 
 def recipe_members() -> dict[str, str]:
     """Step 1 of "The exact bytes hashed": each member and the event field it is taken from."""
-    section = README.read_text(encoding="utf-8").split("### The exact bytes hashed", 1)[1]
+    section = RECIPE.read_text(encoding="utf-8").split("## The exact bytes hashed", 1)[1]
     step_one = section.split("\n2. ", 1)[0]
     return dict(MEMBER.findall(step_one))
 
@@ -55,7 +55,7 @@ def recomputed_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(document).encode("utf-8")).hexdigest()
 
 
-def test_the_readme_names_the_seven_members_of_the_hashed_document() -> None:
+def test_the_recipe_names_the_seven_members_of_the_hashed_document() -> None:
     assert recipe_members() == {
         "type": "type", "project": "project_id", "version": "version",
         "recorded_at": "recorded_at", "recorded_by": "recorded_by", "data": "data",

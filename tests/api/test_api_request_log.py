@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from support import make_settings
 
 from service.web.app import create_app
+from service.web.request_log import AccessLog
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
@@ -161,3 +162,18 @@ def test_a_problem_behind_a_trusted_proxy_names_its_instance_under_the_proxys_pr
 
     assert (response.status_code, response.get_json()["instance"]) == (
         404, f"/ledger{PROJECTS}/{UNKNOWN}")
+
+
+def test_a_log_file_moved_away_by_logrotate_is_written_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AccessLog, "REOPEN_CHECK_SECONDS", 0.0)
+    path = tmp_path / "access.log"
+    log = AccessLog(str(path))
+    log.write('{"n": 1}')
+    path.rename(tmp_path / "access.log.1")
+
+    log.write('{"n": 2}')
+    log.close()
+
+    assert ((tmp_path / "access.log.1").read_text(), path.read_text()) == (
+        '{"n": 1}\n', '{"n": 2}\n')

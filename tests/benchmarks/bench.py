@@ -1108,9 +1108,8 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
         "engineers' test runs: absolute figures are noisy, the ratios of interleaved runs are "
         "what count.",
         f"* gunicorn for both the floor and the service: `-k gthread -w {options.workers} "
-        f"--threads {options.threads}` (the service through "
-        "`python:service.web.gunicorn_conf`, its "
-        "projector started beside the workers with `GRANTLEDGER_START_PROJECTOR=y`; the "
+        f"--threads {options.threads}` (the service through `grantledger serve`, which runs "
+        "gunicorn with `python:service.web.gunicorn_conf` and the projector beside it; the "
         f"floor app with `FLOOR_POOL_MAX={options.threads}`), both on database "
         f"`{options.database}`.",
         f"* wrk through `../shared/bench/run_floor.sh`: 1 thread, {options.connections} "
@@ -1122,16 +1121,20 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
         f"* Seeded in-process in {seeded.seconds:.0f} s: {seeded.events:,} events; "
         f"{options.projects} projects (NEK's registration under other numbers): one of "
         f"{options.small} and one of {options.large:,} expenses to read, a fresh pair of the "
-        f"same sizes per round to post to, {len(seeded.fillers)} more with "
+        f"same sizes per round to post to and one of {options.large:,} per round to post "
+        f"batches to, {len(seeded.fillers)} more with "
         f"{seeded.expenses_per_filler} expenses each, then `VACUUM ANALYZE` (autovacuum is "
         f"{autovacuum} on this server). `as_of` = "
         f"{seeded.after_seeding:%Y-%m-%dT%H:%M:%S.%fZ} (just after the seeding).",
         "* POST body: a valid expense with a unique document number "
         "(`B-{{thread}}-{{n}}-{{rand}}`), random amount; each POST target gains "
-        "requests × (warm-up + duration) expenses during its run.",
+        "requests × (warm-up + duration) expenses during its run. A batch: "
+        f"{BATCH_ITEMS} such expenses with only their required fields (the template travels to "
+        "wrk in an environment variable, which Linux caps at 128 KiB); its figure is "
+        f"{BATCH_ITEMS} × req/s, in expenses/s.",
         "* `cost` = the reference's req/s ÷ this req/s (time per request at saturation); "
-        "CPU/req is gunicorn's master, workers and projector per request (run_floor.sh "
-        "`--server-pid`).",
+        "CPU/req is gunicorn's master and workers per request (run_floor.sh `--server-pid`; "
+        "the projector, a process of its own, is not in it).",
     ]
     if options.pause_projector:
         lines.append("* The service's projector was paused (SIGSTOP) during the floor's runs, "
