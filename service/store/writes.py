@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -104,6 +105,16 @@ class PostgresWrites:
     if TYPE_CHECKING:  # the library's recorder's
         def construct_pg_stored_event(self, *args: Any) -> Any: ...
 
+    @cached_property
+    def _write_statements(self) -> _WriteStatements:
+        table = Identifier(self.events_table_name)
+        return _WriteStatements(
+            newer=SQL("SELECT originator_id, originator_version, topic, state FROM {0} "
+                      "WHERE originator_id = %s AND originator_version > %s "
+                      "ORDER BY originator_version").format(table).as_string(None),
+            lock_table=SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table).as_string(None),
+            notify=SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string(None))
+
     @contextmanager
     def project_write(self, project_id: UUID, after_version: int,
                       keys: Sequence[Key] = ()) -> Iterator[ProjectWrite]:
@@ -111,26 +122,23 @@ class PostgresWrites:
         # pipeline mode, which adds a round trip at each end.
         with self.datastore.get_connection() as conn:
             try:
-                with conn.pipeline() as pipeline:
-                    write = self._begin(conn, pipeline, project_id, after_version, keys)
+                with conn.pipeline() as pipeline, conn.cursor() as cursor:
+                    write = self._begin(conn, cursor, pipeline, project_id, after_version,
+                                        keys)
                     yield write
-                    conn.execute("COMMIT")
+                    cursor.execute("COMMIT")
             except BaseException:
                 _roll_back(conn)
                 raise
 
-    def _begin(self, conn: Any, pipeline: Any, project_id: UUID, after_version: int,
-               keys: Sequence[Key]) -> _PostgresWrite:
+    def _begin(self, conn: Any, cursor: Any, pipeline: Any, project_id: UUID,
+               after_version: int, keys: Sequence[Key]) -> _PostgresWrite:
         """BEGIN, the project's lock, its newer events and the keys' records: one round
         trip."""
         newer, records = conn.cursor(), conn.cursor()
-        conn.execute("BEGIN")
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
-        newer.execute(SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {0} "
-            "WHERE originator_id = %s AND originator_version > %s "
-            "ORDER BY originator_version").format(Identifier(self.events_table_name)),
-            [project_id, after_version])
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
+        newer.execute(self._write_statements.newer, [project_id, after_version])
         if keys:
             statement, params = _keys_clause(keys)
             records.execute(statement, params)
@@ -142,10 +150,10 @@ class PostgresWrites:
         return write
 
     def _append(self, conn: Any, pipeline: Any, events: Sequence[StoredEvent]) -> list[int]:
+        statements = self._write_statements
         with conn.cursor() as cursor:
-            cursor.execute(SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(
-                Identifier(self.events_table_name)))
-            cursor.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+            cursor.execute(statements.lock_table)
+            cursor.execute(statements.notify)
             cursor.execute(self.insert_events_statement, [[
                 self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
                                                e.state) for e in events]])
@@ -169,6 +177,15 @@ class _PostgresWrite(ProjectWrite):
                 cursor.executemany(
                     f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s)", [r.values() for r in records])
+
+
+@dataclass(frozen=True)
+class _WriteStatements:
+    """The write unit's statements for the recorder's tables, composed once."""
+
+    newer: str
+    lock_table: str
+    notify: str
 
 
 def _roll_back(conn: Any) -> None:

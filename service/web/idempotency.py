@@ -46,11 +46,11 @@ class _Key:
 def fingerprint() -> str:
     """Method, path with its query and body; a JSON body counts by its content, not its
     spacing or key order."""
-    raw = request.get_data(cache=True)
-    try:
-        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        body = raw
+    parsed = request.get_json(silent=True)  # parsed once, for the view too
+    if parsed is None:
+        body = request.get_data(cache=True)
+    else:
+        body = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
     query = request.query_string.decode("latin-1")
     target = f"{request.path}?{query}" if query else request.path
     return hashlib.sha256(f"{request.method} {target}\n".encode() + body).hexdigest()
