@@ -1,5 +1,5 @@
-"""The documented recipe for the hashed bytes (docs/AUDIT.md), implemented here from its words alone (no
-domain.hashing, no json.dumps), gives the service's hashes."""
+"""The documented recipe for the hashed bytes (docs/AUDIT.md), implemented here from its
+words alone (no domain.hashing, no json.dumps), gives the service's hashes."""
 
 from __future__ import annotations
 

@@ -79,7 +79,8 @@ class RawStore:
 
     def rewrite_and_rehash(self, project_id: str, version: int, **data: str) -> None:
         """Sets some data of one event (amounts, as strings) and re-hashes the chain from it on,
-        by the documented recipe (docs/AUDIT.md), recorded claim heads included: a careful forger."""
+        by the documented recipe (docs/AUDIT.md), recorded claim heads included: a careful
+        forger."""
         rows = self.rows(project_id)
         previous = json.loads(rows[version - 1][1])["hash"] if version > 1 else "0" * 64
         new_hashes: dict[int, str] = {}

@@ -23,7 +23,7 @@ from service.reads.projector import NAME, Projector, run_projector
 from service.reads.view_cache import ViewCache
 from service.web.app import create_app
 from service.web.fast_reads import FastViewReads
-from service.web.request_log import RequestLog
+from service.web.request_log import AccessLog, RequestLog
 from service.web.urls import API
 
 pytestmark = pytest.mark.postgres
@@ -210,6 +210,7 @@ def test_a_poll_answered_before_flask_is_logged_with_its_principal_and_request_i
     capsys.readouterr()
 
     answer = get(pg_client, project_path(project_id, "views/budget"), X_Request_ID="poll-7")
+    AccessLog.flush_all()
 
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (answer.status_code, answer.headers["X-Request-ID"], passed_on) == (200, "poll-7", [])
