@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from support import make_settings
 
 from service.web.app import create_app
-from service.web.request_log import AccessLog
+from service.web.request_log import AccessLog, Entry
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
@@ -182,3 +182,13 @@ def test_a_log_file_moved_away_by_logrotate_is_written_anew(
 
     assert ((tmp_path / "access.log.1").read_text(), path.read_text()) == (
         '{"n": 1}\n', '{"n": 2}\n')
+
+
+def test_a_line_is_json_whatever_the_path_holds() -> None:
+    entry = Entry(1764417625.9996, "GET", '/api/v1/"x"\\y\u0001é', "token=s3cret&limit=5",
+                  "404 NOT FOUND", 0.0123456, None, "req-1", None)
+
+    assert json.loads(entry.line()) == {
+        "time": "2025-11-29T12:00:26.000+00:00", "method": "GET",
+        "path": '/api/v1/"x"\\y\u0001é?token=***&limit=5', "status": 404,
+        "duration_ms": 12.346, "principal": None, "request_id": "req-1", "client": None}
