@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grantledger", description=(
         "Event-sourced grant-compliance ledger. Configuration comes from the environment: "
         "GRANTLEDGER_DATABASE_URL (default sqlite:///grantledger.db), GRANTLEDGER_TOKENS."))
+    parser.add_argument("--version", action="version",
+                        version=f"grantledger {package_version('grantledger')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the service under gunicorn")
@@ -112,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a new random token for a role")
     token.add_argument("--role", choices=ROLES, default="viewer")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
+    token.add_argument("--entry", action="store_true",
+                       help="print the name:role:token line of a tokens file instead")
     token.set_defaults(run=token_command)
 
     feed = commands.add_parser(
@@ -331,9 +336,12 @@ def verify_command(args: argparse.Namespace) -> int:
 
 def token_command(args: argparse.Namespace) -> int:
     token = secrets.token_urlsafe(32)
-    print(token)
-    print(f"# add to GRANTLEDGER_TOKENS: {args.name or args.role}:{args.role}:{token}",
-          file=sys.stderr)
+    entry = f"{args.name or args.role}:{args.role}:{token}"
+    if args.entry:
+        print(entry)
+    else:
+        print(token)
+        print(f"# add to GRANTLEDGER_TOKENS: {entry}", file=sys.stderr)
     return 0
 
 

@@ -137,13 +137,19 @@ def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes]) -> Non
 def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
-        metadata = wheel.read("grantledger-0.1.0.dist-info/METADATA").decode()
+        metadata = wheel.read("grantledger-1.1.0.dist-info/METADATA").decode()
 
     assert {"service/web/templates/docs.html", "service/audit/bundle/verify.py",
-            "service/web/gunicorn_conf.py", "grantledger-0.1.0.dist-info/licenses/LICENSE",
+            "service/web/gunicorn_conf.py", "grantledger-1.1.0.dist-info/licenses/LICENSE",
             } <= names
     assert not any(name.startswith(("tests/", "deploy/", "examples/")) for name in names)
     assert "License-Expression: LicenseRef-Proprietary" in metadata.splitlines()
+
+
+def test_the_installed_command_names_its_version(installed: Installed, workdir: Path) -> None:
+    answer = installed.run("--version", cwd=workdir)
+
+    assert (answer.returncode, answer.stdout) == (0, "grantledger 1.1.0\n")
 
 
 def test_the_installed_service_is_imported_from_the_virtualenv_not_the_checkout(
