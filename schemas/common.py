@@ -128,21 +128,32 @@ class BatchRecordedSchema(BaseSchema):
 
 
 class ProblemSchema(BaseSchema):
-    """An RFC 9457 problem document; `errors` names each bad field of a 422."""
+    """An RFC 9457 problem document; `errors` names each bad field of a 422. Every member the
+    service sends is declared, so that clients generated from the OpenAPI document keep them."""
 
-    optional_keys = frozenset({"instance", "rule", "errors", "rule_errors"})
+    optional_keys = frozenset({"instance", "rule", "errors", "rule_errors", "request_id",
+                               "find_by", "project_id", "project_url"})
 
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     instance = fields.String()
+    request_id = fields.String(
+        metadata={"description": "the request's id, as in its `X-Request-ID` header and the "
+                                 "access log"})
     rule = fields.String()
     errors = fields.Dict(keys=fields.String())
     rule_errors = fields.Dict(
         keys=fields.String(),
         metadata={"description": "a batch refused for fields and rules at once: the items "
                                  "refused by rules, by index, as `{rule, detail}`"})
+    find_by = fields.String(
+        metadata={"description": "where a project's id is found by its registration number "
+                                 "(a 404 for a project id)"})
+    project_id = fields.String(
+        metadata={"description": "the project already registered under the number (a 409)"})
+    project_url = fields.String(metadata={"description": "its URL"})
 
 
 class HealthSchema(BaseSchema):

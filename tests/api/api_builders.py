@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from support import token_of
 from werkzeug.test import TestResponse
 
+from schemas import ProblemSchema
+
 API = "/api/v1"
 PROJECTS = f"{API}/projects"
 NEK_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0002300"
@@ -42,6 +44,9 @@ WORKED_EXAMPLE_EXPENSES = [
 
 _documents = itertools.count(1)
 
+
+# The members a problem document may carry: those the OpenAPI document declares.
+PROBLEM_MEMBERS = frozenset(ProblemSchema().fields)
 
 def bearer(role: str, **headers: str) -> dict[str, str]:
     """The Authorization header of the test token of a role (see tests/conftest.py), plus any
@@ -337,4 +342,5 @@ def problem(response: TestResponse) -> dict[str, Any]:
     assert [type(body.get(member)).__name__ for member in ("type", "title", "status", "detail")
             ] == ["str", "str", "int", "str"], body
     assert body["status"] == response.status_code, body
+    assert body.keys() <= PROBLEM_MEMBERS, f"undeclared in OpenAPI: {body.keys() - PROBLEM_MEMBERS}"
     return body
