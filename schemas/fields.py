@@ -51,9 +51,9 @@ class _DecimalString(fields.Field[Decimal]):
     what = "decimals"
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            **_with_metadata(kwargs, type="string", format="decimal", example=self.example)
-        )
+        super().__init__(**_with_metadata(
+            kwargs, type="string", format="decimal", example=self.example,
+            pattern=rf"^-?[0-9]+(\.[0-9]{{1,{self.places}}})?$"))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, float):
@@ -117,6 +117,7 @@ class Rate(_DecimalString):
 class Ratio(_DecimalString):
     """A computed ratio, dumped with exactly 4 places (`"0.5000"`); never loaded."""
 
+    places = 4
     example = "0.5000"
 
     def __init__(self, **kwargs: Any) -> None:
@@ -148,7 +149,8 @@ class Text(fields.String):
     def __init__(self, *, max_length: int | None = None, **kwargs: Any) -> None:
         if max_length is not None:
             self.max_length = max_length
-        super().__init__(**_with_metadata(kwargs, minLength=1, maxLength=self.max_length))
+        super().__init__(**_with_metadata(kwargs, minLength=1, maxLength=self.max_length,
+                                          pattern=r"\S"))  # not only white space
 
     def _deserialize(  # type: ignore[override]  # blank nullable text reads as None
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
@@ -206,7 +208,8 @@ class Day(fields.Date):
         "invalid": "Not a valid date: write a day that exists as YYYY-MM-DD, e.g. 2016-06-15."}
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="iso", **kwargs)
+        super().__init__(format="iso", **_with_metadata(
+            kwargs, pattern=r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
