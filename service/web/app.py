@@ -95,6 +95,9 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
 
 
 def _require_json_commands() -> None:
+    # A POST to a path that has no POST is its 404 or 405, whatever its body.
+    if request.routing_exception is not None:
+        return
     if request.method == "POST" and not request.is_json:
         raise UnsupportedMediaType("commands take a JSON body (Content-Type: application/json)")
 

@@ -38,6 +38,19 @@ def test_a_body_that_is_not_json_is_400(client: FlaskClient, nek: str) -> None:
                        "quotes at line 1, column 28."]}, 1)
 
 
+@pytest.mark.parametrize(("path", "parameter", "taken"), [
+    ("events", "recorded_afer", "cursor, expense_id, limit, recorded_after, recorded_before, "
+                                "recorded_by, type"),
+    ("views/budget", "lang", "as_of, format, min_position, on"),
+])
+def test_a_query_parameter_the_request_does_not_take_is_400_naming_those_it_takes(
+        client: FlaskClient, nek: str, path: str, parameter: str, taken: str) -> None:
+    response = get(client, project_path(nek, path) + f"?{parameter}=2017-01-01", "admin")
+
+    assert (response.status_code, problem(response)["errors"]) == (
+        400, {parameter: [f"Not a parameter of this request; it takes: {taken}."]})
+
+
 def test_a_json_body_nested_too_deeply_to_read_is_400(client: FlaskClient, nek: str) -> None:
     response = client.post(project_path(nek, "expenses"), data="[" * 50_000 + "]" * 50_000,
                            headers=bearer("accountant", Content_Type="application/json"))
@@ -221,6 +234,16 @@ def test_a_method_the_resource_does_not_have_is_405_naming_the_allowed_ones(
     assert (response.status_code, problem(response)["title"],
             sorted(response.headers["Allow"].split(", "))) == (
         405, "Method Not Allowed", allow.split(", "))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/projects/{nek}", "/api/v1/projects/{nek}/calendar",
+                                  "/api/v1/calendar.ics", "/api/v1/nowhere"])
+def test_a_post_without_a_json_body_where_there_is_no_post_is_405_or_404_not_415(
+        client: FlaskClient, nek: str, path: str) -> None:
+    response = client.post(path.format(nek=nek), data="x=1", headers=bearer("admin"))
+
+    assert (response.status_code, problem(response)["status"]) == (
+        (404, 404) if path.endswith("nowhere") else (405, 405))
 
 
 # ---- 409: the rule that refused, and nothing recorded --------------------------------------
