@@ -102,6 +102,25 @@ def test_a_bad_query_parameter_is_400_naming_it(
     assert (response.status_code, list(problem(response)["errors"])) == (400, [field])
 
 
+@pytest.mark.parametrize("query", [
+    "views/indicators?as_of=7597-10-20T16:54:56Z", "views/schedule?as_of=1899-12-31T12:00:00Z",
+    "views/subsidy?as_of=2199-12-31T23:30:00Z"])  # already 2200 in Prague
+def test_an_as_of_whose_day_lies_outside_the_years_of_on_is_400_saying_which(
+        client: FlaskClient, nek: str, query: str) -> None:
+    response = get(client, project_path(nek, query))
+
+    assert (response.status_code, problem(response)["errors"]) == (400, {"as_of": [
+        "Its day in Europe/Prague must lie between 1900-01-01 and 2199-12-31: give a moment "
+        "within those years, or `on`."]})
+
+
+def test_a_far_as_of_with_an_on_in_the_years_is_answered(client: FlaskClient, nek: str) -> None:
+    response = get(client, project_path(nek, "views/schedule?as_of=7597-10-20T16:54:56Z"
+                                             "&on=2018-01-01"))
+
+    assert (response.status_code, response.json["on"]) == (200, "2018-01-01")
+
+
 @pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/projects"])
 @pytest.mark.parametrize("limit", ["0", "1001"])
 def test_a_page_size_outside_1_to_1000_is_400(client: FlaskClient, path: str, limit: str) -> None:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from domain.commands import ProjectCommand
 from projections import LedgerState
+from schemas.fields import Day
 from service.application import Outcome, ProjectNotFoundError, prague_today, utc_now
 from service.web.state import ledger
 from service.writer import Answer
@@ -78,10 +79,14 @@ def reference_date(on: date | None, as_of: datetime | None) -> date:
     if on is not None:
         return on
     try:
-        return prague_today(as_of if as_of is not None else utc_now())
+        day = prague_today(as_of if as_of is not None else utc_now())
     except OverflowError:  # the last hours of 9999-12-31 UTC are already year 10000 in Prague
+        day = None
+    if day is None or not Day.FIRST <= day <= Day.LAST:  # the days `on` itself may name
         abort(400, messages={"query": {"as_of": [
-            "Has no date in Europe/Prague: give an earlier moment, or `on`."]}})
+            f"Its day in Europe/Prague must lie between {Day.FIRST} and {Day.LAST}: give a "
+            "moment within those years, or `on`."]}})
+    return day
 
 
 def encode_cursor(value: int) -> str:
