@@ -72,11 +72,13 @@ class Settings:
             max_projection_lag=_number(env, "GRANTLEDGER_MAX_PROJECTION_LAG", int, 10_000),
             max_heartbeat_age=_number(env, "GRANTLEDGER_MAX_HEARTBEAT_AGE", float, 30.0),
             projector_batch=_number(env, "GRANTLEDGER_PROJECTOR_BATCH", int, 1000),
-            metrics_token=_metrics_token(env.get("GRANTLEDGER_METRICS_TOKEN") or None),
+            metrics_token=_long_enough("GRANTLEDGER_METRICS_TOKEN",
+                                       env.get("GRANTLEDGER_METRICS_TOKEN") or None),
             proxy_hops=_number(env, "GRANTLEDGER_PROXY_HOPS", int, 0),
             access_log=env.get("GRANTLEDGER_ACCESS_LOG") or "-",
             migrate=env.get("GRANTLEDGER_MIGRATE", "y").lower() in ("y", "yes", "1", "true"),
-            feed_secret=env.get("GRANTLEDGER_FEED_SECRET") or None,
+            feed_secret=_long_enough("GRANTLEDGER_FEED_SECRET",
+                                     env.get("GRANTLEDGER_FEED_SECRET") or None),
         )
 
 
@@ -107,12 +109,12 @@ def _tokens_file(path: str | None) -> str:
     return ",".join(line for line in lines if line and not line.startswith("#"))
 
 
-def _metrics_token(token: str | None) -> str | None:
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
-        raise ConfigurationError(f"GRANTLEDGER_METRICS_TOKEN has {len(token)} characters; a "
-                                 f"token needs at least {MIN_TOKEN_LENGTH} (make one with "
-                                 "`grantledger token`)")
-    return token
+def _long_enough(variable: str, secret: str | None) -> str | None:
+    """A token or secret long enough not to be guessed (the message never shows it)."""
+    if secret is not None and len(secret) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(f"{variable} has {len(secret)} characters; a secret needs at "
+                                 f"least {MIN_TOKEN_LENGTH} (make one with `grantledger token`)")
+    return secret
 
 
 def parse_tokens(*specs: str) -> dict[str, Principal]:

@@ -14,11 +14,13 @@ from service.cli.main import main
 from service.config import Principal, parse_tokens
 from service.web.feed_keys import feed_key, feed_principal, mask_feed_keys
 
+FEED_SECRET = "s3cret-of-the-feed-key-tests"  # as long as the service demands
+
 
 def test_a_feed_key_is_the_hmac_of_the_name_under_the_secret() -> None:
-    digest = hmac.new(b"s3cret", b"grantledger feed key\x00eva", hashlib.sha256).digest()
+    digest = hmac.new(FEED_SECRET.encode(), b"grantledger feed key\x00eva", hashlib.sha256).digest()
 
-    assert feed_key("s3cret", "eva") == urlsafe_b64encode(digest).decode().rstrip("=")
+    assert feed_key(FEED_SECRET, "eva") == urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def test_keys_differ_by_name_and_by_secret() -> None:
@@ -52,18 +54,18 @@ def test_mask_feed_keys_hides_every_key_value_and_nothing_else(query: str, maske
 
 def test_the_feed_key_command_prints_the_key_of_a_name(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("GRANTLEDGER_FEED_SECRET", "s3cret")
+    monkeypatch.setenv("GRANTLEDGER_FEED_SECRET", FEED_SECRET)
     monkeypatch.setenv("GRANTLEDGER_TOKENS", TOKENS)
 
     code = main(["feed-key", "--name", "viewer"])
 
     out, err = capsys.readouterr()
-    assert (code, out, "warning" in err) == (0, feed_key("s3cret", "viewer") + "\n", False)
+    assert (code, out, "warning" in err) == (0, feed_key(FEED_SECRET, "viewer") + "\n", False)
 
 
 def test_the_feed_key_command_warns_of_a_name_the_server_does_not_know(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("GRANTLEDGER_FEED_SECRET", "s3cret")
+    monkeypatch.setenv("GRANTLEDGER_FEED_SECRET", FEED_SECRET)
     monkeypatch.setenv("GRANTLEDGER_TOKENS", TOKENS)
 
     code = main(["feed-key", "--name", "eva"])

@@ -36,7 +36,9 @@ def test_tokens_come_from_the_variable_and_the_file_with_comments_and_blank_line
      "the token of eva has 16 characters; a token needs at least 24 (make one with "
      "`grantledger token`)"),
     ({"GRANTLEDGER_METRICS_TOKEN": "scrape"},
-     "GRANTLEDGER_METRICS_TOKEN has 6 characters; a token needs at least 24"),
+     "GRANTLEDGER_METRICS_TOKEN has 6 characters; a secret needs at least 24"),
+    ({"GRANTLEDGER_FEED_SECRET": "s3cret"},
+     "GRANTLEDGER_FEED_SECRET has 6 characters; a secret needs at least 24"),
     ({"GRANTLEDGER_TOKENS": f"eva:accountant:{LONG}", "GRANTLEDGER_TOKENS_FILE": "{file}"},
      "the token of jan is also given to another principal"),
     ({"GRANTLEDGER_TOKENS_FILE": "/nonexistent/grantledger-tokens"},
