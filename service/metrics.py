@@ -9,9 +9,11 @@ the same values without custom code in a Grafana board.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +27,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.registry import Collector
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series are noise
@@ -106,12 +109,36 @@ def exposition(store: StoreCollector) -> bytes:
     """The metrics page: every worker's counters (multiprocess mode) plus the store's gauges."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        SoundFilesCollector(registry)  # type: ignore[no-untyped-call]
     else:
         from prometheus_client import REGISTRY
 
         registry = REGISTRY
     return generate_latest(registry) + generate_latest(_single(store))
+
+
+class SoundFilesCollector(multiprocess.MultiProcessCollector):
+    """prometheus-client's sum of every process's files, skipping those it cannot read: a
+    process creates its file empty and fills it a moment later, and one killed in between
+    leaves it so (prometheus/client_python#1199); the library's reader then failed every
+    scrape (500) until the folder was cleaned. Skipped, not deleted: the file of a process
+    still starting is about to be written."""
+
+    def collect(self) -> Iterable[Metric]:
+        files = [path for path in glob.glob(os.path.join(self._path, "*.db"))
+                 if _readable(path)]
+        merged: Iterable[Metric] = self.merge(files, accumulate=True)  # type: ignore[no-untyped-call]
+        return merged
+
+
+def _readable(path: str) -> bool:
+    try:
+        values = MmapedDict.read_all_values_from_file(path)  # type: ignore[no-untyped-call]
+        for key, _, _, _ in values:
+            json.loads(key)
+    except (OSError, struct.error, RuntimeError, ValueError):  # gone, empty, cut short
+        return False
+    return True
 
 
 def _single(collector: Collector) -> CollectorRegistry:

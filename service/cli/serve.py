@@ -4,6 +4,9 @@
 processes and watches them: a projector that exits is started again after a back-off
 that grows while it keeps failing, each exit logged with its status and counted
 (`grantledger_projector_restarts_total`); views that silently stop moving would be an outage.
+So is a projector that hangs: it sends signs of life as its loop turns (service.watchdog, the
+protocol of systemd's watchdog), and one silent for longer than GRANTLEDGER_MAX_HEARTBEAT_AGE
+is killed and started again, the log saying why.
 SIGTERM (or SIGINT) stops both gracefully — gunicorn lets its workers finish the requests in
 hand, the projector its batch — and `serve` exits 0. When gunicorn itself exits, `serve`
 stops the projector and exits with gunicorn's status.
@@ -23,6 +26,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.watchdog import ENV as NOTIFY_SOCKET
+from service.watchdog import SignsOfLife
 
 GUNICORN_CONF = "python:service.web.gunicorn_conf"
 GRACE_SECONDS = 30.0
@@ -31,6 +38,9 @@ FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 # A projector that ran this long before it exited is restarted after the first back-off again.
 STEADY_SECONDS = 60.0
+# A projector starting (importing, connecting, migrating) has this long to say it is ready,
+# as systemd's TimeoutStartSec gives a unit; after that, the heartbeat bound applies.
+START_GRACE = 60.0
 log = logging.getLogger("grantledger.serve")
 
 
@@ -44,11 +54,12 @@ class Child:
 
     name: str
     command: list[str]
+    env: dict[str, str] | None = None
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)
+        self.process = subprocess.Popen(self.command, env=self.env)
         self.started_at = time.monotonic()
 
     def exit_status(self) -> int | None:
@@ -78,6 +89,9 @@ class Supervisor:
     stopping: threading.Event = field(default_factory=threading.Event)
     backoff: float = FIRST_BACKOFF
     restart_at: float | None = None
+    # The projector's signs of life, and how long it may stay silent (None: not watched).
+    signs: SignsOfLife | None = None
+    silence_bound: float = 30.0
 
     def run(self) -> int:
         self.web.start()
@@ -86,7 +100,8 @@ class Supervisor:
         while not self.stopping.wait(POLL_SECONDS):
             status = self.web.exit_status()
             if status is not None:
-                log.error("gunicorn exited with status %s; stopping", status)
+                (log.info if status == 0 else log.error)(
+                    "gunicorn exited with %s; stopping", describe_exit(status))
                 self._stop_projector()
                 return status
             self._watch_projector()
@@ -103,14 +118,33 @@ class Supervisor:
             return
         status = projector.exit_status()
         if status is None:
-            return
+            why = self._silence(projector)
+            if why is None:
+                return
+            assert projector.process is not None
+            projector.process.kill()
+            projector.process.wait()
+        else:
+            why = f"exited with {describe_exit(status)}"
         if time.monotonic() - projector.started_at >= STEADY_SECONDS:
             self.backoff = FIRST_BACKOFF
-        log.error("the projector exited with %s; starting it again in %g s",
-                  describe_exit(status), self.backoff)
+        log.error("the projector %s; starting it again in %g s", why, self.backoff)
         self.on_restart()
         self.restart_at = time.monotonic() + self.backoff
         self.backoff = min(self.backoff * 2, MAX_BACKOFF)
+
+    def _silence(self, projector: Child) -> str | None:
+        """Why the running projector is taken for hung, if it is: no sign of life within the
+        bound (or, still starting, within START_GRACE)."""
+        if self.signs is None:
+            return None
+        silent, heard = self.signs.silent_for(projector.started_at)
+        bound = self.silence_bound if heard else max(START_GRACE, self.silence_bound)
+        if silent <= bound:
+            return None
+        return (f"showed no sign of life for {silent:.1f} s (bound {bound:g} s"
+                f"{', GRANTLEDGER_MAX_HEARTBEAT_AGE' if heard else ' to start'}): "
+                "killed it as hung")
 
     def _stop(self) -> int:
         """Asks both to finish what they hold, and waits for them."""
@@ -142,17 +176,23 @@ def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> 
     logging.basicConfig(level=logging.INFO,
                         format="[%(asctime)s] [%(process)d] [%(levelname)s] serve: %(message)s")
     metrics_dir = _metrics_dir()
+    signs = SignsOfLife(Path(tempfile.mkdtemp(prefix="grantledger-serve-")))
     try:
+        from service.config import Settings
         from service.metrics import PROJECTOR_RESTARTS
-        projector = Child("projector", python_module("service.cli", "projector"))
+        projector = Child("projector", python_module("service.cli", "projector"),
+                          env={**os.environ, NOTIFY_SOCKET: str(signs.path)})
         supervisor = Supervisor(
             Child("gunicorn", python_module("gunicorn", "--config", GUNICORN_CONF,
                                             *gunicorn_args)),
-            projector if start_projector else None, on_restart=PROJECTOR_RESTARTS.inc)
+            projector if start_projector else None, on_restart=PROJECTOR_RESTARTS.inc,
+            signs=signs, silence_bound=Settings.from_env().max_heartbeat_age)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: supervisor.stopping.set())
         return supervisor.run()
     finally:
+        signs.close()
+        shutil.rmtree(signs.path.parent, ignore_errors=True)
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 

@@ -28,7 +28,9 @@ from projections.materialise import ProjectFolds, checkpoint_due, interval_cross
 from service.application import LedgerApplication, prague_today, utc_now
 from service.reads.rendering import VIEWS_FORMAT, render
 from service.reads.view_feed import Listener
+from service.store.connections import STORE_UNAVAILABLE
 from service.store.viewstore import Checkpoint, RenderedView, TrackingConflictError
+from service.watchdog import Notifier
 
 NAME = "views"
 BATCH = 1000
@@ -46,11 +48,19 @@ SNAPSHOT_EVERY = 500
 # ... and when a batch takes long (a project of thousands of expenses renders for tens of
 # milliseconds), the pause after it is long enough to keep the projector's share of a core
 # under a steady stream at most this: the web workers, on the same cores, keep the rest,
-# and the views lag by a few batches' time at most.
+# and the views lag by a few batches' time at most. The share is of CPU time the batch used:
+# a batch that took long on the clock because the process was stopped or the network held
+# its bytes did no work, and is followed by no longer a pause (the wall clock's twice a stall
+# kept the views frozen for twice as long again after it ended).
 BUSY_SHARE = 1 / 3
+# ... and the pause never exceeds this, whatever a batch cost: well within the heartbeat's
+# interval, so a paused projector is never taken for a stalled one.
+MAX_PAUSE = 1.0
 # An idle projector records that it is alive this often (readiness and the heartbeat metric
 # read it; a batch records it too).
 HEARTBEAT_SECONDS = 2.0
+# After a failed batch (the store away, say), the projector tries again this soon.
+RETRY_SECONDS = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -58,8 +68,11 @@ class Projector:
     def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
                  today: Callable[[], date] = lambda: prague_today(utc_now()),
                  snapshot_every: int = SNAPSHOT_EVERY,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 alive: Callable[[], None] = lambda: None) -> None:
         self.application = application
+        # Called as the loop turns (and through long work): a sign of life for a watchdog.
+        self.alive = alive
         self.clock = clock
         self.heartbeat_at: datetime | None = None
         self.snapshot_every = snapshot_every
@@ -102,17 +115,17 @@ class Projector:
         """Runs batches until `stop`; idle, it waits for `wake` (set on every append) if
         given, else polls."""
         while not stop.is_set():
-            started = time.monotonic()
+            started, worked = time.monotonic(), time.thread_time()
             if wake is not None:
                 wake.clear()  # an append from now on wakes the wait below
             applied = self.run_once()
+            self.alive()
             if applied == 0 and wake is not None:
                 _wait_for_append(wake, stop)
             elif applied == 0:
                 stop.wait(IDLE_SLEEP)
-            elif applied < self.batch:
-                took = time.monotonic() - started
-                stop.wait(max(COALESCE_SECONDS - took, took * (1 / BUSY_SHARE - 1)))
+            elif applied < self.batch:  # a full batch: more is waiting, at full speed
+                stop.wait(pause_after(time.monotonic() - started, time.thread_time() - worked))
 
     def catch_up(self, report: Callable[[int, int], None] = lambda done, total: None) -> int:
         """Applies the log up to its end as it is now; answers the events applied."""
@@ -166,6 +179,7 @@ class Projector:
         """A new day changes statuses and flags: every project's views are rendered again."""
         views = []
         for project_id in self.application.project_ids():
+            self.alive()
             state = self.folds.state(project_id, self.position)
             if state.is_registered:
                 views += _rendered_views(project_id, state, on)
@@ -197,6 +211,13 @@ class Projector:
         return self.application.project_state(project_id, up_to_position=position)
 
 
+def pause_after(took: float, worked: float) -> float:
+    """The pause after a batch that took `took` seconds on the clock and `worked` seconds of
+    this thread's CPU time: batches start at most every COALESCE_SECONDS, the projector's
+    share of a core stays at most BUSY_SHARE, and no pause exceeds MAX_PAUSE."""
+    return min(MAX_PAUSE, max(COALESCE_SECONDS - took, worked * (1 / BUSY_SHARE - 1), 0.0))
+
+
 def _wait_for_append(wake: threading.Event, stop: threading.Event) -> None:
     deadline = time.monotonic() + LISTENING_IDLE_SLEEP
     while not (wake.wait(STOP_CHECK) or stop.is_set() or time.monotonic() >= deadline):
@@ -211,20 +232,26 @@ def _rendered_views(project_id: UUID, state: LedgerState, on: date) -> list[Rend
 def run_projector(application: LedgerApplication, stop: threading.Event | None = None,
                   batch: int = BATCH) -> None:
     """The projector process's loop; stops on `stop` (or runs until killed)."""
-    projector = Projector(application, batch=batch)
+    notifier = Notifier()
+    projector = Projector(application, batch=batch, alive=notifier.alive)
     stop = stop or threading.Event()
     wake, listener = _appends_listener(application)
     log.info("projector starting at position %s (%s)", projector.position,
              "woken by NOTIFY" if listener else "polling")
+    notifier.ready()
     try:
         while True:
             try:
                 projector.run_forever(stop, wake)
                 return
+            except STORE_UNAVAILABLE:  # the store's outage is logged where it is seen
+                pass
             except Exception:  # a failed batch was not applied; try again after a pause
                 log.exception("projector batch failed; retrying")
-                stop.wait(1)
+            notifier.alive()
+            stop.wait(RETRY_SECONDS)
     finally:
+        notifier.stopping()
         if listener is not None:
             listener.stop()
         log.info("projector stopped at position %s", projector.position)

@@ -19,9 +19,10 @@ from typing import Any
 from psycopg.sql import SQL, Identifier
 
 from service.reads.view_cache import ViewCache
+from service.store.connections import STORE_UNAVAILABLE
 from service.store.viewstore import VIEWS_CHANNEL, parse_announcement
 
-RECONNECT_SECONDS = 1.0
+RECONNECT_SECONDS = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +55,8 @@ class Listener:
         while not self._stop.is_set():
             try:
                 self._listen()
+            except STORE_UNAVAILABLE:  # the store's outage is logged once, where it is seen
+                self.lost()
             except Exception:
                 log.exception("lost the LISTEN connection on %s; connecting again", self.channel)
                 self.lost()

@@ -1,22 +1,35 @@
-"""Pooled PostgreSQL connections, checked before use without a round trip.
+"""Pooled PostgreSQL connections: checked before use without a round trip, never waited on
+longer than the store's connect timeout, and an outage noticed, answered fast and logged once.
 
 After a server restart every idle connection in the pool is dead, and the first request to
 take one failed (the library's pre-ping would find out, but at the price of a round trip on
 every checkout: two of a POST's five). A server that ends a session says so on the socket
 (a termination message, then EOF), so an idle connection with something to read has been
 closed by the server: it is discarded, and the rest of the pool is checked in the background.
-A connection lost without a word (a network partition) still fails on use: 503, and the
-client's retry gets a fresh one.
+A connection lost without a word (a network partition) fails on use when the server has
+not answered within the connect timeout (`AnsweringConnection`): 503, and the client's retry
+gets a fresh one.
+
+While the store does not answer (`Outage`: a connection attempt failed, or a statement went
+unanswered), a request waits at most OUTAGE_WAIT for a connection instead of the pool's whole
+timeout: a server that refuses connections is a 503 at once, not after 5 s. The outage is
+logged once when it starts and once when it ends, with its duration; psycopg-pool's own
+warning per failed attempt (four a second per missing connection) is silenced.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import select
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from psycopg.errors import _WaitTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 # After an outage psycopg-pool reconnects with a back-off that doubles from a second up to
@@ -26,6 +39,105 @@ from psycopg_pool.base import AttemptWithBackoff
 # connection while the server is away.
 AttemptWithBackoff.INITIAL_DELAY = 0.25
 AttemptWithBackoff.DELAY_BACKOFF = 1.0
+# While the store is known not to answer, a request waits this long for a connection (one of
+# the pool's attempts, a quarter of a second apart, may succeed meanwhile) before its 503.
+OUTAGE_WAIT = 0.3
+# What a failure to reach the store raises, wherever it is met (the library's wrappers of
+# psycopg's errors, and psycopg's own where a connection is used directly).
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
+                     psycopg.InterfaceError)
+log = logging.getLogger("grantledger.store")
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # Outage says it, once
+_limit = threading.local()
+
+
+class Outage:
+    """Whether the store answers, as this process last found it."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self._lock = threading.Lock()
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            if self.since is not None:
+                return
+            self.since = time.monotonic()
+        text = " ".join(str(error).split()) or type(error).__name__
+        log.warning("the event store does not answer: %s", text)
+
+    def answered(self) -> None:
+        if self.since is None:  # the common case, without the lock
+            return
+        with self._lock:
+            since, self.since = self.since, None
+        if since is not None:
+            log.info("the event store answers again, after %.1f s", time.monotonic() - since)
+
+
+@contextlib.contextmanager
+def waiting_at_most(seconds: float) -> Iterator[None]:
+    """Within, this thread waits at most `seconds` for a connection and for each answer of
+    the store (a readiness probe must answer quickly, whatever the store does)."""
+    before = getattr(_limit, "seconds", None)
+    _limit.seconds = seconds if before is None else min(before, seconds)
+    try:
+        yield
+    finally:
+        _limit.seconds = before
+
+
+class AnsweringConnection(psycopg.Connection[Any]):
+    """A connection that gives up on a server that does not answer within `answer_timeout`
+    seconds: a network path that holds the bytes (sockets open, nothing back) would otherwise
+    hold the request, and the projector, until the path returned. The connection's state is
+    then unknown, so it is closed (the pool drops it) and the caller gets an
+    OperationalError, as for a connection lost."""
+
+    answer_timeout: float = 5.0
+    outage: Outage = Outage()
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None:  # notifies() waits as long as it says
+            return super().wait(gen, interval, timeout)
+        limit = min(self.answer_timeout, getattr(_limit, "seconds", None) or float("inf"))
+        try:
+            answer = super().wait(gen, interval, limit)
+        except _WaitTimeout:
+            self.pgconn.finish()
+            error = psycopg.OperationalError(f"the store did not answer within {limit:g} s")
+            self.outage.failed(error)
+            raise error from None
+        self.outage.answered()
+        return answer
+
+
+def watch_outages(pool: Any, answer_timeout: float) -> Outage:
+    """Gives `pool` connections that wait at most `answer_timeout` for an answer, tracks the
+    store's outages through its connection attempts, and makes a request in an outage wait
+    at most OUTAGE_WAIT for a connection."""
+    outage = Outage()
+    pool.connection_class = type("PoolConnection", (AnsweringConnection,),
+                                 {"answer_timeout": answer_timeout, "outage": outage})
+    connect, getconn = pool._connect, pool.getconn
+
+    def tracked_connect(timeout: float | None = None) -> Any:
+        try:
+            conn = connect(timeout)
+        except Exception as error:
+            outage.failed(error)
+            raise
+        outage.answered()
+        return conn
+
+    def quick_getconn(timeout: float | None = None) -> Any:
+        wait = pool.timeout if timeout is None else timeout
+        if outage.since is not None:
+            wait = min(wait, OUTAGE_WAIT)
+        return getconn(min(wait, getattr(_limit, "seconds", None) or wait))
+
+    pool._connect, pool.getconn = tracked_connect, quick_getconn
+    return outage
 
 
 def install_idle_check(pool: Any) -> None:

@@ -14,6 +14,7 @@ from eventsourcing.postgres import Factory as LibraryFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.rows import dict_row
 
+from service.store.connections import watch_outages
 from service.store.database import CONNINFO_KEY, StoreUrl
 
 
@@ -24,6 +25,7 @@ class Factory(LibraryFactory):
         pool = self.datastore.pool
         pool.conninfo = store.url
         pool.kwargs = {"row_factory": dict_row, **store.connection_kwargs()}
+        self.outage = watch_outages(pool, store.connect_timeout())
 
 
 __all__ = ["Factory"]

@@ -197,8 +197,10 @@ def _why_unreadable() -> str | None:
 def store_unavailable(error: Exception) -> Response:
     """The event store cannot be reached (a restart, a lost connection, a pool timeout,
     SQLite's lock held beyond its timeout): 503, and the client retries."""
-    log.warning("event store unavailable on %s %s: %s", request.method, request.path,
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error))
+    # DEBUG: the access log has each 503, and the store's outage is logged once, when it
+    # starts and when it ends (service.store.connections), not once per request.
+    log.debug("event store unavailable on %s %s: %s", request.method, request.path,
+              str(error).strip().splitlines()[0] if str(error).strip() else type(error))
     return problem(503, "the event store cannot be reached just now; retry after the "
                    "Retry-After pause (a command with the same Idempotency-Key is recorded "
                    "at most once)", type_=STORE_UNAVAILABLE_TYPE, title="Store unavailable",

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import struct
+from pathlib import Path
 
+import pytest
 from flask import Flask
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from support import auth, make_settings
 
@@ -82,3 +87,29 @@ def test_a_portfolio_row_rendered_before_version_1_1_counts_no_reports(app: Flas
     assert (found[("grantledger_project_reports_overdue", labels)],
             found[("grantledger_project_open_flags", (*labels, ("severity", "error")))]) == (
         0, row["errors"])
+
+
+def test_metrics_skip_the_empty_or_cut_short_files_of_processes_killed_as_they_started(
+        app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prometheus/client_python#1199: a process creates its metrics file empty and fills it a
+    moment later; killed in between, it leaves the file so, and the library's reader failed
+    every scrape until the folder was cleaned."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    key = json.dumps(["grantledger_probe", "grantledger_probe_total", {}, "a probe"])
+    sound = MmapedDict(str(folder / "counter_101.db"))
+    sound.write_value(key, 7.0, 0.0)
+    sound.close()
+    (folder / "counter_102.db").write_bytes(b"")  # created, never written
+    cut = folder / "counter_103.db"
+    cut.write_bytes((folder / "counter_101.db").read_bytes()[:20])  # a header, half a key
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    with pytest.raises(struct.error):  # what the library's own reader does with them
+        MultiProcessCollector(None).collect()
+
+    found = samples(app)
+
+    assert found[("grantledger_probe_total", ())] == 7.0
+    assert found[("grantledger_projection_lag_events", ())] == 0
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "counter_101.db", "counter_102.db", "counter_103.db"]  # a starting process's file kept

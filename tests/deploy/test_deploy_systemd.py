@@ -78,3 +78,14 @@ def test_every_unit_is_confined() -> None:
             "PrivateTmp": ["yes"], "PrivateDevices": ["yes"], "CapabilityBoundingSet": [""],
             "SystemCallFilter": ["@system-service"],
             "RestrictAddressFamilies": ["AF_UNIX AF_INET AF_INET6"]}, name
+
+
+def test_a_projector_silent_for_the_heartbeat_bound_is_restarted_by_systemds_watchdog() -> None:
+    service = unit("grantledger-projector.service")["Service"]
+    env = (DEPLOY / "systemd" / "grantledger.env").read_text()
+    bound = next((line.split("=", 1)[1] for line in env.splitlines()
+                  if line.startswith("GRANTLEDGER_MAX_HEARTBEAT_AGE=")), "30")
+
+    assert {key: service[key] for key in ("Type", "NotifyAccess", "WatchdogSec", "Restart")} == {
+        "Type": ["notify"], "NotifyAccess": ["main"], "WatchdogSec": [f"{bound}s"],
+        "Restart": ["always"]}
