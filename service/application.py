@@ -8,7 +8,6 @@ on its lock instead of racing.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import logging
@@ -19,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, Repository
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder
 
 from domain.commands import ProjectCommand, RegisterProject
 from domain.errors import GrantLedgerError, ProjectAlreadyRegisteredError
@@ -167,8 +166,9 @@ class LedgerApplication(Application[UUID]):
         projector may have stored that one already."""
         project = self.writer.current(project_id)
         assert self.snapshots is not None  # is_snapshotting_enabled
-        with contextlib.suppress(IntegrityError):
-            self.snapshots.put([GrantProject.Snapshot.take(project)])
+        stored = self.snapshots.mapper.to_stored_event(GrantProject.Snapshot.take(project))
+        table = self.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        self.queries.insert_snapshot(table, stored)
         return project.version
 
     # ---- reads --------------------------------------------------------------------------

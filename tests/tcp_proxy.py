@@ -5,7 +5,8 @@ around a COMMIT, or all at once as when the server goes away.
 the proxy, then closes the client's connection without passing the answer on: the commit
 happened and the client does not know it. `"before"` drops the COMMIT and closes both ends:
 the server rolls the transaction back. `refuse()` closes every connection and refuses new
-ones until `accept()`.
+ones until `accept()`. `hold()` is a network path gone silent: every connection stays open,
+new ones are accepted, but no byte goes either way until `release()` passes on what waited.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class PostgresProxy:
         self._cut: Cut | None = None
         self._refusing = False
         self._open: set[socket.socket] = set()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.cuts = 0
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
@@ -49,6 +52,12 @@ class PostgresProxy:
         with self._lock:
             self._refusing = False
 
+    def hold(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
     def close(self) -> None:
         self.refuse()
         _close(self._listener)
@@ -64,16 +73,21 @@ class PostgresProxy:
             if refusing:
                 _close(client)
                 continue
-            try:
-                server = socket.create_connection(self.upstream)
-            except OSError:
-                _close(client)
-                continue
-            with self._lock:
-                self._open |= {client, server}
-            pair = _Pair(self, client, server)
-            threading.Thread(target=pair.client_to_server, daemon=True).start()
-            threading.Thread(target=pair.server_to_client, daemon=True).start()
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        """Connects a client to the server (once the path lets bytes through)."""
+        self._flowing.wait()
+        try:
+            server = socket.create_connection(self.upstream)
+        except OSError:
+            _close(client)
+            return
+        with self._lock:
+            self._open |= {client, server}
+        pair = _Pair(self, client, server)
+        threading.Thread(target=pair.client_to_server, daemon=True).start()
+        threading.Thread(target=pair.server_to_client, daemon=True).start()
 
     def _take_cut(self) -> Cut | None:
         with self._lock:
@@ -97,6 +111,7 @@ class _Pair:
                     return self._close()
                 if cut == "after":
                     self.cutting_after.set()
+            self.proxy._flowing.wait()
             if not _send(self.server, chunk):
                 break
         self._close()
@@ -105,6 +120,7 @@ class _Pair:
         while chunk := _receive(self.server):
             if self.cutting_after.is_set() and b"COMMIT\x00" in chunk:
                 return self._close()  # the server committed; the client never hears of it
+            self.proxy._flowing.wait()
             if not _send(self.client, chunk):
                 break
         self._close()

@@ -9,7 +9,6 @@ in one line.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import secrets
 import signal
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import ROLES, ConfigurationError, Settings
+from service.logs import setup_logging
 from service.store.database import StoreError, StoreUrl, one_line
 
 YES = ("y", "yes", "1", "true")
@@ -31,6 +31,7 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    setup_logging(args.run.__name__.removesuffix("_command"))  # the projector, serve, …
     try:
         return int(args.run(args))
     except (ConfigurationError, StoreError) as error:
@@ -265,7 +266,6 @@ def projector_command(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     from service.reads.projector import run_projector
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s projector %(message)s")
     settings = Settings.from_env()
     run_projector(_application(settings), stop,
                   batch=settings.projector_batch)

@@ -27,7 +27,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from service.logs import setup_logging
 from service.watchdog import ENV as NOTIFY_SOCKET
 from service.watchdog import SignsOfLife
 
@@ -41,6 +43,9 @@ STEADY_SECONDS = 60.0
 # A projector starting (importing, connecting, migrating) has this long to say it is ready,
 # as systemd's TimeoutStartSec gives a unit; after that, the heartbeat bound applies.
 START_GRACE = 60.0
+# Beyond the connect timeout, what a projector waiting on a silent store may take to turn its
+# loop again (a retry's pause, a sign of life's interval).
+STORE_WAIT_SLACK = 2.0
 log = logging.getLogger("grantledger.serve")
 
 
@@ -143,8 +148,7 @@ class Supervisor:
         if silent <= bound:
             return None
         return (f"showed no sign of life for {silent:.1f} s (bound {bound:g} s"
-                f"{', GRANTLEDGER_MAX_HEARTBEAT_AGE' if heard else ' to start'}): "
-                "killed it as hung")
+                f"{'' if heard else ' to start'}): killed it as hung")
 
     def _stop(self) -> int:
         """Asks both to finish what they hold, and waits for them."""
@@ -173,8 +177,7 @@ def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> 
     """Runs gunicorn and (unless told not to) the projector until SIGTERM or SIGINT (the
     store is migrated by then: service.cli.main); the metrics of every process are summed
     in one folder, removed at exit."""
-    logging.basicConfig(level=logging.INFO,
-                        format="[%(asctime)s] [%(process)d] [%(levelname)s] serve: %(message)s")
+    setup_logging("serve")
     metrics_dir = _metrics_dir()
     signs = SignsOfLife(Path(tempfile.mkdtemp(prefix="grantledger-serve-")))
     try:
@@ -186,7 +189,7 @@ def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> 
             Child("gunicorn", python_module("gunicorn", "--config", GUNICORN_CONF,
                                             *gunicorn_args)),
             projector if start_projector else None, on_restart=PROJECTOR_RESTARTS.inc,
-            signs=signs, silence_bound=Settings.from_env().max_heartbeat_age)
+            signs=signs, silence_bound=silence_bound(Settings.from_env()))
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: supervisor.stopping.set())
         return supervisor.run()
@@ -195,6 +198,17 @@ def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> 
         shutil.rmtree(signs.path.parent, ignore_errors=True)
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def silence_bound(settings: Any) -> float:
+    """How long the projector may stay silent: the heartbeat bound, but never less than a
+    wait for a store that does not answer (the connect timeout, then a retry) — a projector
+    waiting on the store is not hung, and one restarted then could not connect either."""
+    from service.store.database import StoreUrl
+
+    store = StoreUrl(settings.database_url)
+    waiting = store.connect_timeout() + STORE_WAIT_SLACK if store.is_postgres else 0.0
+    return max(float(settings.max_heartbeat_age), waiting)
 
 
 def _metrics_dir() -> str | None:

@@ -265,5 +265,5 @@ def _appends_listener(application: LedgerApplication) -> tuple[threading.Event |
         return None, None
     wake = threading.Event()
     listener = Listener(recorder.datastore, recorder.channel_name,
-                        notified=lambda payloads: wake.set(), lost=wake.set)
+                        notified=lambda notes: wake.set(), lost=wake.set)
     return wake, listener.start()

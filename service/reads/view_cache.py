@@ -4,10 +4,14 @@ notifications, so that a dashboard's poll is answered from memory: no database r
 The projector announces every batch it commits (PostgreSQL NOTIFY, see service.reads.view_feed)
 with the position reached and the projects whose views changed; the feed reads those views
 and puts them here. A view is served from here only while the feed is connected, when it was
-rendered for the reference day asked for, and when it is not older than any write this
-process has made to the project (a client reads its own writes without `min_position`).
-Anything else goes to the database as before, so the cache can only make a read faster,
-never staler than the projector's own view.
+rendered for the reference day asked for, and when it reflects every event of the project
+the feed has heard of: the library NOTIFYs every append, and the feed then reads each
+project's last position (`heads`), so a write another process acknowledged is reflected once
+its notification is in (milliseconds), and this process's own writes at once (`written`: a
+client reads its own writes without `min_position`). A view the projector has not brought
+that far — it is stopped, or behind — goes to the database as before, which answers from
+the stored view if current, else from the events: the cache can only make a read faster,
+never staler.
 """
 
 from __future__ import annotations
@@ -44,16 +48,25 @@ class ViewCache:
         self.live = False
         # Where the projector had got to when it last announced a batch.
         self.projected = 0
+        # Each project's last position the feed has heard of, where it is past `projected`.
+        self._heads: dict[UUID, int] = {}
 
     def replace_all(self, views: Iterable[RenderedView], projected: int,
-                    order: list[UUID]) -> None:
+                    order: list[UUID], heads: dict[UUID, int] | None = None) -> None:
         """Starts afresh from every stored view (on connecting, or when told to)."""
         fresh = {(view.project_id, view.view): _cached(view) for view in views}
         with self._lock:
             self._views = fresh
             self._set_order(order)
             self.projected = projected
+            self._heads = dict(heads or {})
             self.live = True
+
+    def appended(self, heads: dict[UUID, int]) -> None:
+        """Events were appended: each project's last position now."""
+        with self._lock:
+            for project_id, position in heads.items():
+                self._heads[project_id] = max(position, self._heads.get(project_id, 0))
 
     def update(self, views: Iterable[RenderedView], projected: int,
                order: list[UUID] | None = None) -> None:
@@ -89,7 +102,8 @@ class ViewCache:
         if not self.live or (min_position is not None and self.projected < min_position):
             return None
         cached = self._views.get((project_id, view))
-        if cached is None or cached.on != on or cached.position < written:
+        if cached is None or cached.on != on or cached.position < max(
+                written, self._heads.get(project_id, 0)):
             return None
         return cached
 
@@ -99,10 +113,11 @@ class ViewCache:
         it: a client reads its own writes)."""
         if not self.live or not self._known.issuperset(written):
             return None
-        rows = []
+        rows, heads = [], self._heads
         for project_id in self._order:
             cached = self._views.get((project_id, "portfolio"))
-            if cached is None or cached.on != on or cached.position < written.get(project_id, 0):
+            if cached is None or cached.on != on or cached.position < max(
+                    written.get(project_id, 0), heads.get(project_id, 0)):
                 return None
             rows.append(cached.body)
         return rows

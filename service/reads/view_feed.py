@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from psycopg.sql import SQL, Identifier
@@ -27,21 +27,23 @@ log = logging.getLogger(__name__)
 
 
 class Listener:
-    """A thread that LISTENs on one channel on a connection of the application's pool.
+    """A thread that LISTENs on channels on a connection of the application's pool.
 
     `connected` runs each time it (re)connects, before any notification is handed on;
-    `notified` gets the payloads of the notifications that arrived together; `lost` runs
-    when the connection fails, after which it connects again after a pause.
+    `notified` gets the notifications that arrived together, as (channel, payload) pairs;
+    `lost` runs when the connection fails, after which it connects again after a pause.
     """
 
-    def __init__(self, datastore: Any, channel: str, *, notified: Callable[[list[str]], None],
+    def __init__(self, datastore: Any, channel: str | Sequence[str], *,
+                 notified: Callable[[list[tuple[str, str]]], None],
                  connected: Callable[[], None] = lambda: None,
                  lost: Callable[[], None] = lambda: None) -> None:
         self.datastore = datastore
-        self.channel = channel
+        self.channels = [channel] if isinstance(channel, str) else list(channel)
         self.notified, self.connected, self.lost = notified, connected, lost
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"listen-{channel}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"listen-{self.channels[0]}",
+                                        daemon=True)
 
     def start(self) -> Listener:
         self._thread.start()
@@ -58,42 +60,59 @@ class Listener:
             except STORE_UNAVAILABLE:  # the store's outage is logged once, where it is seen
                 self.lost()
             except Exception:
-                log.exception("lost the LISTEN connection on %s; connecting again", self.channel)
+                log.exception("lost the LISTEN connection on %s; connecting again",
+                              ", ".join(self.channels))
                 self.lost()
-                self._stop.wait(RECONNECT_SECONDS)
+            self._stop.wait(RECONNECT_SECONDS)
 
     def _listen(self) -> None:
         with self.datastore.get_connection() as conn:
-            conn.execute(SQL("LISTEN {0}").format(Identifier(self.channel)))
+            for channel in self.channels:
+                conn.execute(SQL("LISTEN {0}").format(Identifier(channel)))
             try:
                 self.connected()
                 while not self._stop.is_set():
-                    payloads = [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
-                    if payloads:
+                    notes = list(conn.notifies(timeout=0.5, stop_after=1))
+                    if notes:
                         # Whatever arrived meanwhile is handled in the same go.
-                        payloads += [n.payload for n in conn.notifies(timeout=0)]
-                        self.notified(payloads)
+                        notes += conn.notifies(timeout=0)
+                        self.notified([(note.channel, note.payload) for note in notes])
             finally:
-                conn.execute(SQL("UNLISTEN {0}").format(Identifier(self.channel)))
+                conn.execute(SQL("UNLISTEN *"))
 
 
 class ViewFeed:
-    """Keeps a ViewCache equal to the stored views, from the projector's announcements."""
+    """Keeps a ViewCache equal to the stored views, from the projector's announcements, and
+    tells it how far each project's events have gone, from the appends' notifications: a
+    view the projector has not yet brought up to a project's last event heard of is not
+    served from the copy (another process's acknowledged write included)."""
 
     def __init__(self, application: Any, cache: ViewCache, projection: str) -> None:
         self.application = application
         self.cache = cache
         self.projection = projection
-        self.listener = Listener(application.recorder.datastore, VIEWS_CHANNEL,
+        self.appends = application.recorder.channel_name
+        self.heard = 0  # the log's position up to which appends are in cache.heads
+        self.listener = Listener(application.recorder.datastore, [VIEWS_CHANNEL, self.appends],
                                  connected=self._load_all, notified=self._apply,
                                  lost=cache.forget)
 
     def _load_all(self) -> None:
         queries = self.application.queries
         projected = queries.projection_position(self.projection)  # read first: views ≥ it
-        self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids())
+        heads = queries.last_positions_after(projected)
+        self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids(),
+                               heads)
+        self.heard = max([projected, *heads.values()])
 
-    def _apply(self, payloads: list[str]) -> None:
+    def _apply(self, notes: list[tuple[str, str]]) -> None:
+        if any(channel == self.appends for channel, _ in notes):
+            heads = self.application.queries.last_positions_after(self.heard)
+            self.cache.appended(heads)
+            self.heard = max([self.heard, *heads.values()])
+        payloads = [payload for channel, payload in notes if channel == VIEWS_CHANNEL]
+        if not payloads:
+            return
         announced = [parse_announcement(payload) for payload in payloads]
         reached = max(position for position, _ in announced)
         if any(ids is None for _, ids in announced):

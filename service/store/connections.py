@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg.errors import _WaitTimeout
+from psycopg_pool import PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 # After an outage psycopg-pool reconnects with a back-off that doubles from a second up to
@@ -54,8 +55,9 @@ _limit = threading.local()
 class Outage:
     """Whether the store answers, as this process last found it."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[str], None] = lambda why: None) -> None:
         self.since: float | None = None
+        self.on_start = on_start
         self._lock = threading.Lock()
 
     def failed(self, error: BaseException) -> None:
@@ -63,8 +65,9 @@ class Outage:
             if self.since is not None:
                 return
             self.since = time.monotonic()
-        text = " ".join(str(error).split()) or type(error).__name__
-        log.warning("the event store does not answer: %s", text)
+        why = outage_reason(error)
+        log.warning("the event store does not answer: %s", why)
+        self.on_start(why)
 
     def answered(self) -> None:
         if self.since is None:  # the common case, without the lock
@@ -73,6 +76,10 @@ class Outage:
             since, self.since = self.since, None
         if since is not None:
             log.info("the event store answers again, after %.1f s", time.monotonic() - since)
+
+
+def outage_reason(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 @contextlib.contextmanager
@@ -100,13 +107,15 @@ class AnsweringConnection(psycopg.Connection[Any]):
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
         if timeout is not None:  # notifies() waits as long as it says
             return super().wait(gen, interval, timeout)
-        limit = min(self.answer_timeout, getattr(_limit, "seconds", None) or float("inf"))
+        probe = getattr(_limit, "seconds", None)
+        limit = min(self.answer_timeout, probe or float("inf"))
         try:
             answer = super().wait(gen, interval, limit)
         except _WaitTimeout:
             self.pgconn.finish()
             error = psycopg.OperationalError(f"the store did not answer within {limit:g} s")
-            self.outage.failed(error)
+            if limit == self.answer_timeout:  # a probe's shorter patience proves less
+                self.outage.failed(error)
             raise error from None
         self.outage.answered()
         return answer
@@ -116,7 +125,7 @@ def watch_outages(pool: Any, answer_timeout: float) -> Outage:
     """Gives `pool` connections that wait at most `answer_timeout` for an answer, tracks the
     store's outages through its connection attempts, and makes a request in an outage wait
     at most OUTAGE_WAIT for a connection."""
-    outage = Outage()
+    outage = Outage(on_start=lambda why: _outage_started(pool, why))
     pool.connection_class = type("PoolConnection", (AnsweringConnection,),
                                  {"answer_timeout": answer_timeout, "outage": outage})
     connect, getconn = pool._connect, pool.getconn
@@ -126,6 +135,7 @@ def watch_outages(pool: Any, answer_timeout: float) -> Outage:
             conn = connect(timeout)
         except Exception as error:
             outage.failed(error)
+            _fail_waiting(pool, outage_reason(error))  # also those that came since it began
             raise
         outage.answered()
         return conn
@@ -144,15 +154,30 @@ def install_idle_check(pool: Any) -> None:
     """Makes `pool` check each connection it hands out as `idle_check` does. psycopg-pool
     takes its `check` callback only when it is built, inside the library's datastore, so it
     is set on the (open=False, not yet used) pool afterwards."""
-    purging = threading.Lock()
-
     def check(conn: psycopg.Connection[Any]) -> None:
         if conn.closed or conn.broken or _has_input(conn):
             conn.close()  # so that the pool discards it rather than handing it out again
-            _purge(pool, purging)
+            _purge(pool)
             raise psycopg.OperationalError("the server closed this idle connection")
 
     pool._check = check
+
+
+def _outage_started(pool: Any, why: str) -> None:
+    """The requests waiting for a connection are answered now (each a 503), rather than at
+    the end of the pool's timeout; and the idle connections, on the same path to the same
+    server, are checked before any is handed out again (on a path that holds its bytes, each
+    would hold a request for the whole connect timeout)."""
+    _fail_waiting(pool, why)
+    _purge(pool)
+
+
+def _fail_waiting(pool: Any, why: str) -> None:
+    with pool._lock:
+        waiting = list(pool._waiting)
+        pool._waiting.clear()
+    for client in waiting:
+        client.fail(PoolTimeout(f"the store does not answer: {why}"))
 
 
 def _has_input(conn: psycopg.Connection[Any]) -> bool:
@@ -160,8 +185,10 @@ def _has_input(conn: psycopg.Connection[Any]) -> bool:
     return bool(readable)
 
 
-def _purge(pool: Any, purging: threading.Lock) -> None:
-    """Checks every idle connection of the pool once, in the background (one at a time)."""
+def _purge(pool: Any) -> None:
+    """Checks every idle connection of the pool once, in the background (one at a time);
+    meanwhile they are out of the pool, so no request takes one that is dead."""
+    purging = pool.__dict__.setdefault("_grantledger_purging", threading.Lock())
     if purging.acquire(blocking=False):
         threading.Thread(target=_check_pool, args=(pool, purging.release), daemon=True,
                          name="pool-check").start()

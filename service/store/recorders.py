@@ -113,6 +113,16 @@ class LedgerQueries:
             cursor.execute(self._sql(statement), [position])
             return {self._stored_event_id(row["originator_id"]) for row in cursor.fetchall()}
 
+    def last_positions_after(self, position: int) -> dict[UUID, int]:
+        """Each project with events after a position, and its last event's position."""
+        pos = self._position_column()
+        statement = (f"SELECT originator_id, MAX({pos}) AS position "
+                     f"FROM {self.events_table_name} WHERE {pos} > %s GROUP BY originator_id")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [position])
+            return {self._stored_event_id(row["originator_id"]): int(row["position"])
+                    for row in cursor.fetchall()}
+
     def current_view(self, originator_id: UUID, view: str) -> tuple[int | None,
                                                                    StoredView | None]:
         """The project's last position (as `last_position_of`) and the projector's rendering
@@ -154,6 +164,17 @@ class LedgerQueries:
         if [bytes(row["state"]) for row in rows] != list(states):
             return None
         return [int(row["position"]) for row in rows]
+
+    def insert_snapshot(self, table: str, stored: StoredEvent) -> None:
+        """Stores an aggregate snapshot unless another projector stored that version first:
+        ON CONFLICT, not a caught duplicate-key error, which PostgreSQL would log as an ERROR
+        at every `projections rebuild` beside a live projector."""
+        with self._cursor(commit=True) as cursor:
+            cursor.execute(self._sql(
+                f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"),
+                [self._id_param(UUID(str(stored.originator_id))), stored.originator_version,
+                 stored.topic, stored.state])
 
     # ---- idempotency records ------------------------------------------------------------
 

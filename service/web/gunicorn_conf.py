@@ -30,6 +30,9 @@ graceful_timeout = 20
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GRANTLEDGER_LOG_LEVEL", "info")
+# gunicorn's records and the app's as JSON lines (on a terminal, readable lines) as every
+# process of the service writes them (service.logs).
+logger_class = "service.web.gunicorn_logging.GunicornLogger"
 # gunicorn's control socket (gunicornc) defaults to one path per user, which every instance on
 # the machine would share: off, unless GRANTLEDGER_CONTROL_SOCKET gives this instance its own.
 control_socket_disable = not os.environ.get("GRANTLEDGER_CONTROL_SOCKET")
@@ -71,6 +74,12 @@ def on_exit(server: Any) -> None:
     folder = getattr(server, "grantledger_metrics_folder", None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    from service.logs import set_role
+
+    set_role("web")
 
 
 def post_worker_init(worker: Any) -> None:

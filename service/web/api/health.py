@@ -16,7 +16,7 @@ blp = Blueprint("health", __name__, url_prefix="/health",
                 description="Liveness and readiness probes.")
 # A probe answers within a couple of seconds whatever the store does (a path that holds the
 # bytes included): an orchestrator's probe times out after a few.
-READY_WAIT_SECONDS = 1.5
+READY_WAIT_SECONDS = 1.0
 
 
 @blp.route("/live", methods=["GET"])
