@@ -44,7 +44,11 @@ class Notifier:
             self._send("WATCHDOG=1")
 
     def stopping(self) -> None:
+        """Says the process is stopping, and closes the socket."""
         self._send("STOPPING=1")
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     def _send(self, message: str) -> None:
         if self._socket is not None and self._address is not None:

@@ -483,3 +483,27 @@ def test_metrics_answer_while_a_process_left_an_empty_file_and_serve_logs_json_o
     assert set(records[0]) == {"time", "level", "process", "pid", "logger", "message"}
     assert {r["process"] for r in records} >= {"serve", "gunicorn", "web", "projector"}
     assert records[-1]["message"] == "grantledger serve stopped (gunicorn exited with status 0)"
+
+
+def test_a_rebuild_beside_the_live_projector_leaves_no_error_in_postgresqls_log(
+        served: Service, cluster: Cluster) -> None:
+    """Both take the aggregate snapshot of a project past 500 versions: the second is
+    skipped by ON CONFLICT, not refused with a duplicate key that the server logs."""
+    project = register(served)
+    answer = served.call("POST", f"/api/v1/projects/{project}/expenses/batch", {
+        "expenses": [expense_body(document_number=f"R-{n}", amount_net="10.00")
+                     for n in range(600)]})
+    head = served.positions()[0]
+    wait_until(views_current_since(served, head), 30, "views current")
+    logged = cluster.log.stat().st_size
+
+    rebuilt = subprocess.run([sys.executable, "-m", "service.cli", "projections", "rebuild"],
+                             env=served.env, capture_output=True, text=True, timeout=120)
+    with psycopg.connect(served.database_url) as conn:
+        snapshots = conn.execute("SELECT originator_version FROM ledgerapplication_snapshots "
+                                 "ORDER BY 1").fetchall()
+    server_log = cluster.log.read_bytes()[logged:].decode()
+
+    assert answer.status == 201 and rebuilt.returncode == 0, rebuilt.stderr
+    assert snapshots == [(601,)]
+    assert "ERROR" not in server_log, server_log
