@@ -264,18 +264,32 @@ def projector_command(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from service.bootstrap import open_ledger
     from service.reads.projector import run_projector
 
     settings = Settings.from_env()
-    run_projector(_application(settings), stop,
+    run_projector(open_ledger(settings, env=projector_env(settings)), stop,
                   batch=settings.projector_batch)
     return 0
 
 
+def projector_env(settings: Settings) -> dict[str, str]:
+    """The projector's store settings: its statements (a new day's views of every project in
+    one) may take longer than a request's; half the heartbeat bound, at least the connect
+    timeout (service.cli.serve's watchdog allows for it)."""
+    from service.cli.serve import projector_answer_timeout
+    from service.store.database import ANSWER_TIMEOUT_KEY
+
+    return {ANSWER_TIMEOUT_KEY: str(projector_answer_timeout(settings))}
+
+
 def projections_command(args: argparse.Namespace) -> int:
+    from service.bootstrap import open_ledger
     from service.reads.projector import NAME
 
-    application = _application(migrating=args.action == "rebuild")
+    settings = Settings.from_env()
+    application = open_ledger(settings, migrating=args.action == "rebuild",
+                              env=projector_env(settings))
     queries = application.queries
     if args.action == "status":
         head = application.recorder.max_notification_id() or 0

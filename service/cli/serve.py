@@ -200,14 +200,21 @@ def run_supervised(start_projector: bool, gunicorn_args: Sequence[str] = ()) -> 
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def silence_bound(settings: Any) -> float:
-    """How long the projector may stay silent: the heartbeat bound, but never less than a
-    wait for a store that does not answer (the connect timeout, then a retry) — a projector
-    waiting on the store is not hung, and one restarted then could not connect either."""
+def projector_answer_timeout(settings: Any) -> float:
+    """How long the projector waits for an answer of the store: half the heartbeat bound, at
+    least the connect timeout."""
     from service.store.database import StoreUrl
 
     store = StoreUrl(settings.database_url)
-    waiting = store.connect_timeout() + STORE_WAIT_SLACK if store.is_postgres else 0.0
+    connect = store.connect_timeout() if store.is_postgres else 0
+    return max(float(connect), float(settings.max_heartbeat_age) / 2)
+
+
+def silence_bound(settings: Any) -> float:
+    """How long the projector may stay silent: the heartbeat bound, but never less than a
+    wait for a store that does not answer (its answer timeout, then a retry) — a projector
+    waiting on the store is not hung, and one restarted then could not connect either."""
+    waiting = projector_answer_timeout(settings) + STORE_WAIT_SLACK
     return max(float(settings.max_heartbeat_age), waiting)
 
 

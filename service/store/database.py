@@ -31,6 +31,9 @@ DEFAULT_CONNECT_TIMEOUT = 5
 APPLICATION_NAME = "LedgerApplication"
 # The key under which our persistence module finds the URL in the library's environment.
 CONNINFO_KEY = "GRANTLEDGER_POSTGRES_CONNINFO"
+# ... and how long its connections wait for an answer of the server (default: the connect
+# timeout; the projector, whose single statements may store thousands of views, waits longer).
+ANSWER_TIMEOUT_KEY = "GRANTLEDGER_ANSWER_TIMEOUT"
 _PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&]*")
 
 
