@@ -57,9 +57,12 @@ class GroupCommit(Generic[T]):
         try:
             commit(group)
         except BaseException as error:  # the whole group failed: each caller learns why
+            # Also a caller whose outcome was decided before the commit failed: its events
+            # may not be stored (a COMMIT cut off and the store unreadable after it), and a
+            # refusal may rest on another's events that are not. Its retry with its key
+            # finds what was stored.
             for queued in group:
-                if queued.result is None and queued.error is None:
-                    queued.error = error
+                queued.result, queued.error = None, error
         finally:
             for queued in group:
                 queued.done = True

@@ -58,7 +58,15 @@ class Outage:
     def __init__(self, on_start: Callable[[str], None] = lambda why: None) -> None:
         self.since: float | None = None
         self.on_start = on_start
+        # Whether the store has answered this process yet: one still opening it (a worker
+        # booting while the server restarts) waits for it as long as the pool does.
+        self.served = False
         self._lock = threading.Lock()
+
+    @property
+    def known(self) -> bool:
+        """An outage of a store that served this process: answered fast."""
+        return self.since is not None and self.served
 
     def failed(self, error: BaseException) -> None:
         with self._lock:
@@ -67,10 +75,12 @@ class Outage:
             self.since = time.monotonic()
         why = outage_reason(error)
         log.warning("the event store does not answer: %s", why)
-        self.on_start(why)
+        if self.served:
+            self.on_start(why)
 
     def answered(self) -> None:
         if self.since is None:  # the common case, without the lock
+            self.served = True
             return
         with self._lock:
             since, self.since = self.since, None
@@ -135,14 +145,15 @@ def watch_outages(pool: Any, answer_timeout: float) -> Outage:
             conn = connect(timeout)
         except Exception as error:
             outage.failed(error)
-            _fail_waiting(pool, outage_reason(error))  # also those that came since it began
+            if outage.known:  # also those that came to wait since it began
+                _fail_waiting(pool, outage_reason(error))
             raise
         outage.answered()
         return conn
 
     def quick_getconn(timeout: float | None = None) -> Any:
         wait = pool.timeout if timeout is None else timeout
-        if outage.since is not None:
+        if outage.known:
             wait = min(wait, OUTAGE_WAIT)
         return getconn(min(wait, getattr(_limit, "seconds", None) or wait))
 
