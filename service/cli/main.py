@@ -31,7 +31,9 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    setup_logging(args.run.__name__.removesuffix("_command"))  # the projector, serve, …
+    # The services log what they do; a command prints its own output, and logs only trouble.
+    command = args.run.__name__.removesuffix("_command")
+    setup_logging(command, "INFO" if command in ("serve", "projector") else "WARNING")
     try:
         return int(args.run(args))
     except (ConfigurationError, StoreError) as error:
