@@ -40,9 +40,9 @@ from psycopg_pool.base import AttemptWithBackoff
 # connection while the server is away.
 AttemptWithBackoff.INITIAL_DELAY = 0.25
 AttemptWithBackoff.DELAY_BACKOFF = 1.0
-# While the store is known not to answer, a request waits this long for a connection (one of
-# the pool's attempts, a quarter of a second apart, may succeed meanwhile) before its 503.
-OUTAGE_WAIT = 0.3
+# While the store is known not to answer, a request waits this long for a connection (the
+# pool's next attempt, a quarter of a second away at most, may succeed) before its 503.
+OUTAGE_WAIT = 0.5
 # What a failure to reach the store raises, wherever it is met (the library's wrappers of
 # psycopg's errors, and psycopg's own where a connection is used directly).
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
@@ -141,12 +141,14 @@ def watch_outages(pool: Any, answer_timeout: float) -> Outage:
     connect, getconn = pool._connect, pool.getconn
 
     def tracked_connect(timeout: float | None = None) -> Any:
+        waiting = _waiting(pool)
         try:
             conn = connect(timeout)
         except Exception as error:
             outage.failed(error)
-            if outage.known:  # also those that came to wait since it began
-                _fail_waiting(pool, outage_reason(error))
+            if outage.known:  # also those that came to wait since it began (not later:
+                # a request that comes as the server returns gets the next attempt's)
+                _fail_waiting(pool, outage_reason(error), among=waiting)
             raise
         outage.answered()
         return conn
@@ -183,11 +185,19 @@ def _outage_started(pool: Any, why: str) -> None:
     _purge(pool)
 
 
-def _fail_waiting(pool: Any, why: str) -> None:
+def _waiting(pool: Any) -> set[int]:
     with pool._lock:
-        waiting = list(pool._waiting)
-        pool._waiting.clear()
-    for client in waiting:
+        return {id(client) for client in pool._waiting}
+
+
+def _fail_waiting(pool: Any, why: str, among: set[int] | None = None) -> None:
+    """Answers the requests waiting for a connection (those `among`, if given) with a
+    PoolTimeout (503)."""
+    with pool._lock:
+        failing = [c for c in pool._waiting if among is None or id(c) in among]
+        for client in failing:
+            pool._waiting.remove(client)
+    for client in failing:
         client.fail(PoolTimeout(f"the store does not answer: {why}"))
 
 
