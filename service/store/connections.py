@@ -42,7 +42,7 @@ AttemptWithBackoff.INITIAL_DELAY = 0.25
 AttemptWithBackoff.DELAY_BACKOFF = 1.0
 # While the store is known not to answer, a request waits this long for a connection (the
 # pool's next attempt, a quarter of a second away at most, may succeed) before its 503.
-OUTAGE_WAIT = 0.5
+OUTAGE_WAIT = 0.3
 # What a failure to reach the store raises, wherever it is met (the library's wrappers of
 # psycopg's errors, and psycopg's own where a connection is used directly).
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
