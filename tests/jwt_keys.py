@@ -28,8 +28,11 @@ class SigningKey:
         return self._jwk(self.private_key.public_key())
 
     def sign(self, claims: dict[str, Any], **header: Any) -> str:
-        """A JWT of `claims` signed with this key; header `kid` and `typ: at+jwt` unless given."""
+        """A JWT of `claims` signed with this key; header `kid` and `typ: at+jwt` unless given
+        (kid=None: no kid; typ=None: no typ)."""
         headers = {"kid": self.kid, "typ": "at+jwt", **header}
+        if headers["kid"] is None:
+            del headers["kid"]
         return jwt.encode(claims, self.private_key, algorithm=self.algorithm, headers=headers)
 
     def _jwk(self, key: Any) -> dict[str, Any]:

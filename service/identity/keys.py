@@ -87,6 +87,12 @@ class ProviderKeys:
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
 
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
     def verification_key(self, kid: str, algorithm: str) -> PyJWK:
         """InvalidTokenError when the issuer does not publish `kid`;
         IdentityProviderUnavailableError when it could not be asked."""
