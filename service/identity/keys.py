@@ -17,6 +17,10 @@ from service.identity.settings import OidcSettings, check_url
 # The members of a public JWK (RFC 7517/7518/8037) a signature check needs: a private member
 # that a careless issuer published is never used.
 PUBLIC_MEMBERS = frozenset({"kty", "kid", "use", "alg", "crv", "x", "y", "n", "e"})
+# Asymmetric key types only: a shared secret ("oct") in a published set is no signature key.
+KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
+# What PyJWK raises on a JWK it cannot use (a missing member is a KeyError).
+BAD_JWK = (PyJWTError, KeyError, TypeError, ValueError)
 KEY_MISMATCH = "the token's algorithm does not match its key"
 
 
@@ -39,7 +43,7 @@ class KeySet:
         keys = {}
         for jwk in document["keys"]:
             if (isinstance(jwk, dict) and isinstance(jwk.get("kid"), str)
-                    and jwk.get("use", "sig") == "sig"):
+                    and jwk.get("kty") in KEY_TYPES and jwk.get("use", "sig") == "sig"):
                 public = {name: value for name, value in jwk.items() if name in PUBLIC_MEMBERS}
                 if _usable(public):
                     keys[jwk["kid"]] = public
@@ -57,7 +61,7 @@ class KeySet:
                 raise InvalidTokenError(KEY_MISMATCH)
             try:
                 prepared = PyJWK(dict(jwk), algorithm=algorithm)
-            except PyJWTError:  # e.g. ES256 named on an RSA key
+            except BAD_JWK:  # e.g. ES256 named on an RSA key
                 raise InvalidTokenError(KEY_MISMATCH) from None
             self._prepared[(kid, algorithm)] = prepared
         return prepared
@@ -66,7 +70,7 @@ class KeySet:
 def _usable(jwk: dict[str, Any]) -> bool:
     try:
         PyJWK(jwk)
-    except PyJWTError:
+    except BAD_JWK:
         return False
     return True
 
@@ -97,11 +101,12 @@ class ProviderKeys:
         """InvalidTokenError when the issuer does not publish `kid`;
         IdentityProviderUnavailableError when it could not be asked."""
         keys = self._keys
-        if keys is not None and kid in keys:
-            if self._clock() - keys.fetched_at >= self._settings.key_max_age:
-                keys = self._refresh_stale()
-            return keys.verification_key(kid, algorithm)
-        return self._fetched_key(kid).verification_key(kid, algorithm)
+        if keys is not None and kid in keys and \
+                self._clock() - keys.fetched_at >= self._settings.key_max_age:
+            keys = self._refresh_stale()
+        if keys is None or kid not in keys:
+            keys = self._fetched_key(kid)
+        return keys.verification_key(kid, algorithm)
 
     def _refresh_stale(self) -> KeySet:
         """Old keys fetched again when a fetch may be tried and no other thread is fetching;
