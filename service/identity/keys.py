@@ -89,13 +89,6 @@ class ProviderKeys:
         self._last_attempt: float | None = None
         self._last_error: str | None = None
         self._lock = threading.Lock()
-        self._client: httpx.Client | None = None
-
-    def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
 
     def verification_key(self, kid: str, algorithm: str) -> PyJWK:
         """InvalidTokenError when the issuer does not publish `kid`;
@@ -156,8 +149,15 @@ class ProviderKeys:
         self._on_replaced()
 
     def _jwks(self) -> Any:
+        # A client per fetch (at most two requests every refetch interval): no connection is
+        # left open between fetches.
+        with httpx.Client(timeout=self._settings.http_timeout,
+                          headers={"Accept": "application/json"}) as client:
+            return self._jwks_with(client)
+
+    def _jwks_with(self, client: httpx.Client) -> Any:
         issuer = self._settings.issuer
-        discovery = self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+        discovery = _get_json(client, issuer.rstrip("/") + "/.well-known/openid-configuration")
         if not isinstance(discovery, dict) or discovery.get("issuer") != issuer:
             found = discovery.get("issuer") if isinstance(discovery, dict) else None
             raise ValueError(f"its discovery document names the issuer {found!r}")
@@ -165,19 +165,17 @@ class ProviderKeys:
         if not isinstance(jwks_uri, str):
             raise ValueError("its discovery document has no jwks_uri")
         check_url("jwks_uri", jwks_uri)
-        return self._get_json(jwks_uri)
+        return _get_json(client, jwks_uri)
 
-    def _get_json(self, url: str) -> Any:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self._settings.http_timeout,
-                                        headers={"Accept": "application/json"})
-        try:
-            response = self._client.get(url)
-        except httpx.HTTPError as error:
-            raise ValueError(f"GET {url}: {error or type(error).__name__}") from None
-        if response.status_code != 200:
-            raise ValueError(f"GET {url} answered {response.status_code}")
-        try:
-            return response.json()
-        except ValueError:
-            raise ValueError(f"GET {url} answered with no JSON") from None
+
+def _get_json(client: httpx.Client, url: str) -> Any:
+    try:
+        response = client.get(url)
+    except httpx.HTTPError as error:
+        raise ValueError(f"GET {url}: {error or type(error).__name__}") from None
+    if response.status_code != 200:
+        raise ValueError(f"GET {url} answered {response.status_code}")
+    try:
+        return response.json()
+    except ValueError:
+        raise ValueError(f"GET {url} answered with no JSON") from None

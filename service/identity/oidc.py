@@ -85,10 +85,6 @@ class OidcVerifier:
                 self._verified[digest] = verified
         return verified
 
-    def close(self) -> None:
-        """Closes the connections to the issuer (a later fetch opens new ones)."""
-        self._keys.close()
-
     def _forget_verified(self) -> None:
         with self._verified_lock:
             self._verified.clear()
