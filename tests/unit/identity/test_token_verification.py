@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from conftest import AUDIENCE, Clock, TinyIssuer
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from jwt.warnings import InsecureKeyLengthWarning
 from jwt_keys import ALGORITHMS, SigningKey, access_claims, new_key
 
 from service.identity import (
@@ -292,3 +294,17 @@ def test_an_exp_that_is_no_moment_is_refused(issuer: TinyIssuer, verifier: OidcV
 ])
 def test_looks_like_jwt_tells_jwts_from_static_tokens(token: str, expected: bool) -> None:
     assert looks_like_jwt(token) is expected
+
+
+def test_a_token_of_an_rsa_key_shorter_than_2048_bits_is_refused(clock: Clock) -> None:
+    weak = SigningKey("weak", "RS256", rsa.generate_private_key(public_exponent=65537,
+                                                                key_size=1024))
+    issuer = TinyIssuer([weak])
+    try:
+        verifier = OidcVerifier(OidcSettings(issuer=issuer.url, audience=AUDIENCE), clock)
+        with pytest.warns(InsecureKeyLengthWarning):  # PyJWT signs, and says so
+            token = weak.sign(access_claims(issuer.url, AUDIENCE))
+
+        assert refusal(verifier, token) == "the token's key is too weak"
+    finally:
+        issuer.stop()
