@@ -81,10 +81,10 @@ class ProviderKeys:
     set replaces the cached one; a failed fetch keeps it. Thread-safe."""
 
     def __init__(self, settings: OidcSettings, clock: Callable[[], float],
-                 on_replaced: Callable[[], None]) -> None:
+                 on_withdrawn: Callable[[], None]) -> None:
         self._settings = settings
         self._clock = clock
-        self._on_replaced = on_replaced
+        self._on_withdrawn = on_withdrawn  # called when a fetched set lacks a cached key
         self._keys: KeySet | None = None
         self._last_attempt: float | None = None
         self._last_error: str | None = None
@@ -145,8 +145,11 @@ class ProviderKeys:
             self._last_error = f"the keys of the OpenID Provider {self._settings.issuer} could " \
                                f"not be fetched: {error}"
             return
+        withdrawn = self._keys is not None and any(
+            keys.keys.get(kid) != jwk for kid, jwk in self._keys.keys.items())
         self._keys, self._last_error = keys, None
-        self._on_replaced()
+        if withdrawn:
+            self._on_withdrawn()
 
     def _jwks(self) -> Any:
         # A client per fetch (at most two requests every refetch interval): no connection is

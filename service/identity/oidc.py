@@ -70,24 +70,28 @@ class OidcVerifier:
         self._verified: TLRUCache[bytes, VerifiedToken] = TLRUCache(
             VERIFIED_CACHE_SIZE, ttu=_expiry, timer=clock)
         self._verified_lock = threading.Lock()
-        # A new key set may have withdrawn a key that verified a remembered token.
-        self._keys = ProviderKeys(settings, clock, on_replaced=self._forget_verified)
+        self._generation = 0  # how often the remembered tokens were forgotten
+        # A key the issuer withdrew may have verified a remembered token.
+        self._keys = ProviderKeys(settings, clock, on_withdrawn=self._forget_verified)
 
     def verify(self, token: str) -> VerifiedToken:
         """The token's identity. InvalidTokenError (with a reason for the client) when it is
         refused; IdentityProviderUnavailableError when a key it needs cannot be fetched."""
         digest = hashlib.sha256(token.encode()).digest()
         with self._verified_lock:
-            verified = self._verified.get(digest)
+            verified, generation = self._verified.get(digest), self._generation
         if verified is None:
             verified = self._verify(token)
             with self._verified_lock:
-                self._verified[digest] = verified
+                # Not remembered when a key was withdrawn meanwhile: it may be this one's.
+                if generation == self._generation:
+                    self._verified[digest] = verified
         return verified
 
     def _forget_verified(self) -> None:
         with self._verified_lock:
             self._verified.clear()
+            self._generation += 1
 
     def _verify(self, token: str) -> VerifiedToken:
         header, claims = _unverified(token)

@@ -239,3 +239,15 @@ def test_encryption_keys_secrets_and_broken_keys_in_the_key_set_are_left_out(
 
     assert refused.value.reason == "the token's key is not known to the issuer"
     assert verifier.verify(token_of(issuer, key1)).name == "robot"
+
+
+def test_a_key_added_to_the_set_keeps_the_tokens_remembered(
+        issuer: TinyIssuer, verifier: OidcVerifier, key1: SigningKey, key2: SigningKey,
+        clock: Clock) -> None:
+    token = token_of(issuer, key1)
+    first = verifier.verify(token)
+    clock.advance(30)
+    issuer.keys = [key1, key2]
+    verifier.verify(token_of(issuer, key2))
+
+    assert (verifier.verify(token) is first, issuer.jwks_fetches) == (True, 2)
