@@ -128,6 +128,8 @@ class OidcVerifier:
         return algorithm, kid
 
     def _identity(self, claims: Mapping[str, Any]) -> VerifiedToken:
+        if not claims["sub"].strip():
+            raise InvalidTokenError("the token has no sub")
         return VerifiedToken(
             subject=f"{claims['iss']}#{claims['sub']}",
             name=next((claims[name] for name in ("name", "preferred_username", "email")

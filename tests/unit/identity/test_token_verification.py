@@ -178,6 +178,13 @@ def test_a_token_without_a_required_claim_is_refused(
     assert refusal(verifier, key1.sign(claims)) == f"the token has no {claim}"
 
 
+def test_a_token_with_an_empty_sub_is_refused(issuer: TinyIssuer, verifier: OidcVerifier,
+                                             key1: SigningKey) -> None:
+    token = key1.sign(access_claims(issuer.url, AUDIENCE, sub=" "))
+
+    assert refusal(verifier, token) == "the token has no sub"
+
+
 def test_a_token_of_another_issuer_is_refused_without_asking_ours(
         issuer: TinyIssuer, verifier: OidcVerifier, key1: SigningKey) -> None:
     token = key1.sign(access_claims("https://other.example.test", AUDIENCE))
