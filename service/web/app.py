@@ -102,7 +102,7 @@ def _access_control(settings: Settings, application: LedgerApplication) -> Acces
     NOTIFY on PostgreSQL (on SQLite every request reads the grants)."""
     directory = AccessDirectory(application.queries)
     if settings.uses_postgres:
-        listener = follow_grants(directory, application.recorder.datastore).start()
+        listener = follow_grants(directory, application).start()
         application.on_close(listener.stop)
     return AccessControl(settings.tokens, oidc_verifier(settings), directory)
 
