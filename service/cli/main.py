@@ -21,6 +21,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+from service.cli.access import add_parser as access_parser
 from service.config import TOKEN_ROLES, ConfigurationError, Settings
 from service.store.database import StoreError, StoreUrl, one_line
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     copy.set_defaults(run=copy_command)
 
     _import_parser(commands)
+    access_parser(commands)
 
     token = commands.add_parser("token", help="print a new random token for a role")
     token.add_argument("--role", choices=TOKEN_ROLES, default="viewer",

@@ -117,6 +117,7 @@ def _require_json_commands() -> None:
 
 def _blueprints() -> list[Any]:
     from service.web.api import (
+        access,
         audit,
         budget,
         calendar,
@@ -134,4 +135,4 @@ def _blueprints() -> list[Any]:
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
             views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp,
-            templates.blp]
+            templates.blp, access.blp]
