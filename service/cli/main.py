@@ -21,7 +21,8 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-from service.config import ROLES, ConfigurationError, Settings
+from service.cli.access import add_parser as access_parser
+from service.config import TOKEN_ROLES, ConfigurationError, Settings
 from service.store.database import StoreError, StoreUrl, one_line
 
 YES = ("y", "yes", "1", "true")
@@ -111,9 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     copy.set_defaults(run=copy_command)
 
     _import_parser(commands)
+    access_parser(commands)
 
     token = commands.add_parser("token", help="print a new random token for a role")
-    token.add_argument("--role", choices=ROLES, default="viewer")
+    token.add_argument("--role", choices=TOKEN_ROLES, default="viewer",
+                       help="a global role, or none: only the roles granted on projects")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
     token.add_argument("--entry", action="store_true",
                        help="print the name:role:token line of a tokens file instead")
@@ -186,6 +189,8 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from service.demo import PEOPLE
+
     settings = Settings.from_env()
     _check_store(settings)
     if not settings.tokens:
@@ -194,8 +199,10 @@ def serve_command(args: argparse.Namespace) -> int:
                   "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
             return 2
         token = secrets.token_urlsafe(24)
-        os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
-        _print_dev_banner(args.host, args.port, token)
+        people = {person: secrets.token_urlsafe(24) for person in PEOPLE}
+        os.environ["GRANTLEDGER_TOKENS"] = ",".join(
+            [f"dev:admin:{token}"] + [f"{p.name}:{p.global_role}:{t}" for p, t in people.items()])
+        _print_dev_banner(args.host, args.port, token, people)
     os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
@@ -206,13 +213,16 @@ def serve_command(args: argparse.Namespace) -> int:
     return run_supervised(start_projector)
 
 
-def _print_dev_banner(host: str, port: int, token: str) -> None:
+def _print_dev_banner(host: str, port: int, token: str, people: dict[Any, str]) -> None:
     base = f"http://{host}:{port}"
     print(f"""Grantledger (development mode) on {base}
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
   portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
-Stop with Ctrl-C.""")
+  the demo's people (`grantledger demo` grants them their roles):""")
+    for person, person_token in people.items():
+        print(f"    {person.name:<15} {person_token}  {person.who}")
+    print("Stop with Ctrl-C.")
 
 
 def _check_store(settings: Settings) -> None:
