@@ -15,7 +15,7 @@ import jwt
 from cachetools import TLRUCache
 from jwt.exceptions import InvalidSubjectError
 
-from service.config import ROLES
+from domain.access import ROLES
 from service.identity.errors import InvalidTokenError
 from service.identity.keys import ProviderKeys
 from service.identity.settings import OidcSettings
