@@ -189,7 +189,7 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from service.demo import PEOPLE
+    from service.demo_people import PEOPLE
 
     settings = Settings.from_env()
     _check_store(settings)
