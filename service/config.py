@@ -6,11 +6,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from domain.access import ROLES
 from service.principals import NO_GLOBAL_ROLE, Principal
+
+if TYPE_CHECKING:
+    from service.identity.settings import OidcSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -51,6 +54,8 @@ class Settings:
     migrate: bool = True
     # Derives the calendar feeds' read-only keys (service.web.feed_keys); None: no feed keys.
     feed_secret: str | None = field(default=None, repr=False)
+    # The OpenID Connect issuer whose access tokens are accepted; None: static tokens only.
+    oidc: OidcSettings | None = None
 
     @property
     def uses_postgres(self) -> bool:
@@ -74,7 +79,15 @@ class Settings:
             migrate=env.get("GRANTLEDGER_MIGRATE", "y").lower() in ("y", "yes", "1", "true"),
             feed_secret=_long_enough("GRANTLEDGER_FEED_SECRET",
                                      env.get("GRANTLEDGER_FEED_SECRET") or None),
+            oidc=_oidc(env),
         )
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    # Imported here: service.identity reads ConfigurationError from this module.
+    from service.identity.settings import OidcSettings
+
+    return OidcSettings.from_env(env)
 
 
 def _number(env: Mapping[str, str], name: str, kind: Callable[[str], Number],

@@ -22,6 +22,7 @@ from domain.errors import (
     UnknownReferenceError,
 )
 from service.application import ProjectNotFoundError
+from service.identity import IdentityProviderUnavailableError, InvalidTokenError
 from service.web.request_log import REQUEST_ID
 from service.web.urls import project_url
 
@@ -34,6 +35,7 @@ PROJECT_PATH = re.compile(r"/api/v1/projects/([^/]+)")
 FIND_BY_NUMBER = "/api/v1/projects?registration_number="
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
 STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
+IDENTITY_PROVIDER_UNAVAILABLE_TYPE = "urn:grantledger:problem:identity-provider-unavailable"
 RETRY_AFTER_SECONDS = 1
 GENERIC_FIELD_RULES = frozenset({InvalidCommandError.rule, UnknownReferenceError.rule})
 log = logging.getLogger(__name__)
@@ -161,6 +163,8 @@ def register_problem_handlers(app: Flask) -> None:
                               f"{FIND_BY_NUMBER}<number>",
                               title="Unknown project", find_by=FIND_BY_NUMBER))
     app.register_error_handler(HTTPException, http_exception_problem)
+    app.register_error_handler(InvalidTokenError, invalid_token)
+    app.register_error_handler(IdentityProviderUnavailableError, identity_provider_unavailable)
     for unreachable in (OperationalError, InterfaceError):
         app.register_error_handler(unreachable, store_unavailable)
     app.register_error_handler(RecursionError, _unreadable_body_or_defect)
@@ -198,6 +202,24 @@ def _why_unreadable() -> str | None:
     except UnicodeEncodeError:
         return "The JSON body holds a string that is not Unicode text (a lone surrogate)."
     return None
+
+
+def invalid_token(error: InvalidTokenError) -> Response:
+    """A JWT refused (RFC 6750): the reason, never the token."""
+    challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
+    return problem(401, f"the bearer token is refused: {error.reason}", title="Unauthorized",
+                   headers={"WWW-Authenticate": challenge})
+
+
+def identity_provider_unavailable(error: IdentityProviderUnavailableError) -> Response:
+    """A key the token needs cannot be fetched from its issuer: 503, and the client retries."""
+    log.warning("identity provider unavailable on %s %s: %s", request.method, request.path,
+                error)
+    return problem(503, "the identity provider cannot be reached to fetch the key this token "
+                   "is signed with; retry after the Retry-After pause",
+                   type_=IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
+                   title="Identity provider unavailable",
+                   headers={"Retry-After": str(error.retry_after)})
 
 
 def store_unavailable(error: Exception) -> Response:

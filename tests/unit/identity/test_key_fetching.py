@@ -6,8 +6,8 @@ import json
 import threading
 
 import pytest
-from conftest import AUDIENCE, Clock, TinyIssuer
 from jwt_keys import SigningKey, access_claims, new_key
+from tiny_issuer import AUDIENCE, Clock, TinyIssuer
 
 from service.identity import (
     IdentityProviderUnavailableError,

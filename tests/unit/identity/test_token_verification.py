@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import AUDIENCE, Clock, TinyIssuer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.warnings import InsecureKeyLengthWarning
 from jwt_keys import ALGORITHMS, SigningKey, access_claims, new_key
+from tiny_issuer import AUDIENCE, Clock, TinyIssuer
 
 from service.identity import (
     InvalidTokenError,
