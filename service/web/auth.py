@@ -123,6 +123,7 @@ def authenticated() -> Principal:
     if principal is None:
         raise Unauthorized("a valid bearer token is required",
                            www_authenticate=WWWAuthenticate("bearer"))
+    g.principal = principal
     return principal
 
 
