@@ -220,7 +220,9 @@ def _import_parser(commands: Any) -> None:
     expenses.add_argument("--token", default=None,
                           help="an accountant's token (default: GRANTLEDGER_TOKEN)")
     expenses.add_argument("--dry-run", action="store_true",
-                          help="check every row against the service and record nothing")
+                          help="check every row against the service and record nothing; "
+                               "also warn of tax points outside the eligibility window and "
+                               "of IČO check digits that are wrong")
     expenses.add_argument("--encoding", default=None,
                           help="of a CSV file (default: detected; utf-8 or cp1250)")
     expenses.add_argument("--delimiter", default=None, choices=(";", ",", "tab"),
