@@ -21,7 +21,8 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-from service.config import ROLES, ConfigurationError, Settings
+from service.cli.access import add_parser as access_parser
+from service.config import TOKEN_ROLES, ConfigurationError, Settings
 from service.store.database import StoreError, StoreUrl, one_line
 
 YES = ("y", "yes", "1", "true")
@@ -177,10 +178,11 @@ def _parser() -> argparse.ArgumentParser:
     copy.set_defaults(run=copy_command)
 
     _import_parser(commands)
+    access_parser(commands)
 
     token = commands.add_parser("token", help="print a new random token for a role")
-    token.add_argument("--role", choices=ROLES, default="viewer",
-                       help="the role the token is for (default viewer)")
+    token.add_argument("--role", choices=TOKEN_ROLES, default="viewer",
+                       help="a global role, or none: only the roles granted on projects")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
     token.add_argument("--entry", action="store_true",
                        help="print the name:role:token line of a tokens file instead")
@@ -261,6 +263,7 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     from service.cli.binding import bind_address, check_free
+    from service.demo_people import PEOPLE
 
     settings = Settings.from_env()
     bind = bind_address(os.environ, args.host, args.port)
@@ -273,9 +276,11 @@ def serve_command(args: argparse.Namespace) -> int:
     tokens = len(settings.tokens)
     if not settings.tokens:
         token = secrets.token_urlsafe(24)
-        os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
-        tokens = 1
-        _print_dev_banner(bind, token)
+        people = {person: secrets.token_urlsafe(24) for person in PEOPLE}
+        os.environ["GRANTLEDGER_TOKENS"] = ",".join(
+            [f"dev:admin:{token}"] + [f"{p.name}:{p.global_role}:{t}" for p, t in people.items()])
+        tokens = 1 + len(people)
+        _print_dev_banner(bind, token, people)
     os.environ["GRANTLEDGER_BIND"] = bind
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
@@ -304,7 +309,7 @@ def _count(number: int | str, noun: str) -> str:
     return f"{number} {noun}" if str(number) == "1" else f"{number} {noun}s"
 
 
-def _print_dev_banner(bind: str, token: str) -> None:
+def _print_dev_banner(bind: str, token: str, people: dict[Any, str]) -> None:
     host, _, port = bind.rpartition(":")
     shown = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
     base = bind if bind.startswith("unix:") else f"http://{shown}:{port}"
@@ -312,7 +317,10 @@ def _print_dev_banner(bind: str, token: str) -> None:
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
   portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
-Stop with Ctrl-C.""")
+  the demo's people (`grantledger demo` grants them their roles):""")
+    for person, person_token in people.items():
+        print(f"    {person.name:<15} {person_token}  {person.who}")
+    print("Stop with Ctrl-C.")
 
 
 def _check_store(settings: Settings) -> None:

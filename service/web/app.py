@@ -13,10 +13,12 @@ from schemas import ProblemSchema
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.config import Settings
+from service.reads.access import AccessDirectory, follow_grants
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.json_body import StrictJSONProvider, StrictRequest
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
+    app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     app.register_blueprint(docs)  # /docs: Swagger UI, served offline
     app.add_url_rule("/", "home", _home)
@@ -107,6 +110,16 @@ def _home() -> Any:
     return redirect(f"{request.script_root}{HOME}", code=302)
 
 
+def _access_control(settings: Settings, application: LedgerApplication) -> AccessControl:
+    """The tokens, the OIDC verifier and the process's directory of grants, kept current by
+    NOTIFY on PostgreSQL (on SQLite every request reads the grants)."""
+    directory = AccessDirectory(application.queries)
+    if settings.uses_postgres:
+        listener = follow_grants(directory, application).start()
+        application.on_close(listener.stop)
+    return AccessControl(settings.tokens, oidc_verifier(settings), directory)
+
+
 def _require_json_commands() -> None:
     # A POST to a path that has no POST is its 404 or 405, whatever its body.
     if request.routing_exception is not None:
@@ -117,6 +130,7 @@ def _require_json_commands() -> None:
 
 def _blueprints() -> list[Any]:
     from service.web.api import (
+        access,
         audit,
         budget,
         calendar,
@@ -134,4 +148,4 @@ def _blueprints() -> list[Any]:
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
             views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp,
-            templates.blp]
+            templates.blp, access.blp]
