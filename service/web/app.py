@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, redirect, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,11 +21,15 @@ from service.reads.view_feed import ViewFeed
 from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
+from service.web.json_body import StrictJSONProvider, StrictRequest
 from service.web.problems import http_exception_problem, register_problem_handlers
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
+from service.web.response_headers import ResponseHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
+# Where `/` leads.
+HOME = "/docs"
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -43,6 +47,8 @@ def create_app(settings: Settings | None = None,
                application: LedgerApplication | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("grantledger")
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
     app.config.update(
         GRANTLEDGER_SETTINGS=settings,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     app.register_blueprint(docs)  # /docs: Swagger UI, served offline
+    app.add_url_rule("/", "home", _home)
     register_problem_handlers(app)
     instrument(app)
     app.before_request(_require_json_commands)
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
     log = access_log(settings.access_log)
     if log is not None:
         application.on_close(log.close)
@@ -95,6 +103,11 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
+
+
+def _home() -> Any:
+    """`/` leads to the documentation of the API."""
+    return redirect(f"{request.script_root}{HOME}", code=302)
 
 
 def _access_control(settings: Settings, application: LedgerApplication) -> AccessControl:

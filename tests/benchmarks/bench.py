@@ -17,7 +17,7 @@ What one run does:
 3. starts the service under gunicorn (`python:service.web.gunicorn_conf`,
    `-k gthread -w 2 --threads 8`,
    the projector beside the workers, tokens configured);
-4. runs `../shared/bench/run_floor.sh` for the floor app (same gunicorn settings, same
+4. runs `floor/run_floor.sh` (beside this script) for the floor app (same gunicorn settings, same
    PostgreSQL server and database) and `run_floor.sh --url` against the service, floor and
    service interleaved in every round; while the service takes POSTs a thread samples the
    projector's lag;
@@ -71,7 +71,9 @@ from service.reads.projector import NAME as PROJECTION  # noqa: E402
 from service.reads.projector import Projector  # noqa: E402
 from service.store.migrate import migrate  # noqa: E402
 
-FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR", REPO.parent / "shared" / "bench"))
+# The floor app and its wrk scripts travel with the benchmark (tests/benchmarks/floor/).
+FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR",
+                               Path(__file__).resolve().parent / "floor"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PYTHON = Path(sys.executable)
 API = "/api/v1"
@@ -1113,7 +1115,7 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
         "gunicorn with `python:service.web.gunicorn_conf` and the projector beside it; the "
         f"floor app with `FLOOR_POOL_MAX={options.threads}`), both on database "
         f"`{options.database}`.",
-        f"* wrk through `../shared/bench/run_floor.sh`: 1 thread, {options.connections} "
+        f"* wrk through `tests/benchmarks/floor/run_floor.sh`: 1 thread, {options.connections} "
         f"connections, {options.warmup} s warm-up then {options.duration} s measured per "
         f"target; {options.rounds} rounds, each: floor insert, service POSTs, floor JSON, "
         "service GETs. req/s, p50, p99 and CPU/req are medians over the rounds; a ratio is the "
