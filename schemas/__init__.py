@@ -5,6 +5,15 @@ dump the plain dicts the service and projections build. This package imports onl
 library and marshmallow.
 """
 
+from schemas.access import (
+    AccessQuerySchema,
+    AccessViewSchema,
+    FeedKeyRequestSchema,
+    FeedKeySchema,
+    GrantAccessSchema,
+    MeSchema,
+    RevokeAccessSchema,
+)
 from schemas.audit import (
     ChainBreakSchema,
     ChainVerificationSchema,
@@ -61,6 +70,7 @@ from schemas.queries import (
     PageQuerySchema,
     PortfolioQuerySchema,
     ProjectQuerySchema,
+    ReportQuerySchema,
     SpreadsheetQuerySchema,
     TemplateQuerySchema,
     VerificationQuerySchema,
@@ -89,6 +99,8 @@ from schemas.views import (
 )
 
 __all__ = [
+    "AccessQuerySchema",
+    "AccessViewSchema",
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
     "ApproveReportSchema",
@@ -123,12 +135,16 @@ __all__ = [
     "ExpenseSchema",
     "ExpenseVersionSchema",
     "ExportQuerySchema",
+    "FeedKeyRequestSchema",
+    "FeedKeySchema",
     "FeedQuerySchema",
     "FieldChangeSchema",
     "FinancialCorrectionSchema",
     "FlagSchema",
+    "GrantAccessSchema",
     "HealthSchema",
     "IndicatorsViewSchema",
+    "MeSchema",
     "PageQuerySchema",
     "PayExpenseSchema",
     "PayoutSchema",
@@ -145,9 +161,11 @@ __all__ = [
     "RecordExpensesSchema",
     "RegisterProjectSchema",
     "ReportListSchema",
+    "ReportQuerySchema",
     "ReportSchema",
     "ReturnReportSchema",
     "ReverseExpenseSchema",
+    "RevokeAccessSchema",
     "ScheduleViewSchema",
     "SpreadsheetQuerySchema",
     "StartActivitySchema",

@@ -20,6 +20,7 @@ from domain.commands import (
     ApproveReport,
     ChangeBudget,
     CompleteActivity,
+    GrantAccess,
     PaySubsidy,
     ProjectCommand,
     RecordExpense,
@@ -30,17 +31,17 @@ from domain.commands import (
     SubmitReport,
 )
 from service.application import LedgerApplication
-from service.config import Principal
+from service.demo_people import NANOPROGRESS_NUMBER, NEK_NUMBER, PEOPLE
+from service.principals import Actor
 
-NEK_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0002300"
-NANOPROGRESS_NUMBER = "DEMO/NANOPROGRESS"  # not published: a placeholder
 ILLUSTRATIVE_NOTE = ("NEK's split of its budget into lines, its stages, expenses and claims, "
                      "its indicator targets and report dates, and Nanoprogress's budget and "
                      "reports, are illustrative: the programme does not publish them.")
 
-MANAGER = Principal("demo-manager", "manager")
-ACCOUNTANT = Principal("demo-accountant", "accountant")
-AUDITOR = Principal("demo-auditor", "auditor")
+MANAGER = Actor.static("demo-manager", "manager")
+ACCOUNTANT = Actor.static("demo-accountant", "accountant")
+AUDITOR = Actor.static("demo-auditor", "auditor")
+ADMIN = Actor.static("demo-admin", "admin")
 
 
 def d(text: str) -> date:
@@ -303,15 +304,23 @@ def load_demo(app: LedgerApplication, say: Callable[[str], None] = print) -> lis
             say(f"{number}: already in the store ({project_id})")
         else:
             record(app)
+            _grant_demo_people(app, number)
             say(f"{number}: recorded ({project_id})")
         loaded.append(project_id)
     say(ILLUSTRATIVE_NOTE)
     return loaded
 
 
+def _grant_demo_people(app: LedgerApplication, number: str) -> None:
+    run = _runner(app, app.id_for(number))
+    for person in PEOPLE:
+        if person.project == number:
+            run(ADMIN, GrantAccess, subject=person.name, role=person.role, name=person.full_name)
+
+
 def _runner(app: LedgerApplication, project_id: UUID) -> Callable[..., Any]:
-    def run(principal: Principal, command: type[ProjectCommand], **fields: Any) -> Any:
-        return app.handle(command(project_id=project_id, **fields), principal)
+    def run(actor: Actor, command: type[ProjectCommand], **fields: Any) -> Any:
+        return app.handle(command(project_id=project_id, **fields), actor)
 
     return run
 

@@ -62,6 +62,9 @@ class GroupCommit(Generic[T]):
             # refusal may rest on another's events that are not. Its retry with its key
             # finds what was stored.
             for queued in group:
+                # Nothing of the transaction was stored: not an outcome decided before it
+                # failed, nor a replay of a key first answered in it. A refusal retried is
+                # refused again, so it too may answer the failure.
                 queued.result, queued.error = None, error
         finally:
             for queued in group:

@@ -18,7 +18,10 @@ def token_of(role: str) -> str:
     return f"{role}-test-token-0123456789abcdef"
 
 
-TOKENS = ",".join(f"{role}:{role}:{token_of(role)}" for role in ROLES)
+PEOPLE = ("jana", "petr", "olga")
+"""Static tokens with no global role: they act only where a project grants them a role."""
+TOKENS = ",".join([f"{role}:{role}:{token_of(role)}" for role in ROLES]
+                  + [f"{person}:none:{token_of(person)}" for person in PEOPLE])
 POSTGRES_ADMIN_URL = os.environ.get("GRANTLEDGER_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -28,6 +31,9 @@ def auth(role: str) -> dict[str, str]:
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for an app under test; its access log is off unless a test asks for one (its
+    lines, flushed by a thread, would land in whatever output a test captures)."""
+    overrides.setdefault("access_log", "off")
     return Settings(database_url=database_url, tokens=parse_tokens(TOKENS),
                     min_position_timeout=overrides.pop("min_position_timeout", 0.3), **overrides)
 

@@ -93,7 +93,7 @@ class ViewFeed:
         self.projection = projection
         self.appends = application.recorder.channel_name
         self.heard = 0  # the log's position up to which appends are in cache.heads
-        self.listener = Listener(application.recorder.datastore, [VIEWS_CHANNEL, self.appends],
+        self.listener = Listener(application.recorder.datastore, [self.appends, VIEWS_CHANNEL],
                                  connected=self._load_all, notified=self._apply,
                                  lost=cache.forget)
 

@@ -33,7 +33,7 @@ APPLICATION_NAME = "LedgerApplication"
 CONNINFO_KEY = "GRANTLEDGER_POSTGRES_CONNINFO"
 # ... and how long its connections wait for an answer of the server (default: the connect
 # timeout; the projector, whose single statements may store thousands of views, waits longer).
-ANSWER_TIMEOUT_KEY = "GRANTLEDGER_ANSWER_TIMEOUT"
+ANSWER_TIMEOUT_KEY = "POSTGRES_ANSWER_TIMEOUT"
 _PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&]*")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, redirect, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,17 +13,23 @@ from schemas import ProblemSchema
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.config import Settings
+from service.reads.access import AccessDirectory, follow_grants
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
+from service.web.json_body import StrictJSONProvider, StrictRequest
 from service.web.problems import http_exception_problem, register_problem_handlers
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
+from service.web.response_headers import ResponseHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
+# Where `/` leads.
+HOME = "/docs"
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -41,6 +47,8 @@ def create_app(settings: Settings | None = None,
                application: LedgerApplication | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("grantledger")
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
     app.config.update(
         GRANTLEDGER_SETTINGS=settings,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -62,8 +70,10 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
+    app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     app.register_blueprint(docs)  # /docs: Swagger UI, served offline
+    app.add_url_rule("/", "home", _home)
     register_problem_handlers(app)
     instrument(app)
     app.before_request(_require_json_commands)
@@ -71,6 +81,7 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
     log = access_log(settings.access_log)
     if log is not None:
         application.on_close(log.close)
@@ -94,6 +105,21 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     return cache
 
 
+def _home() -> Any:
+    """`/` leads to the documentation of the API."""
+    return redirect(f"{request.script_root}{HOME}", code=302)
+
+
+def _access_control(settings: Settings, application: LedgerApplication) -> AccessControl:
+    """The tokens, the OIDC verifier and the process's directory of grants, kept current by
+    NOTIFY on PostgreSQL (on SQLite every request reads the grants)."""
+    directory = AccessDirectory(application.queries)
+    if settings.uses_postgres:
+        listener = follow_grants(directory, application).start()
+        application.on_close(listener.stop)
+    return AccessControl(settings.tokens, oidc_verifier(settings), directory)
+
+
 def _require_json_commands() -> None:
     # A POST to a path that has no POST is its 404 or 405, whatever its body.
     if request.routing_exception is not None:
@@ -104,6 +130,7 @@ def _require_json_commands() -> None:
 
 def _blueprints() -> list[Any]:
     from service.web.api import (
+        access,
         audit,
         budget,
         calendar,
@@ -121,4 +148,4 @@ def _blueprints() -> list[Any]:
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
             views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp,
-            templates.blp]
+            templates.blp, access.blp]

@@ -27,6 +27,7 @@ import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TOKEN = "wheel-test-admin-token-0123456789"
+NEK = "CZ.01.1.02/0.0/0.0/15_009/0002300"
 
 
 class Installed:
@@ -191,7 +192,34 @@ def test_the_installed_demo_is_served_on_sqlite_with_docs_and_a_verifiable_bundl
     checked = subprocess.run([str(installed.bin / "python"), "verify.py"], cwd=unpacked,
                              capture_output=True, text=True, timeout=60)
     assert (checked.returncode, checked.stdout.splitlines()[-1]) == (
-        0, "OK: the chain holds and the budget and the indicators reconcile with the views")
+        0, "OK: the chain holds and the budget, the indicators and the grants reconcile with "
+           "the views")
+
+
+def test_the_installed_service_grants_a_role_on_one_project_and_hides_the_other(
+        installed: Installed, workdir: Path) -> None:
+    jana = "wheel-test-jana-token-0123456789ab"
+    people = {"GRANTLEDGER_TOKENS": f"operator:admin:{TOKEN},jana:none:{jana}"}
+    store = {"GRANTLEDGER_DATABASE_URL": f"sqlite:///{workdir / 'access.db'}"}
+    assert installed.run("demo", cwd=workdir, **store).returncode == 0
+    granted = installed.run("access", "grant", "--project", NEK, "--subject", "jana",
+                            "--role", "viewer", "--by", "ops", cwd=workdir, **store)
+    listed = installed.run("access", "list", "--project", NEK, cwd=workdir, **store)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1/projects"
+
+    with installed.process("serve", "--port", str(port), "--workers", "1", cwd=workdir,
+                           **store, **people) as serve:
+        wait_until_ready(f"http://127.0.0.1:{port}", serve, workdir / "serve.log")
+        nek = fetch(f"{base}?registration_number={NEK}", token=jana)
+        nano = fetch(f"{base}?registration_number=DEMO/NANOPROGRESS")
+        nano_id = json.loads(nano[1])["projects"][0]["id"]
+        hidden = fetch(f"{base}/{nano_id}/views/budget", token=jana)[0]
+
+    assert granted.returncode == 0, granted.stderr
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+        ["viewer", "jana"], ["accountant", "jana.novakova"]]
+    assert (nek[0], len(json.loads(nek[1])["projects"]), hidden) == (200, 1, 404)
 
 
 @pytest.mark.postgres

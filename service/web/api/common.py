@@ -20,6 +20,7 @@ from domain.commands import ProjectCommand
 from projections import LedgerState
 from schemas.fields import Day
 from service.application import Outcome, ProjectNotFoundError, prague_today, utc_now
+from service.web.json_body import StrictBodyParser
 from service.web.state import ledger
 from service.writer import Answer
 
@@ -29,7 +30,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     """flask-smorest's Blueprint, parsing each request's arguments with one schema instance
     per endpoint: given a schema class, webargs builds a new schema (and its nested ones)
-    for every request, which was about a tenth of a recorded expense's time."""
+    for every request, which was about a tenth of a recorded expense's time. JSON bodies are
+    read strictly (service.web.json_body)."""
+
+    ARGUMENTS_PARSER = StrictBodyParser()
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         # Loading keeps no state on the schema (marshmallow 4 has no context), so one
@@ -72,6 +76,15 @@ def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerSta
     if not state.is_registered:
         raise ProjectNotFoundError(str(project_id))
     return state
+
+
+def readable_project_ids() -> list[UUID]:
+    """The projects the request's principal may read, in the order of registration."""
+    from service.web.auth import access_control, current_principal
+
+    ids = ledger().project_ids()
+    visible = access_control().visible(current_principal())
+    return ids if visible is None else [i for i in ids if i in visible]
 
 
 def reference_date(on: date | None, as_of: datetime | None) -> date:
@@ -118,30 +131,30 @@ def page(items: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None
 
 def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], schema: type,
                      roles: frozenset[str], summary: str,
-                     path_fields: Mapping[str, str] | None = None) -> None:
+                     path_fields: Mapping[str, str] | None = None, status: int = 200) -> None:
     """Adds `POST rule` running one command on a project, answering `{position}`.
 
     The command is built from the path (the project id, and the parameters `path_fields`
     renames, e.g. an activity's `code` to the command's `activity`) and the body's fields.
     """
     from schemas import CommandResultSchema
-    from service.web.auth import current_principal, requires
+    from service.web.auth import current_actor, requires
     from service.web.idempotency import answered, dumps, idempotent, remembered
 
     renamed = dict(path_fields or {})
     result = CommandResultSchema()
 
     def answer(outcome: Outcome) -> Answer:
-        return 200, dumps(result, {"position": outcome.position}), None
+        return status, dumps(result, {"position": outcome.position}), None
 
     @requires(roles)
     @idempotent
     @blp.arguments(schema)
-    @blp.response(200, CommandResultSchema)
+    @blp.response(status, CommandResultSchema)
     def view(fields: dict[str, Any], project_id: UUID, **path: Any) -> Any:
         targets = {renamed.get(name, name): value for name, value in path.items()}
         command = command_type(project_id=project_id, **targets, **fields)
-        return answered(answer(ledger().handle(command, current_principal(),
+        return answered(answer(ledger().handle(command, current_actor(),
                                                remembered(answer))))
 
     view.__doc__ = summary
