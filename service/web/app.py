@@ -17,6 +17,7 @@ from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.web import pages
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    pages.install(app)  # /app/: pages for people, a client of the API below the access log
     log = access_log(settings.access_log)
     if log is not None:
         application.on_close(log.close)
@@ -95,8 +97,8 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
 
 
 def _require_json_commands() -> None:
-    # A POST to a path that has no POST is its 404 or 405, whatever its body.
-    if request.routing_exception is not None:
+    # A POST to a path that has no POST is its 404 or 405, whatever its body; pages take forms.
+    if request.routing_exception is not None or request.blueprint == "pages":
         return
     if request.method == "POST" and not request.is_json:
         raise UnsupportedMediaType("commands take a JSON body (Content-Type: application/json)")
