@@ -71,6 +71,7 @@ def _error_page(error: HTTPException) -> Any:
             sign_out()
         return redirect(url_for("pages.sign_in", next=here()))
     code = error.code or 500
+    g.pages_time_travel = TimeTravel()  # an error page shows no moment (its own may be bad)
     return render_template("pages/error.html", error=error, code=code), code
 
 
@@ -116,10 +117,7 @@ def with_query(**changes: Any) -> str:
 @pages.context_processor
 def _shared() -> dict[str, Any]:
     language = str(get_locale() or "cs")[:2]
-    try:
-        travel = when() if request.endpoint != "pages.sign_in" else TimeTravel()
-    except HTTPException:  # the error page of a bad `as_of` shows the ledger of now
-        travel = TimeTravel()
+    travel = when() if request.endpoint != "pages.sign_in" else TimeTravel()
     return {
         "language": language,
         "other_language": "en" if language == "cs" else "cs",
