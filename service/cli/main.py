@@ -188,6 +188,9 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     _check_store(settings)
+    if args.dev:  # the pages: a throwaway session secret, and the token form even with OIDC
+        os.environ.setdefault("GRANTLEDGER_SESSION_SECRET", secrets.token_urlsafe(32))
+        os.environ["GRANTLEDGER_TOKEN_SIGN_IN"] = "y"
     if not settings.tokens:
         if not args.dev:
             print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
@@ -211,6 +214,7 @@ def _print_dev_banner(host: str, port: int, token: str) -> None:
     print(f"""Grantledger (development mode) on {base}
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
+  pages:        {base}/app/   (sign in with the admin token)
   portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
 Stop with Ctrl-C.""")
 
