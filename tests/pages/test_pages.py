@@ -304,7 +304,7 @@ def test_a_page_as_of_a_day_before_the_project_was_registered_is_404(
 def test_a_page_says_plainly_when_the_ledger_stood_so(viewer: FlaskClient, nek: UUID) -> None:
     whole_day = plain(viewer.get(f"/app/projects/{nek}?as_of=2030-03-31&on=2018-03-31",
                                  headers={"Accept-Language": "cs"}).text)
-    moment = plain(viewer.get(f"/app/?as_of=2030-07-01T10:15:00Z",
+    moment = plain(viewer.get("/app/?as_of=2030-07-01T10:15:00Z",
                               headers={"Accept-Language": "en"}).text)
 
     assert "Účetní kniha, jak byla na konci dne 31. 3. 2030." in whole_day
