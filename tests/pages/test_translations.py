@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 PAGES = Path(__file__).parents[2] / "service" / "web" / "pages"
 CATALOGUE = PAGES / "translations" / "cs" / "LC_MESSAGES"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def source_messages() -> set[str]:

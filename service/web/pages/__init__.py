@@ -17,7 +17,7 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 def install(app: Flask, configured: PagesSettings | None = None) -> None:
     """Adds the pages to the app: called once its WSGI stack holds the API and before the
     access log wraps it (the pages' internal requests go below the log)."""
-    from service.web.pages import sign_in, views
+    from service.web.pages import sign_in, translation, views
     from service.web.pages.blueprint import chosen_language, pages
     from service.web.pages.session import configure_sessions
 
@@ -27,6 +27,7 @@ def install(app: Flask, configured: PagesSettings | None = None) -> None:
         configure_sessions(app, configured.session_secret)
     Babel(app, locale_selector=chosen_language, default_locale="cs",
           default_translation_directories=str(TRANSLATIONS))
+    translation.install(app)
     sign_in.register_oidc(app, configured)
     app.register_blueprint(pages)
     app.add_url_rule("/", "pages_root", views.root)

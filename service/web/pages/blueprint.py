@@ -142,9 +142,3 @@ def _shared() -> dict[str, Any]:
         "flag_filter_label": lambda code: labels.label(labels.FLAG_FILTERS, code),
     }
 
-
-@pages.app_template_filter("as_date")
-def _as_date(value: Any) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -70,6 +70,25 @@ class Timeline:
         return [(year, self.x(date(year, 1, 1)))
                 for year in range(self.start.year + 1, self.end.year + 1)]
 
+    def lane(self, planned_start: str, planned_end: str, started: str | None,
+             finished: str | None, on: str) -> Lane:
+        """One row of the chart: the plan, what was done (up to `on` while it runs), and
+        where `on` falls."""
+        today = date.fromisoformat(on)
+        done = None
+        if started:
+            last = date.fromisoformat(finished) if finished else today
+            done = self.span(date.fromisoformat(started), last)
+        return Lane(self.span(date.fromisoformat(planned_start), date.fromisoformat(planned_end)),
+                    done, self.x(today) if self.contains(today) else None)
+
+
+@dataclass(frozen=True)
+class Lane:
+    planned: Span
+    done: Span | None
+    today: str | None
+
 
 def schedule_timeline(schedule: dict[str, object]) -> Timeline:
     """The realisation period and everything planned or done around it (reports after the

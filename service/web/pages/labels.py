@@ -3,7 +3,8 @@ A code the pages do not know yet is shown as the API writes it."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _
+from service.web.pages.translation import N_ as _
+from service.web.pages.translation import translate
 
 RULES = {
     "EXPENSE_OUTSIDE_PERIOD": _("Expense outside the eligibility period"),
@@ -54,7 +55,7 @@ FIELDS = {
 }
 
 
-def label(table: dict[str, object], code: str | None) -> str:
+def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return "—"
-    return str(table.get(code, code))
+    return translate(table[code]) if code in table else code

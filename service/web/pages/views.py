@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from cachetools import LRUCache
 from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
@@ -39,6 +40,8 @@ FLAG_FILTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
 }
 HISTORY_FILTERS = ("type", "recorded_by", "recorded_after", "recorded_before", "expense_id")
 HISTORY_PAGE = 50
+# Beneficiaries' names by project id, for the portfolio's rows (which do not carry them).
+BENEFICIARIES: LRUCache[str, str] = LRUCache(maxsize=100_000)
 
 
 def root() -> Response:
@@ -82,21 +85,23 @@ def _sort_key(row: dict[str, Any], column: str) -> Any:
 
 
 def _add_beneficiaries(rows: list[dict[str, Any]]) -> None:
-    """The beneficiary of each row, from the project list when the rows do not carry it."""
+    """The beneficiary of each row: from the row when the API puts it there, else from the
+    project list (kept: a beneficiary is a fact of the registration, never changed after)."""
     if all("beneficiary" in row for row in rows):
         for row in rows:
             row["beneficiary"] = (row["beneficiary"] or {}).get("name")
         return
-    names: dict[str, str] = {}
-    cursor: str | None = None
-    while True:
-        listing = api_json(f"{API}/projects", {"limit": "1000", "cursor": cursor or ""})
-        names.update({p["id"]: p["beneficiary"]["name"] for p in listing["projects"]})
-        cursor = listing.get("next_cursor")
-        if not cursor:
-            break
+    if any(row["project_id"] not in BENEFICIARIES for row in rows):
+        cursor: str | None = None
+        while True:
+            listing = api_json(f"{API}/projects", {"limit": "1000", "cursor": cursor or ""})
+            for project in listing["projects"]:
+                BENEFICIARIES[project["id"]] = project["beneficiary"]["name"]
+            cursor = listing.get("next_cursor")
+            if not cursor:
+                break
     for row in rows:
-        row["beneficiary"] = names.get(row["project_id"])
+        row["beneficiary"] = BENEFICIARIES.get(row["project_id"])
 
 
 @pages.get("/projects/<uuid:project_id>")
