@@ -233,3 +233,25 @@ class ReturnReport(ProjectCommand):
 
     def decide(self, project: GrantProject, stamp: Stamp) -> None:
         project.return_report(stamp, self.report, self.decided_on, self.reason)
+
+
+# ---- access -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantAccess(ProjectCommand):
+    subject: str
+    role: str
+    name: str | None = None
+
+    def decide(self, project: GrantProject, stamp: Stamp) -> None:
+        project.grant_access(stamp, self.subject, self.role, self.name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeAccess(ProjectCommand):
+    subject: str
+    reason: str
+
+    def decide(self, project: GrantProject, stamp: Stamp) -> None:
+        project.revoke_access(stamp, self.subject, self.reason)

@@ -200,3 +200,16 @@ class ReportDateOutOfOrderError(RuleViolationError):
     the return it answers."""
 
     rule = "REPORT_DATE_OUT_OF_ORDER"
+
+
+class NoGrantError(RuleViolationError):
+    """A revocation names a subject that holds no grant on the project."""
+
+    rule = "NO_GRANT"
+
+
+class NotEntitledError(GrantLedgerError):
+    """The acting principal's role does not allow the command on this project: granting
+    `auditor` (separation of duties), or acting under a grant revoked meanwhile."""
+
+    rule = "ROLE_NOT_ALLOWED"

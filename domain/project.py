@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import errors
+from domain import access, errors
 from domain.events import event_type
 from domain.hashing import GENESIS_HASH, event_hash
 from domain.money import ZERO, money, subsidy_for
@@ -58,14 +58,20 @@ def project_id_for(registration_number: str) -> UUID:
 class GrantProject(Aggregate):
     """One funded project: its registration, expenses, schedule, budget, claims and reports."""
 
-    # Version 2 (domain 1.1) keeps indicators and reports; a snapshot of version 1 is upcast.
-    class_version = 2
+    # Version 2 (domain 1.1) keeps indicators and reports, version 3 (1.2) the grants of
+    # access; a snapshot of an earlier version is upcast.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot taken before version 1.1 is of a project registered before it: no
         indicators, no report schedule (domain.reporting.reporting_terms)."""
         state.update(indicators=[], report_plan=[], reports={})
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Before version 1.2 nobody was granted access to a project."""
+        state.update(grants={})
 
     class Event(Aggregate.Event):
         recorded_by: dict[str, str]
@@ -138,6 +144,7 @@ class GrantProject(Aggregate):
             }
             project.expenses = {}
             project.documents = {}
+            project.grants = {}
             project.budget_change_ids = {}
             project.claims = {}
             project.correction_ids = {}
@@ -327,6 +334,21 @@ class GrantProject(Aggregate):
                                                    decision="returned",
                                                    decided_on=self.decided_on)
 
+    class AccessGranted(Event):
+        subject: str
+        name: str
+        role: str
+
+        def evolve(self, project: Any) -> None:
+            project.grants[self.subject] = self.role
+
+    class AccessRevoked(Event):
+        subject: str
+        reason: str
+
+        def evolve(self, project: Any) -> None:
+            del project.grants[self.subject]
+
     if TYPE_CHECKING:  # state assigned by the events; not dataclass fields of the aggregate
         registration_number: str
         vat_payer: bool
@@ -352,6 +374,8 @@ class GrantProject(Aggregate):
         indicators: list[str]
         report_plan: ReportPlan
         reports: dict[str, ReportProgress]
+        grants: dict[str, str]
+        """Each subject's role on the project, by grant (domain.access)."""
         head_hash: str
 
     def __deepcopy__(self, memo: dict[int, Any]) -> GrantProject:
@@ -859,6 +883,31 @@ class GrantProject(Aggregate):
             raise errors.ReportDateOutOfOrderError(
                 f"report {report} was submitted on {progress.submitted_on}: it cannot be "
                 f"decided on {decided_on}, before that")
+
+
+    # ---- access -------------------------------------------------------------------------
+
+    def role_of(self, subject: str) -> str | None:
+        """The role `subject` is granted on the project, if any."""
+        return self.grants.get(subject)
+
+    def grant_access(self, stamp: Stamp, subject: str, role: str, name: str | None) -> None:
+        """Gives `subject` the role `role` on the project, replacing an earlier grant."""
+        subject = access.checked_subject(subject)
+        access.check_may_grant(stamp.role, role)
+        held = self.grants.get(subject)
+        if held is not None:  # replacing a grant is also taking the old one away
+            access.check_may_grant(stamp.role, held)
+        self._record(self.AccessGranted, stamp, subject=subject,
+                     name=(name or "").strip() or subject, role=role)
+
+    def revoke_access(self, stamp: Stamp, subject: str, reason: str) -> None:
+        _require_reason(reason)
+        held = self.grants.get(subject)
+        if held is None:
+            raise errors.NoGrantError(f"{subject!r} holds no grant on this project")
+        access.check_may_grant(stamp.role, held)
+        self._record(self.AccessRevoked, stamp, subject=subject, reason=reason.strip())
 
 
 def _detached(value: Any) -> Any:

@@ -20,10 +20,16 @@ class Stamp:
     name: str
     role: str
     today: date
+    subject: str | None = None
+    """Who the principal is in its organisation's directory (`<issuer>#<sub>`), or a static
+    token's name; events recorded before version 1.2 lack it."""
 
     @property
     def by(self) -> dict[str, str]:
-        return {"name": self.name, "role": self.role}
+        by = {"name": self.name, "role": self.role}
+        if self.subject is not None:
+            by["subject"] = self.subject
+        return by
 
 
 @dataclass(frozen=True)

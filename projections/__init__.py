@@ -7,6 +7,7 @@ it. Nothing here reads the clock, the web or the database: the same functions se
 views and the replays.
 """
 
+from projections.access import access_view
 from projections.budget import budget_view
 from projections.details import (
     claim_documents,
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerState",
     "Pair",
     "ProjectionError",
+    "access_view",
     "budget_view",
     "claim_documents",
     "claim_list",

@@ -271,6 +271,18 @@ class SubmissionState:
 
 
 @dataclass
+class GrantState:
+    """A subject's role on the project, and who granted it when."""
+
+    subject: str
+    name: str
+    role: str
+    granted_by: dict[str, str]
+    granted_at: datetime
+    position: int
+
+
+@dataclass
 class LedgerState:
     """Everything one project's read models need, after the events folded so far."""
 
@@ -286,6 +298,8 @@ class LedgerState:
     indicators: dict[str, IndicatorState] = field(default_factory=dict)
     submissions: dict[str, list[SubmissionState]] = field(default_factory=dict)
     """Every submission of each report, by report code, oldest first."""
+    grants: dict[str, GrantState] = field(default_factory=dict)
+    """The grants of access in force, by subject."""
     figures: RunningFigures = field(default_factory=RunningFigures)
     """Each line's sums and the expenses the budget's flags name, kept as events fold."""
     position: int = 0
@@ -369,6 +383,14 @@ class LedgerState:
                 self._report_decided(position, event, "approved", None)
             case GrantProject.ReportReturned():
                 self._report_decided(position, event, "returned", event.reason)
+            case GrantProject.AccessGranted():
+                by = event.recorded_by
+                self.grants[event.subject] = GrantState(
+                    event.subject, event.name, event.role,
+                    {"name": by["name"], "subject": by.get("subject", by["name"])},
+                    event.timestamp, position)
+            case GrantProject.AccessRevoked():
+                del self.grants[event.subject]
             case _:
                 raise ProjectionError(f"unknown event type {event_type(event)}")
         self.position = position

@@ -16,6 +16,7 @@ EVENT_TYPES = (
     "ActivityStarted", "ActivityCompleted", "MilestoneAchieved", "BudgetChanged",
     "RealisationEndChanged", "PaymentClaimSubmitted", "PaymentClaimApproved", "SubsidyPaid",
     "FinancialCorrectionImposed", "ReportSubmitted", "ReportApproved", "ReportReturned",
+    "AccessGranted", "AccessRevoked",
 )
 """The business names of a project's events (the domain's event classes; a test keeps the two
 in step, since this package may not import the domain)."""

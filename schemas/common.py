@@ -34,10 +34,13 @@ class BaseSchema(Schema):
 
 
 class PrincipalSchema(BaseSchema):
-    """Who recorded an event: the authenticated name and role."""
+    """Who recorded an event: the authenticated name, the role the command was allowed
+    under, and (since version 1.2) the subject: `<issuer>#<sub>` or a static token's name."""
 
+    optional_keys = frozenset({"subject"})
     name = fields.String(required=True)
     role = fields.String(required=True)
+    subject = fields.String()
 
 
 class ChainHeadSchema(BaseSchema):

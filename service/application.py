@@ -12,7 +12,7 @@ import contextlib
 import copy
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,14 +21,15 @@ from uuid import UUID
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from domain.access import READ, acting_role
 from domain.commands import ProjectCommand, RegisterProject
-from domain.errors import GrantLedgerError, ProjectAlreadyRegisteredError
+from domain.errors import GrantLedgerError, NotEntitledError, ProjectAlreadyRegisteredError
 from domain.project import GrantProject, project_id_for
 from domain.records import Stamp
 from projections import LedgerState, fold_as_of
 from projections.checkpoint import CheckpointError, load_state
 from service.clock import prague_today, utc_now
-from service.config import Principal
+from service.principals import Actor
 from service.store.recorders import LedgerStore
 from service.store.transcodings import register_ledger_transcodings
 from service.writer import (
@@ -112,7 +113,7 @@ class LedgerApplication(Application[UUID]):
 
     # ---- commands -----------------------------------------------------------------------
 
-    def register(self, command: RegisterProject, by: Principal,
+    def register(self, command: RegisterProject, by: Actor,
                  request: IdempotentRequest[Outcome] | None = None) -> Outcome:
         number = command.registration["registration_number"]
 
@@ -123,18 +124,18 @@ class LedgerApplication(Application[UUID]):
 
         return self.writer.write(project_id_for(number), Order(by, decide, request))
 
-    def handle(self, command: ProjectCommand, by: Principal,
+    def handle(self, command: ProjectCommand, by: Actor,
                request: IdempotentRequest[Outcome] | None = None) -> Outcome:
         """Lets the project decide the command and saves what it recorded."""
 
         def decide(project: GrantProject | None, stamp: Stamp) -> GrantProject:
-            project = _registered(project, command.project_id)
+            project = _entitled(_registered(project, command.project_id), by)
             command.decide(project, stamp)
             return project
 
         return self.writer.write(command.project_id, Order(by, decide, request))
 
-    def handle_batch(self, commands: Sequence[ProjectCommand], by: Principal, *,
+    def handle_batch(self, commands: Sequence[ProjectCommand], by: Actor, *,
                      dry_run: bool = False,
                      request: IdempotentRequest[BatchOutcome] | None = None) -> BatchOutcome:
         """Lets one project decide every command in order against one state and saves all
@@ -145,14 +146,15 @@ class LedgerApplication(Application[UUID]):
             raise ValueError("a batch holds commands to one project")
         project_id = project_ids.pop()
         if dry_run:
-            project = self.writer.current(project_id)
+            project = _entitled(self.writer.current(project_id), by)
             now = utc_now()
-            _decide_all(project, Stamp(now, by.name, by.role, prague_today(now)), commands)
+            _decide_all(project, Stamp(now, by.name, by.role, prague_today(now), by.subject),
+                        commands)
             return BatchOutcome(project, [Outcome(project, ()) for _ in commands])
         counts: list[int] = []
 
         def decide(project: GrantProject | None, stamp: Stamp) -> GrantProject:
-            project = _registered(project, project_id)
+            project = _entitled(_registered(project, project_id), by)
             counts[:] = _decide_all(project, stamp, commands)
             return project
 
@@ -208,8 +210,13 @@ class LedgerApplication(Application[UUID]):
                 return
             after_version = page[-1][1].originator_version
 
-    def global_events(self, after: int, limit: int) -> list[tuple[int, Any]]:
-        """Every project's events in global order, after a position."""
+    def global_events(self, after: int, limit: int,
+                      only: Collection[UUID] | None = None) -> list[tuple[int, Any]]:
+        """Every project's events in global order, after a position; `only` those of some
+        projects."""
+        if only is not None:
+            rows = self.queries.select_events_of(only, after, limit)
+            return [(position, self.mapper.to_domain_event(stored)) for position, stored in rows]
         notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 
@@ -225,6 +232,19 @@ def _registered(project: GrantProject | None, project_id: UUID) -> GrantProject:
     if project is None:
         raise ProjectNotFoundError(str(project_id))
     return project
+
+
+def _entitled(project: GrantProject, by: Actor) -> GrantProject:
+    """The project, if `by` still holds the role it acts under there: checked under the
+    project's lock, so no command is recorded under a grant revoked before it was decided.
+    A principal left with no role on the project is told the project is unknown to it."""
+    if by.acts_globally or project.role_of(by.subject) == by.role:
+        return project
+    grant = project.role_of(by.subject)
+    if acting_role(READ, grant, by.principal.global_roles) is None:
+        raise ProjectNotFoundError(str(project.id))
+    raise NotEntitledError(f"the role {by.role!r} on this project is no longer granted to "
+                           f"{by.name}; it holds {grant or 'no grant'} there now")
 
 
 def _decide_all(project: GrantProject, stamp: Stamp,

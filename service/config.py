@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from domain.access import ROLES
+from service.principals import NO_GLOBAL_ROLE, Principal
+
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-ROLES = ("viewer", "accountant", "manager", "auditor", "admin")
+TOKEN_ROLES = (*ROLES, NO_GLOBAL_ROLE)
 # A bearer token shorter than this is refused at start: `grantledger token` makes 43.
 MIN_TOKEN_LENGTH = 24
 Number = TypeVar("Number", int, float)
@@ -19,14 +22,6 @@ Number = TypeVar("Number", int, float)
 
 class ConfigurationError(ValueError):
     """The environment does not describe a service that can start."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Someone who holds a token: events record their name and role."""
-
-    name: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -127,13 +122,15 @@ def parse_tokens(*specs: str) -> dict[str, Principal]:
         if len(parts) != 3 or not all(parts):
             raise ConfigurationError(f"the token entry of {parts[0]!r} is not name:role:token")
         name, role, token = parts
-        if role not in ROLES:
-            raise ConfigurationError(f"role {role!r} of {name} is not one of {', '.join(ROLES)}")
+        if role not in TOKEN_ROLES:
+            raise ConfigurationError(f"role {role!r} of {name} is not one of "
+                                     f"{', '.join(TOKEN_ROLES)} ({NO_GLOBAL_ROLE}: only the "
+                                     "roles granted on projects)")
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigurationError(f"the token of {name} has {len(token)} characters; a token "
                                      f"needs at least {MIN_TOKEN_LENGTH} (make one with "
                                      "`grantledger token`)")
         if token in tokens:
             raise ConfigurationError(f"the token of {name} is also given to another principal")
-        tokens[token] = Principal(name, role)
+        tokens[token] = Principal.static(name, role)
     return tokens

@@ -9,6 +9,7 @@ report is returned and submitted again; its final sustainability report is overd
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from domain.commands import (
     ApproveReport,
     ChangeBudget,
     CompleteActivity,
+    GrantAccess,
     PaySubsidy,
     ProjectCommand,
     RecordExpense,
@@ -30,7 +32,7 @@ from domain.commands import (
     SubmitReport,
 )
 from service.application import LedgerApplication
-from service.config import Principal
+from service.principals import NO_GLOBAL_ROLE, Actor
 
 NEK_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0002300"
 NANOPROGRESS_NUMBER = "DEMO/NANOPROGRESS"  # not published: a placeholder
@@ -38,9 +40,33 @@ ILLUSTRATIVE_NOTE = ("NEK's split of its budget into lines, its stages, expenses
                      "its indicator targets and report dates, and Nanoprogress's budget and "
                      "reports, are illustrative: the programme does not publish them.")
 
-MANAGER = Principal("demo-manager", "manager")
-ACCOUNTANT = Principal("demo-accountant", "accountant")
-AUDITOR = Principal("demo-auditor", "auditor")
+MANAGER = Actor.static("demo-manager", "manager")
+ACCOUNTANT = Actor.static("demo-accountant", "accountant")
+AUDITOR = Actor.static("demo-auditor", "auditor")
+ADMIN = Actor.static("demo-admin", "admin")
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A named person of the demo: a static token's holder (`serve --dev` makes the token)
+    with a global role or none, and a grant on one project or none."""
+
+    name: str
+    full_name: str
+    global_role: str
+    project: str | None
+    role: str | None
+    who: str
+
+
+PEOPLE = (
+    DemoPerson("jana.novakova", "Jana Nováková", NO_GLOBAL_ROLE, NEK_NUMBER, "accountant",
+               "NEK's accountant"),
+    DemoPerson("petr.svoboda", "Petr Svoboda", NO_GLOBAL_ROLE, NANOPROGRESS_NUMBER, "manager",
+               "Nanoprogress's project manager"),
+    DemoPerson("eva.dvorakova", "Eva Dvořáková", "auditor", None, None,
+               "the provider's auditor, on every project"),
+)
 
 
 def d(text: str) -> date:
@@ -303,15 +329,23 @@ def load_demo(app: LedgerApplication, say: Callable[[str], None] = print) -> lis
             say(f"{number}: already in the store ({project_id})")
         else:
             record(app)
+            _grant_demo_people(app, number)
             say(f"{number}: recorded ({project_id})")
         loaded.append(project_id)
     say(ILLUSTRATIVE_NOTE)
     return loaded
 
 
+def _grant_demo_people(app: LedgerApplication, number: str) -> None:
+    run = _runner(app, app.id_for(number))
+    for person in PEOPLE:
+        if person.project == number:
+            run(ADMIN, GrantAccess, subject=person.name, role=person.role, name=person.full_name)
+
+
 def _runner(app: LedgerApplication, project_id: UUID) -> Callable[..., Any]:
-    def run(principal: Principal, command: type[ProjectCommand], **fields: Any) -> Any:
-        return app.handle(command(project_id=project_id, **fields), principal)
+    def run(actor: Actor, command: type[ProjectCommand], **fields: Any) -> Any:
+        return app.handle(command(project_id=project_id, **fields), actor)
 
     return run
 

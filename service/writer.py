@@ -38,9 +38,10 @@ from eventsourcing.persistence import (
 from domain.project import GrantProject
 from domain.records import Stamp
 from service.clock import prague_today, utc_now
-from service.config import Principal
 from service.group_commit import GroupCommit, Queued
 from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
+from service.principals import Actor
+from service.store.access import access_changes
 from service.store.recorders import LedgerStore
 from service.store.writes import IdempotencyRecord, Key, ProjectWrite
 
@@ -105,7 +106,7 @@ class AnsweredBeforeError(Exception):
 class Order:
     """One caller's command, queued for a project."""
 
-    by: Principal
+    by: Actor
     decide: Decide
     request: IdempotentRequest[Outcome] | None = None
 
@@ -177,6 +178,7 @@ class ProjectWriter:
                 positions = write.append(stored)
                 decision.assign(project, positions)
                 write.remember(decision.records())
+                write.record_access(access_changes(project, events, positions))
         except (OperationalError, InterfaceError):
             if write is None or not write.appended:
                 raise  # nothing was sent to commit
@@ -298,7 +300,7 @@ def _decide(project: GrantProject | None, order: Order,
     now = max(utc_now(), project.modified_on) if project else utc_now()
     try:
         decided = order.decide(project, Stamp(now, order.by.name, order.by.role,
-                                              prague_today(now)))
+                                              prague_today(now), order.by.subject))
     except Exception as refusal:  # the refusal goes back to its caller; the others go on
         queued.error = refusal
         return project, 0

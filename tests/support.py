@@ -28,6 +28,9 @@ def auth(role: str) -> dict[str, str]:
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for an app under test; its access log is off unless a test asks for one (its
+    lines, flushed by a thread, would land in whatever output a test captures)."""
+    overrides.setdefault("access_log", "off")
     return Settings(database_url=database_url, tokens=parse_tokens(TOKENS),
                     min_position_timeout=overrides.pop("min_position_timeout", 0.3), **overrides)
 

@@ -186,6 +186,8 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from service.demo import PEOPLE
+
     settings = Settings.from_env()
     _check_store(settings)
     if args.dev:  # the pages: a throwaway session secret, and the token form even with OIDC
@@ -197,8 +199,10 @@ def serve_command(args: argparse.Namespace) -> int:
                   "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
             return 2
         token = secrets.token_urlsafe(24)
-        os.environ["GRANTLEDGER_TOKENS"] = f"dev:admin:{token}"
-        _print_dev_banner(args.host, args.port, token)
+        people = {person: secrets.token_urlsafe(24) for person in PEOPLE}
+        os.environ["GRANTLEDGER_TOKENS"] = ",".join(
+            [f"dev:admin:{token}"] + [f"{p.name}:{p.global_role}:{t}" for p, t in people.items()])
+        _print_dev_banner(args.host, args.port, token, people)
     os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
@@ -209,14 +213,17 @@ def serve_command(args: argparse.Namespace) -> int:
     return run_supervised(start_projector)
 
 
-def _print_dev_banner(host: str, port: int, token: str) -> None:
+def _print_dev_banner(host: str, port: int, token: str, people: dict[Any, str]) -> None:
     base = f"http://{host}:{port}"
     print(f"""Grantledger (development mode) on {base}
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
   pages:        {base}/app/   (sign in with the admin token)
   portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
-Stop with Ctrl-C.""")
+  the demo's people (`grantledger demo` grants them their roles):""")
+    for person, person_token in people.items():
+        print(f"    {person.name:<15} {person_token}  {person.who}")
+    print("Stop with Ctrl-C.")
 
 
 def _check_store(settings: Settings) -> None:

@@ -93,14 +93,17 @@ class ViewCache:
             return None
         return cached
 
-    def portfolio_rows(self, on: date, written: dict[UUID, int]) -> list[str] | None:
-        """Every project's portfolio row, if each can be served as it is; else None (also
-        when this process wrote to a project the copy does not know yet, e.g. registered
-        it: a client reads its own writes)."""
+    def portfolio_rows(self, on: date, written: dict[UUID, int],
+                       visible: set[UUID] | None = None) -> list[str] | None:
+        """The portfolio rows of every project (or of those `visible`), if each can be served
+        as it is; else None (also when this process wrote to a project the copy does not
+        know yet, e.g. registered it: a client reads its own writes)."""
         if not self.live or not self._known.issuperset(written):
             return None
         rows = []
         for project_id in self._order:
+            if visible is not None and project_id not in visible:
+                continue
             cached = self._views.get((project_id, "portfolio"))
             if cached is None or cached.on != on or cached.position < written.get(project_id, 0):
                 return None

@@ -4,7 +4,8 @@ to PostgreSQL, a PostgreSQL database to a SQLite file for an auditor).
 Every event goes across as it is stored — originator id, version, topic and state bytes, at
 the same global position — so each project's hash chain still verifies and every position a
 client kept (a read-your-writes `min_position`, an event-feed cursor) means the same event.
-The idempotency records go across with whatever columns both stores' tables have. The source
+The idempotency records and the grants in force go across with whatever columns both stores'
+tables have. The source
 is read in one snapshot; the target, migrated first, is written in one transaction that holds
 the library's write lock on its events, and must hold no event and no idempotency record.
 Snapshots, views and checkpoints are derived: the caller rebuilds them on the target.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from service.store.access import ACCESS_TABLE
 from service.store.database import (
     StoreError,
     StoreUrl,
@@ -39,6 +41,7 @@ Row = tuple[Any, ...]
 class Copied:
     events: int
     idempotency_records: int
+    grants: int = 0
 
 
 class _Side:
@@ -91,8 +94,9 @@ def copy_ledger(source_url: str, target_url: str,
         writing = stack.enter_context(_transaction(target))
         _refuse_non_empty(writing)
         events = _copy_events(reading, writing, progress)
-        records = _copy_idempotency(reading, writing)
-    return Copied(events, records)
+        records = _copy_table(reading, writing, IDEMPOTENCY_TABLE)
+        grants = _copy_table(reading, writing, ACCESS_TABLE)
+    return Copied(events, records, grants)
 
 
 def _refuse_non_empty(target: _Side) -> None:
@@ -125,13 +129,17 @@ def _copy_events(source: _Side, target: _Side, progress: Callable[[int, int], No
     return done
 
 
-def _copy_idempotency(source: _Side, target: _Side) -> int:
-    wanted = set(target.columns(IDEMPOTENCY_TABLE))
-    columns = [name for name in source.columns(IDEMPOTENCY_TABLE) if name in wanted]
+def _copy_table(source: _Side, target: _Side, table: str) -> int:
+    """A table's rows, by the columns both stores' tables have (a source of an older
+    version may lack some, or the whole table)."""
+    wanted = set(target.columns(table))
+    columns = [name for name in source.columns(table) if name in wanted]
+    if not columns:
+        return 0
     names = ", ".join(columns)
-    rows = source.rows(f"SELECT {names} FROM {IDEMPOTENCY_TABLE}")
+    rows = source.rows(f"SELECT {names} FROM {table}")
     if rows:
-        target.write(f"INSERT INTO {IDEMPOTENCY_TABLE} ({names}) "
+        target.write(f"INSERT INTO {table} ({names}) "
                      f"VALUES ({', '.join(['%s'] * len(columns))})",
                      [[bytes(value) if isinstance(value, memoryview) else value
                        for value in row] for row in rows])

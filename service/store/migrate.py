@@ -26,6 +26,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from service.store.access import CREATE_INDEX, CREATE_TABLE
 from service.store.database import (
     APPLICATION_NAME,
     StoreError,
@@ -157,11 +158,18 @@ def _version_2(migration: Migration) -> None:
                           "grantledger_idempotency_v2_pkey TO grantledger_idempotency_pkey")
 
 
+def _version_3(migration: Migration) -> None:
+    """The grants in force (service.store.access); none existed before version 1.2."""
+    migration.execute(CREATE_TABLE)
+    migration.execute(CREATE_INDEX)
+
+
 STEPS: list[Step] = [
     Step(1, "event store, snapshots, idempotency records, views, tracking, checkpoints",
          _version_1),
     Step(2, "idempotency records written with their events: an answer required, no "
             "in-flight records", _version_2),
+    Step(3, "the grants of access to projects in force", _version_3),
 ]
 LATEST = STEPS[-1].version
 

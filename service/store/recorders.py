@@ -9,7 +9,7 @@ written once with `%s` placeholders; SQLite gets `?`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL
 
+from service.store.access import AccessQueries
 from service.store.connections import install_idle_check
 from service.store.viewstore import (
     VIEWS_CHANNEL,
@@ -78,6 +79,21 @@ class LedgerQueries:
         if limit is not None:
             statement += " LIMIT %s"
             params.append(limit)
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            return [(row["position"], self._stored_event(row)) for row in cursor.fetchall()]
+
+    def select_events_of(self, originator_ids: Collection[UUID], after: int,
+                         limit: int) -> list[PositionedStoredEvent]:
+        """The events of some projects in global order, after a position."""
+        if not originator_ids:
+            return []
+        pos = self._position_column()
+        marks = ", ".join(["%s"] * len(originator_ids))
+        statement = (f"SELECT {pos} AS position, originator_id, originator_version, topic, state "
+                     f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                     f"AND {pos} > %s ORDER BY {pos} LIMIT %s")
+        params = [*map(self._id_param, originator_ids), after, limit]
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(statement), params)
             return [(row["position"], self._stored_event(row)) for row in cursor.fetchall()]
@@ -178,7 +194,7 @@ class LedgerQueries:
                                       or record)
 
 
-class LedgerStore(LedgerQueries, ViewStoreQueries):
+class LedgerStore(LedgerQueries, ViewStoreQueries, AccessQueries):
     """Every extra statement of the ledger's store, whatever the backend."""
 
     if TYPE_CHECKING:  # the library's, and the backend's write unit (service.store.writes)

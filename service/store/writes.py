@@ -38,6 +38,8 @@ from eventsourcing.persistence import (
 )
 from psycopg.sql import SQL, Identifier
 
+from service.store.access import ACCESS_CHANNEL, AccessChange
+
 IDEMPOTENCY_TABLE = "grantledger_idempotency"
 RECORD_COLUMNS = "scope, key, fingerprint, status, body, location"
 
@@ -80,6 +82,10 @@ class ProjectWrite:
 
     def remember(self, records: Sequence[IdempotencyRecord]) -> None:
         """Inserts idempotency records, committed with the events."""
+        raise NotImplementedError
+
+    def record_access(self, changes: Sequence[AccessChange]) -> None:
+        """Applies the events' changes to the grants in force, committed with the events."""
         raise NotImplementedError
 
 
@@ -178,6 +184,16 @@ class _PostgresWrite(ProjectWrite):
                     f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s)", [r.values() for r in records])
 
+    def record_access(self, changes: Sequence[AccessChange]) -> None:
+        if not changes:
+            return
+        with self._conn.cursor() as cursor:
+            for change in changes:
+                cursor.execute(*change.statement())
+            # Every web process forgets the subjects' grants it holds (service.reads.access).
+            for subject in dict.fromkeys(change.subject for change in changes):
+                cursor.execute("SELECT pg_notify(%s, %s)", [ACCESS_CHANNEL, subject])
+
 
 @dataclass(frozen=True)
 class _WriteStatements:
@@ -259,6 +275,11 @@ class _SQLiteWrite(ProjectWrite):
         self._cursor.executemany(
             f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             [r.values() for r in records])
+
+    def record_access(self, changes: Sequence[AccessChange]) -> None:
+        for change in changes:
+            statement, params = change.statement()
+            self._cursor.execute(statement.replace("%s", "?"), params)
 
 
 @contextmanager

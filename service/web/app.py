@@ -13,11 +13,13 @@ from schemas import ProblemSchema
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.config import Settings
+from service.reads.access import AccessDirectory, follow_grants
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
 from service.web import pages
+from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.problems import http_exception_problem, register_problem_handlers
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger"] = application
     app.extensions["grantledger_views"] = _view_cache(settings, application)
     app.extensions["grantledger_past_answers"] = PastAnswers()
+    app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     app.register_blueprint(docs)  # /docs: Swagger UI, served offline
     register_problem_handlers(app)
@@ -94,6 +97,16 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
+
+
+def _access_control(settings: Settings, application: LedgerApplication) -> AccessControl:
+    """The tokens, the OIDC verifier and the process's directory of grants, kept current by
+    NOTIFY on PostgreSQL (on SQLite every request reads the grants)."""
+    directory = AccessDirectory(application.queries)
+    if settings.uses_postgres:
+        listener = follow_grants(directory, application.recorder.datastore).start()
+        application.on_close(listener.stop)
+    return AccessControl(settings.tokens, oidc_verifier(settings), directory)
 
 
 def _require_json_commands() -> None:

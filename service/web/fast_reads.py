@@ -4,7 +4,8 @@ Polling every project's views every few seconds is most of a dashboard's load, a
 it from memory is cheap; Flask's request context, routing, argument parsing and response
 wrappers cost more than the answer itself. This WSGI middleware answers exactly the requests
 the cache can: `GET` of a project's budget, subsidy, schedule or indicators view without a
-query string, with a token that may read, when the cache holds the view current for today.
+query string, by a principal that may read the project, when the cache holds the view
+current for today.
 Every other request, and every case it is unsure of, goes on to the Flask app unchanged, so
 the API's validation, errors and problem documents stay in one place. The bodies, ETags, 304s and
 metrics it produces are the ones the Flask view would produce for the same request.
@@ -23,7 +24,7 @@ from werkzeug.http import parse_etags
 
 from service.application import prague_today, utc_now
 from service.reads.view_cache import CachedView
-from service.web.auth import READ, principal_for
+from service.web.auth import READ
 from service.web.request_log import PRINCIPAL
 from service.web.request_metrics import observe_request
 
@@ -36,7 +37,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class FastViewReads:
     def __init__(self, app: Flask) -> None:
         self.next_app: WSGIApp = app.wsgi_app
-        self.tokens = app.config["GRANTLEDGER_SETTINGS"].tokens
+        self.access = app.extensions["grantledger_access"]
         self.cache = app.extensions["grantledger_views"]
         self.application = app.extensions["grantledger"]
         # The metrics' endpoint label is the URL rule, as the Flask views are counted.
@@ -62,14 +63,16 @@ class FastViewReads:
         match = VIEW_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None or not self.cache.live:
             return None
-        principal = principal_for(environ.get("HTTP_AUTHORIZATION"), self.tokens)
-        if principal is None or principal.role not in READ:
+        principal = self.access.quietly(environ.get("HTTP_AUTHORIZATION"))
+        if principal is None:
             return None
-        environ[PRINCIPAL] = principal.name  # for the access log
         try:
             project_id = UUID(match[1])
         except ValueError:
             return None
+        if self.access.role_on(principal, project_id, READ) is None:
+            return None  # the app answers 404, as for an unknown project
+        environ[PRINCIPAL] = principal.subject  # for the access log
         written = self.application.written.get(project_id, 0)
         cached = self.cache.current(project_id, match[2], prague_today(utc_now()), written, None)
         return (match[2], cached) if cached is not None else None

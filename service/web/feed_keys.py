@@ -18,16 +18,17 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 
-from flask import current_app, g, request
+from flask import current_app, request
 from werkzeug.exceptions import Unauthorized
 
-from service.config import Principal
-from service.web.auth import READ, requires
+from service.principals import Principal
+from service.web.auth import READ, admit, requires
 
 F = TypeVar("F", bound=Callable[..., Any])
 KEY_PARAMETER = "key"
 MASK = "[masked]"
 _CONTEXT = b"grantledger feed key\x00"
+SUBJECT_KEY_PREFIX = "s."
 
 
 def feed_key(secret: str, name: str) -> str:
@@ -36,14 +37,45 @@ def feed_key(secret: str, name: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def subject_feed_key(secret: str, subject: str) -> str:
+    """The feed key of a subject that is no static token's name (an OIDC subject): the
+    subject travels in the key, base64url, beside its HMAC, so that it need not be looked
+    up among every subject ever granted."""
+    encoded = base64.urlsafe_b64encode(subject.encode()).decode().rstrip("=")
+    return f"{SUBJECT_KEY_PREFIX}{encoded}.{feed_key(secret, subject)}"
+
+
+def key_for(secret: str, principal: Principal, tokens: Mapping[str, Principal]) -> str:
+    """The feed key of a principal: as in 1.1 for a static token's holder, with the subject
+    in it for others."""
+    if any(known.subject == principal.subject for known in tokens.values()):
+        return feed_key(secret, principal.subject)
+    return subject_feed_key(secret, principal.subject)
+
+
 def feed_principal(key: str, secret: str, tokens: Mapping[str, Principal]) -> Principal | None:
-    """The configured principal whose feed key this is (compared in constant time), as a
-    viewer; None for any other key."""
+    """The principal whose feed key this is (compared in constant time), reading what its
+    subject may read: its grants, and every project when it is a static token's holder with
+    a global role; None for any other key."""
+    if key.startswith(SUBJECT_KEY_PREFIX):
+        return _subject_principal(key, secret)
     found = None
-    for name in sorted({principal.name for principal in tokens.values()}):
-        if hmac.compare_digest(feed_key(secret, name).encode(), key.encode()):
-            found = Principal(name, "viewer")
+    for known in {principal.subject: principal for principal in tokens.values()}.values():
+        if hmac.compare_digest(feed_key(secret, known.subject).encode(), key.encode()):
+            found = Principal(known.name, known.subject,
+                              frozenset({"viewer"}) if known.global_roles else frozenset())
     return found
+
+
+def _subject_principal(key: str, secret: str) -> Principal | None:
+    encoded, _, mac = key[len(SUBJECT_KEY_PREFIX):].partition(".")
+    try:
+        subject = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not hmac.compare_digest(feed_key(secret, subject).encode(), mac.encode()):
+        return None
+    return Principal(subject, subject)
 
 
 def mask_feed_keys(query_string: str) -> str:
@@ -59,9 +91,9 @@ def mask_feed_keys(query_string: str) -> str:
 
 
 def requires_read_or_feed_key(view: F) -> F:
-    """Admits a bearer token that may read, or a valid `?key=` feed key: 401 for a wrong or
-    unusable key."""
-    with_token = requires(READ)(view)
+    """Admits a bearer token that may read, or a valid `?key=` feed key, for what its
+    subject may read: 401 for a wrong or unusable key."""
+    with_token = requires(READ, listing=True)(view)
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -76,7 +108,7 @@ def requires_read_or_feed_key(view: F) -> F:
         if principal is None:
             raise Unauthorized("the feed key is not valid (changing GRANTLEDGER_FEED_SECRET "
                                "revokes every key): ask for a new one (grantledger feed-key)")
-        g.principal = principal
+        admit(principal, READ, listing=True)
         return view(*args, **kwargs)
 
     guarded.__dict__["_grantledger_roles"] = READ

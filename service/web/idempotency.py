@@ -66,7 +66,7 @@ def idempotent(view: F) -> F:
             raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
         # A stored answer is found by the write itself, under the project's lock (no round
         # trip of its own), or when a refusal's answer is stored (another's is there).
-        g.idempotency = _Key(current_principal().name, key, fingerprint())
+        g.idempotency = _Key(current_principal().subject, key, fingerprint())
         try:
             response = _respond(view, *args, **kwargs)
         except AnsweredBeforeError as answered:  # the first request's answer, stored meanwhile

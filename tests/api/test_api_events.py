@@ -33,11 +33,11 @@ def test_a_projects_events_are_listed_in_order_with_who_recorded_them_and_when(
     assert [(e["position"], e["version"], e["type"], e["project_id"], e["recorded_at"],
              e["recorded_by"]) for e in body["events"]] == [
         (1, 1, "ProjectRegistered", project_id, "2018-01-10T09:00:00Z",
-         {"name": "manager", "role": "manager"}),
+         {"name": "manager", "role": "manager", "subject": "manager"}),
         (2, 2, "ExpenseRecorded", project_id, "2018-01-10T09:00:00Z",
-         {"name": "accountant", "role": "accountant"}),
+         {"name": "accountant", "role": "accountant", "subject": "accountant"}),
         (3, 3, "ExpensePaid", project_id, "2018-01-10T09:00:00Z",
-         {"name": "accountant", "role": "accountant"})]
+         {"name": "accountant", "role": "accountant", "subject": "accountant"})]
     assert body["events"][2]["data"] == {"expense_id": expense_id, "paid_on": "2016-07-01"}
 
 

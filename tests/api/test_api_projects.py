@@ -47,7 +47,7 @@ def test_a_registered_project_reads_back_with_its_lines_schedule_and_stages(
         "latest_end": None, "currency": "CZK", "support_rate": "0.50",
         "max_subsidy": "3888100.00", "line_transfer_tolerance": "0.00",
         "claim_deadline_days": 60, "version": 1, "position": 1,
-        "registered_by": {"name": "manager", "role": "manager"}}
+        "registered_by": {"name": "manager", "role": "manager", "subject": "manager"}}
     assert [(line["code"], line["registered"], line["planned"])
             for line in project["budget_lines"]] == [
         ("PERSONNEL", "2400000.00", "2400000.00"),

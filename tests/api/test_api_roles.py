@@ -87,4 +87,5 @@ def test_the_403_names_the_role_and_the_roles_that_may(
                            headers=bearer("viewer"))
 
     assert problem(response)["detail"] == (
-        "the role 'viewer' may not do this; it needs one of accountant, admin")
+        "your roles on this project (viewer) may not do this; it needs one of accountant, "
+        "admin")

@@ -64,7 +64,8 @@ from domain.commands import RegisterProject  # noqa: E402
 from domain.records import Stamp  # noqa: E402
 from service.application import LedgerApplication, prague_today, utc_now  # noqa: E402
 from service.bootstrap import ledger_env  # noqa: E402
-from service.config import Principal, Settings  # noqa: E402
+from service.config import Settings
+from service.principals import Actor  # noqa: E402
 from service.demo import NEK_REGISTRATION  # noqa: E402
 from service.reads.projector import NAME as PROJECTION  # noqa: E402
 from service.reads.projector import Projector  # noqa: E402
@@ -256,7 +257,7 @@ class Seeder:
     def project(self, number: str, expenses: int) -> UUID:
         registration = {**NEK_REGISTRATION, "registration_number": number}
         project_id = self.app.register(RegisterProject(registration),
-                                       Principal("bench-seed", "manager")).project.id
+                                       Actor.static("bench-seed", "manager")).project.id
         self.events += 1
         self.last = max(self.last, utc_now())
         project = self.app.repository.get(project_id)

@@ -15,10 +15,10 @@ from domain.commands import RecordExpense, RegisterProject
 from domain.errors import DoubleFinancingError, UnknownReferenceError
 from service.application import BatchRefusedError, LedgerApplication
 from service.bootstrap import open_ledger
-from service.config import Principal
+from service.principals import Actor
 from service.demo import NEK_REGISTRATION
 
-ACCOUNTANT = Principal("eva", "accountant")
+ACCOUNTANT = Actor.static("eva", "accountant")
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def ledger(tmp_path: Path) -> LedgerApplication:
 
 
 def nek(ledger: LedgerApplication) -> UUID:
-    return ledger.register(RegisterProject(NEK_REGISTRATION), Principal("m", "manager")).project.id
+    return ledger.register(RegisterProject(NEK_REGISTRATION), Actor.static("m", "manager")).project.id
 
 
 def expense(project_id: UUID, n: int, line: str = "TRAVEL", document: str | None = None

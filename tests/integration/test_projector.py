@@ -43,13 +43,13 @@ from projections.materialise import VIEWS
 from service import application as application_module
 from service.application import LedgerApplication, Outcome
 from service.bootstrap import open_ledger
-from service.config import Principal
+from service.principals import Actor
 from service.demo import NEK_REGISTRATION
 from service.reads.projector import NAME, Projector
 from service.reads.rendering import VIEWS_FORMAT, render
 
 ON = date(2018, 3, 1)
-ADMIN = Principal("tester", "admin")
+ADMIN = Actor.static("tester", "admin")
 
 
 def make_application(url: str) -> LedgerApplication:

@@ -9,10 +9,10 @@ import zlib
 from uuid import UUID, uuid4
 
 import pytest
-from conftest import SESSION_SECRET, csrf_of, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 from page_text import czech_money, english_money, figures, plain
+from pages_support import SESSION_SECRET, csrf_of, signed_in
 from support import auth, token_of
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -13,11 +13,15 @@ from projections import LedgerState
 from projections.calendar import calendar_entries
 from schemas import CalendarQuerySchema, CalendarSchema, FeedQuerySchema
 from service.application import ProjectNotFoundError
-from service.web.api.common import Blueprint, project_ledger, reference_date
+from service.web.api.common import (
+    Blueprint,
+    project_ledger,
+    readable_project_ids,
+    reference_date,
+)
 from service.web.auth import READ, requires
 from service.web.feed_keys import requires_read_or_feed_key
 from service.web.ical import ProjectEntries, ical_feed
-from service.web.state import ledger
 from service.web.urls import API
 
 blp = Blueprint("calendar", __name__, url_prefix=API,
@@ -83,7 +87,7 @@ def portfolio_feed(query: dict[str, Any]) -> Any:
     """Every project's obligations as one iCalendar feed"""
     on = reference_date(query.get("on"), None)
     projects = []
-    for project_id in ledger().project_ids():
+    for project_id in readable_project_ids():
         try:
             projects.append(_project_entries(project_ledger(project_id), on, query))
         except ProjectNotFoundError:  # its registration is not readable

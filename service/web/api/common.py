@@ -74,6 +74,15 @@ def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerSta
     return state
 
 
+def readable_project_ids() -> list[UUID]:
+    """The projects the request's principal may read, in the order of registration."""
+    from service.web.auth import access_control, current_principal
+
+    ids = ledger().project_ids()
+    visible = access_control().visible(current_principal())
+    return ids if visible is None else [i for i in ids if i in visible]
+
+
 def reference_date(on: date | None, as_of: datetime | None) -> date:
     """The day statuses are judged on: given, else the day of `as_of`, else today (Prague)."""
     if on is not None:
@@ -125,7 +134,7 @@ def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], sc
     renames, e.g. an activity's `code` to the command's `activity`) and the body's fields.
     """
     from schemas import CommandResultSchema
-    from service.web.auth import current_principal, requires
+    from service.web.auth import current_actor, requires
     from service.web.idempotency import answered, dumps, idempotent, remembered
 
     renamed = dict(path_fields or {})
@@ -141,7 +150,7 @@ def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], sc
     def view(fields: dict[str, Any], project_id: UUID, **path: Any) -> Any:
         targets = {renamed.get(name, name): value for name, value in path.items()}
         command = command_type(project_id=project_id, **targets, **fields)
-        return answered(answer(ledger().handle(command, current_principal(),
+        return answered(answer(ledger().handle(command, current_actor(),
                                                remembered(answer))))
 
     view.__doc__ = summary

@@ -12,7 +12,7 @@ from schemas import EventFilterQuerySchema, EventPageSchema, EventQuerySchema
 from service.application import ProjectNotFoundError
 from service.web.api.common import Blueprint, decode_cursor, encode_cursor
 from service.web.api.event_filters import project_event_page
-from service.web.auth import AUDIT, requires
+from service.web.auth import AUDIT, access_control, current_principal, requires
 from service.web.state import ledger
 from service.web.urls import API
 
@@ -53,13 +53,18 @@ def project_events(query: dict[str, Any], project_id: UUID) -> Any:
 
 
 @blp.route("/events", methods=["GET"])
-@requires(AUDIT)
+@requires(AUDIT, listing=True)
 @blp.arguments(EventQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
 def all_events(query: dict[str, Any]) -> Any:
-    """Every project's events in global order"""
+    """Every project's events in global order
+
+    Those of the projects whose events the principal may read (auditor or admin, globally
+    or by grant), in the same global order.
+    """
     after, limit = decode_cursor(query.get("cursor")), query["limit"]
-    pairs = ledger().global_events(after, limit + 1)
+    visible = access_control().visible(current_principal(), AUDIT)
+    pairs = ledger().global_events(after, limit + 1, only=visible)
     shown = pairs[:limit]
     next_cursor = encode_cursor(shown[-1][0]) if len(pairs) > limit else None
     return {"events": [event_document(*pair) for pair in shown], "next_cursor": next_cursor}

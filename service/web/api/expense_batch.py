@@ -36,7 +36,7 @@ from domain.errors import GrantLedgerError, InvalidCommandError
 from schemas import BaseSchema, BatchExpenseSchema, BatchRecordedSchema
 from schemas.commands import MAX_BATCH_EXPENSES
 from service.application import BatchOutcome, BatchRefusedError, ProjectNotFoundError
-from service.web.auth import current_principal
+from service.web.auth import current_actor
 from service.web.idempotency import answered, dumps, remembered
 from service.web.problems import flatten_messages, problem, validation_problem
 from service.web.state import ledger
@@ -85,7 +85,7 @@ def decide_batch(project_id: UUID, *, dry_run: bool) -> Response:
         return _answer(decided, outcome, dry_run)
 
     try:
-        outcome = ledger().handle_batch(decided, current_principal(), dry_run=dry_run,
+        outcome = ledger().handle_batch(decided, current_actor(), dry_run=dry_run,
                                         request=None if dry_run else remembered(answer))
     except BatchRefusedError as refused:
         return _refusal(*_sorted_refusals(refused.refusals, commands), len(envelope))
@@ -118,7 +118,7 @@ def _commands(project_id: UUID, items: list[Any]) -> tuple[dict[int, RecordExpen
 
 def _decide_only(commands: Mapping[int, RecordExpense]) -> tuple[FieldErrors, RuleErrors]:
     try:
-        ledger().handle_batch(list(commands.values()), current_principal(), dry_run=True)
+        ledger().handle_batch(list(commands.values()), current_actor(), dry_run=True)
     except BatchRefusedError as refused:
         return _sorted_refusals(refused.refusals, commands)
     return {}, {}

@@ -30,7 +30,7 @@ from service.sheets.workbook import workbook
 from service.web.api.common import Blueprint, body_limit, command_endpoint, page, project_ledger
 from service.web.api.expense_batch import BATCH_MAX_BODY_BYTES, decide_batch
 from service.web.api.files import answer_format, answers_as_files, file_name, file_response
-from service.web.auth import EXPENSES, READ, current_principal, requires
+from service.web.auth import EXPENSES, READ, current_actor, requires
 from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
 from service.web.urls import API, project_url
@@ -60,7 +60,7 @@ def record_expense(fields: dict[str, Any], project_id: UUID) -> Any:
         return (201, dumps(RECORDED, body),
                 project_url(project_id, "expenses", str(command.expense_id)))
 
-    return answered(answer(ledger().handle(command, current_principal(), remembered(answer))))
+    return answered(answer(ledger().handle(command, current_actor(), remembered(answer))))
 
 
 @blp.route("/batch", methods=["POST"])

@@ -15,8 +15,8 @@ from schemas import (
     ProjectSchema,
     RegisterProjectSchema,
 )
-from service.web.api.common import Blueprint, page, project_ledger
-from service.web.auth import MANAGE, READ, current_principal, requires
+from service.web.api.common import Blueprint, page, project_ledger, readable_project_ids
+from service.web.auth import MANAGE, READ, current_actor, requires
 from service.web.idempotency import answered, dumps, idempotent, remembered
 from service.web.state import ledger
 from service.web.urls import API, project_url
@@ -44,7 +44,7 @@ def register_project(registration: dict[str, Any]) -> Any:
         return 201, dumps(CREATED, body), project_url(project.id)
 
     try:
-        outcome = ledger().register(RegisterProject(registration), current_principal(),
+        outcome = ledger().register(RegisterProject(registration), current_actor(),
                                     remembered(answer))
     except ProjectAlreadyRegisteredError as taken:  # its problem says where the project is
         taken.project_id = ledger().id_for(registration["registration_number"])
@@ -53,17 +53,15 @@ def register_project(registration: dict[str, Any]) -> Any:
 
 
 @blp.route("", methods=["GET"])
-@requires(READ)
+@requires(READ, listing=True)
 @blp.arguments(ProjectQuerySchema, location="query")
 @blp.response(200, ProjectListSchema)
 def list_projects(query: dict[str, Any]) -> Any:
-    """List projects, optionally by registration number"""
-    application = ledger()
+    """List the projects the principal may read, optionally by registration number"""
+    ids = readable_project_ids()
     if query.get("registration_number"):
-        wanted = application.id_for(query["registration_number"])
-        ids = [wanted] if application.project_exists(wanted) else []
-    else:
-        ids = application.project_ids()
+        wanted = ledger().id_for(query["registration_number"])
+        ids = [wanted] if wanted in ids else []
     chunk, next_cursor = page(ids, query)
     return {"projects": [project_detail(project_ledger(i)) for i in chunk],
             "next_cursor": next_cursor}

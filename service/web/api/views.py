@@ -39,9 +39,14 @@ from service.reads.rendering import SCHEMAS, render
 from service.reads.view_cache import CachedView, view_etag
 from service.sheets.views import view_tables
 from service.sheets.workbook import workbook
-from service.web.api.common import Blueprint, project_ledger, reference_date
+from service.web.api.common import (
+    Blueprint,
+    project_ledger,
+    readable_project_ids,
+    reference_date,
+)
 from service.web.api.files import answers_as_files, file_name, file_response
-from service.web.auth import READ, requires
+from service.web.auth import READ, access_control, current_principal, requires
 from service.web.state import ledger, past_answers, settings, view_cache
 from service.web.urls import API
 
@@ -179,22 +184,25 @@ _view_endpoint("indicators", indicators_view, IndicatorsViewSchema,
 
 
 @blp.route("/portfolio", methods=["GET"])
-@requires(READ)
+@requires(READ, listing=True)
 @blp.arguments(PortfolioQuerySchema, location="query")
 @blp.response(200, PortfolioSchema)
 def portfolio(query: dict[str, Any]) -> Any:
-    """One row per project with the key figures and flag counts, for dashboards"""
+    """One row per project the principal may read, with the key figures and flag counts,
+    for dashboards"""
     as_of: datetime | None = query.get("as_of")
     on = reference_date(query.get("on"), as_of)
     cache, min_position = view_cache(), query.get("min_position")
+    visible = access_control().visible(current_principal())
     cached_rows = None
     if as_of is None and (min_position is None or cache.projected >= min_position):
         position = cache.projected
-        cached_rows = cache.portfolio_rows(on, ledger().written)
+        cached_rows = cache.portfolio_rows(on, ledger().written, visible)
     if cached_rows is None:
         wait_for_position(min_position)
         position = ledger().recorder.max_notification_id() or 0
-    etag = view_etag("portfolio", position, on, as_of)
+    readers = "all" if visible is None else ",".join(sorted(map(str, visible)))
+    etag = view_etag("portfolio", position, on, as_of, readers)
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -210,7 +218,7 @@ def _portfolio_rows(on: date, as_of: datetime | None) -> list[str]:
     stored = queries.stored_views("portfolio") if as_of is None else {}
     stale = queries.projects_changed_after(queries.projection_position(PROJECTION))
     rows = []
-    for project_id in ledger().project_ids():
+    for project_id in readable_project_ids():
         row = stored.get(project_id)
         if row is not None and row.on == on and project_id not in stale:
             rows.append(row.body)

@@ -11,7 +11,8 @@ import pytest
 from support import TOKENS
 
 from service.cli.main import main
-from service.config import Principal, parse_tokens
+from service.config import parse_tokens
+from service.principals import Principal
 from service.web.feed_keys import feed_key, feed_principal, mask_feed_keys
 
 FEED_SECRET = "s3cret-of-the-feed-key-tests"  # as long as the service demands
@@ -35,7 +36,7 @@ def test_a_key_is_read_as_its_principal_with_a_viewers_rights() -> None:
     assert (feed_principal(feed_key("s", "auditor"), "s", tokens),
             feed_principal(feed_key("s", "nobody"), "s", tokens),
             feed_principal(feed_key("other", "auditor"), "s", tokens)) == (
-        Principal("auditor", "viewer"), None, None)
+        Principal("auditor", "auditor", frozenset({"viewer"})), None, None)
 
 
 @pytest.mark.parametrize(("query", "masked"), [

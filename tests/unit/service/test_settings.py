@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.config import ConfigurationError, Principal, Settings
+from service.config import ConfigurationError, Settings
+from service.principals import Principal
 
 LONG = "a-token-of-twenty-four-ch"  # 25 characters
 
@@ -24,10 +25,10 @@ def test_tokens_come_from_the_variable_and_the_file_with_comments_and_blank_line
                                   "GRANTLEDGER_TOKENS_FILE": str(secrets)})
 
     assert dict(settings.tokens) == {
-        f"{LONG}-ops": Principal("ops", "admin"),
-        f"{LONG}-auditor": Principal("kontrola", "auditor"),
-        f"{LONG}-eva": Principal("eva", "accountant"),
-        f"{LONG}-jan": Principal("jan", "manager"),
+        f"{LONG}-ops": Principal.static("ops", "admin"),
+        f"{LONG}-auditor": Principal.static("kontrola", "auditor"),
+        f"{LONG}-eva": Principal.static("eva", "accountant"),
+        f"{LONG}-jan": Principal.static("jan", "manager"),
     }
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from service.cli.main import main
-from service.config import Principal, parse_tokens
+from service.config import parse_tokens
+from service.principals import Principal
 
 
 def test_a_token_alone_on_standard_output_and_its_entry_as_a_hint(
@@ -31,7 +32,7 @@ def test_the_entry_is_a_line_of_a_tokens_file_the_service_accepts(
     principals = parse_tokens("".join(entries).replace("\n", ","))
 
     assert sorted(principals.values(), key=lambda p: p.name) == [
-        Principal("eva", "auditor"), Principal("jan", "auditor")]
+        Principal.static("eva", "auditor"), Principal.static("jan", "auditor")]
     assert [len(entry.rstrip("\n").split(":")[2]) for entry in entries] == [43, 43]
 
 
