@@ -363,3 +363,35 @@ def test_downloads_come_with_the_session(viewer: FlaskClient, auditor: FlaskClie
     assert bundle_refused.status_code == 403
     assert (bundle.status_code, bundle.mimetype) == (200, "application/zip")
     assert anonymous.status_code == 302
+
+
+def test_a_principal_without_a_role_on_a_project_sees_neither_its_row_nor_its_page(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from support import TOKENS, make_settings
+
+    from service.config import parse_tokens
+    from service.demo import NEK_NUMBER, load_demo
+    from service.web.app import create_app
+
+    outsider = "outsider-test-token-0123456789abcdef"
+    monkeypatch.setenv("GRANTLEDGER_SESSION_SECRET", SESSION_SECRET)
+    settings = make_settings(sqlite_url, access_log="off")
+    app = create_app(replace(settings, tokens=parse_tokens(f"{TOKENS},outsider:none:{outsider}")))
+    try:
+        nek = load_demo(app.extensions["grantledger"], say=lambda _: None)[0]
+        client = app.test_client()
+        form = client.get("/app/sign-in")
+        signed = client.post("/app/sign-in", data={"csrf": csrf_of(form.text),
+                                                   "token": outsider})
+        portfolio = client.get("/app/", headers={"Accept-Language": "en"})
+        project = client.get(f"/app/projects/{nek}")
+        soupiska = client.get(f"/app/projects/{nek}/claims/1/documents.csv")
+    finally:
+        app.extensions["grantledger"].close()
+
+    assert (signed.status_code, signed.headers["Location"]) == (302, "/app/")
+    assert (portfolio.status_code, figures(portfolio.text)) == (403, {})
+    assert NEK_NUMBER not in portfolio.text
+    assert (project.status_code, soupiska.status_code) == (404, 404)

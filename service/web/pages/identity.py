@@ -20,7 +20,8 @@ def who_is(token: str) -> Identity | None:
     """The principal holding `token`, or None when the API does not take the token (401).
 
     `GET /api/v1/me` (API 1.2) names it; a service without that endpoint (404) at least says
-    whether the token is good, through the project list any reader may ask for."""
+    whether the token is good, through the project list: 200, or 403 for a principal that
+    may read no project yet (a known principal all the same)."""
     me = call_api(f"{API}/me", token)
     if me.status == 200:
         body = me.json()
@@ -30,4 +31,4 @@ def who_is(token: str) -> Identity | None:
     if me.status != 404:
         return None
     projects = call_api(f"{API}/projects", token, {"limit": "1"})
-    return Identity(name="") if projects.status == 200 else None
+    return Identity(name="") if projects.status in (200, 403) else None
