@@ -139,6 +139,7 @@ def _shared() -> dict[str, Any]:
         "severity_label": lambda code: labels.label(labels.SEVERITIES, code),
         "report_kind_label": lambda code: labels.label(labels.REPORT_KINDS, code),
         "field_label": lambda code: labels.label(labels.FIELDS, code),
+        "ref_label": lambda code: labels.label(labels.REF_TYPES, code),
         "flag_filter_label": lambda code: labels.label(labels.FLAG_FILTERS, code),
     }
 

@@ -44,6 +44,11 @@ REPORT_KINDS = {
     "sustainability": _("sustainability report"),
     "final_sustainability": _("final sustainability report"),
 }
+REF_TYPES = {
+    "expense": _("expense"), "line": _("budget line"), "activity": _("activity"),
+    "milestone": _("milestone"), "report": _("report"), "claim": _("payment claim"),
+    "indicator": _("indicator"), "stage": _("stage"), "event": _("event"),
+}
 FIELDS = {
     "document_number": _("Document number"), "document_type": _("Document type"),
     "supplier": _("Supplier"), "description": _("Description"), "budget_line": _("Budget line"),
