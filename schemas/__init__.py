@@ -5,6 +5,15 @@ dump the plain dicts the service and projections build. This package imports onl
 library and marshmallow.
 """
 
+from schemas.access import (
+    AccessQuerySchema,
+    AccessViewSchema,
+    FeedKeyRequestSchema,
+    FeedKeySchema,
+    GrantAccessSchema,
+    MeSchema,
+    RevokeAccessSchema,
+)
 from schemas.audit import (
     ChainBreakSchema,
     ChainVerificationSchema,
@@ -89,6 +98,8 @@ from schemas.views import (
 )
 
 __all__ = [
+    "AccessQuerySchema",
+    "AccessViewSchema",
     "AchieveMilestoneSchema",
     "ApproveClaimSchema",
     "ApproveReportSchema",
@@ -123,12 +134,16 @@ __all__ = [
     "ExpenseSchema",
     "ExpenseVersionSchema",
     "ExportQuerySchema",
+    "FeedKeyRequestSchema",
+    "FeedKeySchema",
     "FeedQuerySchema",
     "FieldChangeSchema",
     "FinancialCorrectionSchema",
     "FlagSchema",
+    "GrantAccessSchema",
     "HealthSchema",
     "IndicatorsViewSchema",
+    "MeSchema",
     "PageQuerySchema",
     "PayExpenseSchema",
     "PayoutSchema",
@@ -148,6 +163,7 @@ __all__ = [
     "ReportSchema",
     "ReturnReportSchema",
     "ReverseExpenseSchema",
+    "RevokeAccessSchema",
     "ScheduleViewSchema",
     "SpreadsheetQuerySchema",
     "StartActivitySchema",

@@ -18,7 +18,10 @@ def token_of(role: str) -> str:
     return f"{role}-test-token-0123456789abcdef"
 
 
-TOKENS = ",".join(f"{role}:{role}:{token_of(role)}" for role in ROLES)
+PEOPLE = ("jana", "petr", "olga")
+"""Static tokens with no global role: they act only where a project grants them a role."""
+TOKENS = ",".join([f"{role}:{role}:{token_of(role)}" for role in ROLES]
+                  + [f"{person}:none:{token_of(person)}" for person in PEOPLE])
 POSTGRES_ADMIN_URL = os.environ.get("GRANTLEDGER_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 

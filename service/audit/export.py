@@ -4,7 +4,7 @@
     expenses.csv   one row per expense as it stands, with the versions that touched it
     head.json      the chain head as stored: the last version and the hash stored with it
     verify.py      a verifier needing only Python's standard library
-    views.json     the budget, subsidy, schedule and indicators views at the head
+    views.json     the budget, subsidy, schedule, indicators and access views at the head
 
 The bundle is a function of the stored events (and the views' reference date) alone: the
 entries are written in a fixed order, with a fixed date (that of the head event) and fixed
@@ -30,6 +30,7 @@ from domain.hashing import canonical_json
 from domain.verification import StoredLink
 from projections import (
     LedgerState,
+    access_view,
     budget_view,
     expense_list,
     fold,
@@ -39,6 +40,7 @@ from projections import (
 )
 from projections.expense_history import touching_versions
 from schemas import (
+    AccessViewSchema,
     BudgetViewSchema,
     IndicatorsViewSchema,
     ScheduleViewSchema,
@@ -129,6 +131,7 @@ def views_document(state: LedgerState, on: date) -> dict[str, Any]:
         "subsidy": SubsidyViewSchema().dump({**subsidy_view(state, on), "as_of": None}),
         "schedule": ScheduleViewSchema().dump({**schedule_view(state, on), "as_of": None}),
         "indicators": IndicatorsViewSchema().dump({**indicators_view(state, on), "as_of": None}),
+        "access": AccessViewSchema().dump({**access_view(state), "as_of": None}),
     }
 
 

@@ -21,7 +21,8 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-from service.config import ROLES, ConfigurationError, Settings
+from service.cli.access import add_parser as access_parser
+from service.config import TOKEN_ROLES, ConfigurationError, Settings
 from service.store.database import StoreError, StoreUrl, one_line
 
 YES = ("y", "yes", "1", "true")
@@ -111,9 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     copy.set_defaults(run=copy_command)
 
     _import_parser(commands)
+    access_parser(commands)
 
     token = commands.add_parser("token", help="print a new random token for a role")
-    token.add_argument("--role", choices=ROLES, default="viewer")
+    token.add_argument("--role", choices=TOKEN_ROLES, default="viewer",
+                       help="a global role, or none: only the roles granted on projects")
     token.add_argument("--name", default=None, help="the principal's name (default: the role)")
     token.add_argument("--entry", action="store_true",
                        help="print the name:role:token line of a tokens file instead")

@@ -40,7 +40,7 @@ def run_verify(project: str | None, digest: str | None, out: TextIO | None = Non
         raise ConfigurationError("--digest belongs to one project: give --project too")
     application = open_ledger(Settings.from_env(), migrating=False)
     try:
-        ids = [_project_id(project)] if project else stored_project_ids(application)
+        ids = [project_id_from(project)] if project else stored_project_ids(application)
         if not ids:
             print("the store holds no project", file=out)
         broken = 0
@@ -78,7 +78,7 @@ def _report(project_id: UUID, entries: list[StoredEntry], saved: tuple[int, str]
     return report.valid and (check is None or check.on_chain)
 
 
-def _project_id(text: str) -> UUID:
+def project_id_from(text: str) -> UUID:
     """A project's id, or the registration number it is derived from."""
     try:
         return UUID(text)

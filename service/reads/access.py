@@ -72,7 +72,7 @@ class AccessDirectory:
             self._kept.clear()
 
 
-def follow_grants(directory: AccessDirectory, datastore: Any) -> Listener:
+def follow_grants(directory: AccessDirectory, application: Any) -> Listener:
     """A listener that keeps `directory` current (PostgreSQL); start it, stop it at close."""
-    return Listener(datastore, ACCESS_CHANNEL, notified=directory.forget,
+    return Listener(application.recorder.datastore, ACCESS_CHANNEL, notified=directory.forget,
                     connected=directory.connected, lost=directory.lost)

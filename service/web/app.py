@@ -104,7 +104,7 @@ def _access_control(settings: Settings, application: LedgerApplication) -> Acces
     NOTIFY on PostgreSQL (on SQLite every request reads the grants)."""
     directory = AccessDirectory(application.queries)
     if settings.uses_postgres:
-        listener = follow_grants(directory, application.recorder.datastore).start()
+        listener = follow_grants(directory, application).start()
         application.on_close(listener.stop)
     return AccessControl(settings.tokens, oidc_verifier(settings), directory)
 
@@ -119,6 +119,7 @@ def _require_json_commands() -> None:
 
 def _blueprints() -> list[Any]:
     from service.web.api import (
+        access,
         audit,
         budget,
         calendar,
@@ -136,4 +137,4 @@ def _blueprints() -> list[Any]:
 
     return [projects.blp, expenses.blp, schedule.blp, budget.blp, claims.blp, reports.blp,
             views.blp, calendar.blp, events.blp, audit.blp, health.blp, metrics.blp,
-            templates.blp]
+            templates.blp, access.blp]

@@ -28,8 +28,8 @@ from service.web.request_log import PRINCIPAL
 from service.writer import ProjectNotFoundError
 
 F = TypeVar("F", bound=Callable[..., Any])
-__all__ = ["AUDIT", "EXPENSES", "MANAGE", "READ", "AccessControl", "current_actor",
-           "current_principal", "requires"]
+__all__ = ["AUDIT", "EXPENSES", "MANAGE", "READ", "AccessControl", "admit", "authenticated",
+           "current_actor", "current_principal", "requires"]
 
 
 class AccessControl:

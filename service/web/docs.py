@@ -17,8 +17,8 @@ from typing import Any
 from apispec import APISpec, BasePlugin
 from flask import Blueprint, Flask, Response, render_template, send_from_directory
 
+from domain.access import ROLES
 from schemas import ProblemSchema
-from service.config import ROLES
 from service.web.problems import PROBLEM_JSON
 
 SWAGGER_UI_ASSETS = str(files("flask_swagger_ui") / "dist")

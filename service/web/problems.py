@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from domain.errors import (
     GrantLedgerError,
     InvalidCommandError,
+    NotEntitledError,
     ProjectAlreadyRegisteredError,
     UnknownReferenceError,
 )
@@ -141,6 +142,8 @@ def domain_problem(error: GrantLedgerError) -> Response:
         named = {} if error.rule in GENERIC_FIELD_RULES else {"rule": error.rule}
         return validation_problem(422, {error.field: [error.message]},
                                   f"{error.field}: {error.message}", **named)
+    if isinstance(error, NotEntitledError):
+        return problem(403, error.message, title="Forbidden", rule=error.rule)
     if isinstance(error, ProjectAlreadyRegisteredError) and error.project_id is not None:
         return rule_problem(409, error.rule, error.message, project_id=str(error.project_id),
                             project_url=project_url(error.project_id))
@@ -151,8 +154,11 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(GrantLedgerError, domain_problem)
     app.register_error_handler(
         ProjectNotFoundError,
-        lambda error: problem(404, f"no project has the id {error}; find a project's id by its "
-                              f"registration number with GET {FIND_BY_NUMBER}<number>",
+        # The same answer whether no project has the id or the principal may not read it:
+        # another beneficiary's projects are not disclosed.
+        lambda error: problem(404, f"no project with the id {error} is known to you; find a "
+                              f"project's id by its registration number with GET "
+                              f"{FIND_BY_NUMBER}<number>",
                               title="Unknown project", find_by=FIND_BY_NUMBER))
     app.register_error_handler(HTTPException, http_exception_problem)
     for unreachable in (OperationalError, InterfaceError):

@@ -20,6 +20,7 @@ from api_builders import (
     claim_body,
     command,
     get,
+    post,
     project_path,
     record_expense,
     record_nek_worked_example,
@@ -174,13 +175,14 @@ def test_an_expense_outside_the_window_is_marked_not_time_eligible_in_the_csv(
     assert {flag for _, flag in eligible[:-1]} == {"true"}
 
 
-def test_views_json_holds_the_three_views_as_the_api_shows_them_on_the_day_of_the_head(
+def test_views_json_holds_the_views_as_the_api_shows_them_on_the_day_of_the_head(
         client: FlaskClient) -> None:
     project_id, _ = a_ledger_with_every_kind_of_change(client)
     moment = datetime.fromisoformat(events(client, project_id)[-1]["recorded_at"])
     day = moment.astimezone(ZoneInfo("Europe/Prague")).date().isoformat()
     shown = {name: get(client, project_path(project_id, f"views/{name}?on={day}")).json
              for name in ("budget", "subsidy", "schedule", "indicators")}
+    shown["access"] = get(client, project_path(project_id, "access"), "auditor").json
 
     views = json.loads(bundle_of(export(client, project_id)).read("views.json"))
 
@@ -304,3 +306,38 @@ def test_only_auditors_and_admins_export(client: FlaskClient, nek: str) -> None:
 
 def test_exporting_an_unknown_project_is_404(client: FlaskClient) -> None:
     assert export(client, "5f0c7c1e-3d0b-4c8e-9a52-6f1f2b7f1a01").status_code == 404
+
+
+def _granted_and_revoked(client: FlaskClient, project_id: str) -> None:
+    for subject, role in (("jana", "accountant"), ("olga", "auditor")):
+        post(client, project_path(project_id, "access"), {"subject": subject, "role": role,
+                                                          "name": subject.title()}, "admin")
+    post(client, project_path(project_id, "access/revocation"),
+         {"subject": "olga", "reason": "moved to another project"}, "admin")
+
+
+def test_the_verifier_recomputes_who_may_act_from_the_grant_events(
+        client: FlaskClient, nek: str, tmp_path: Path) -> None:
+    _granted_and_revoked(client, nek)
+    bundle_of(export(client, nek)).extractall(tmp_path / "bundle")
+
+    report = verify(tmp_path / "bundle", None)
+
+    assert (report["ok"], report["failures"]) == (True, [])
+    assert [(g["subject"], g["name"], g["role"], g["granted_by"]) for g in report["access"]] == [
+        ("jana", "Jana", "accountant", {"name": "admin", "subject": "admin"})]
+
+
+def test_an_access_view_that_does_not_reconcile_with_the_grant_events_fails(
+        client: FlaskClient, nek: str, tmp_path: Path) -> None:
+    _granted_and_revoked(client, nek)
+    folder = tmp_path / "bundle"
+    bundle_of(export(client, nek)).extractall(folder)
+    views = json.loads((folder / "views.json").read_text())
+    views["access"]["grants"][0]["role"] = "manager"
+    (folder / "views.json").write_text(json.dumps(views))
+
+    report = verify(folder, None)
+
+    assert (report["ok"], len(report["failures"]), report["failures"][0][:28]) == (
+        False, 1, "access: recomputed [{'subjec")

@@ -14,6 +14,7 @@ import pytest
 import vobject
 from api_builders import (
     API,
+    OTHER_NUMBER,
     command,
     get,
     nek_registration,
@@ -29,7 +30,7 @@ from flask.testing import FlaskClient
 from support import auth, make_settings
 
 from service.web.app import create_app
-from service.web.feed_keys import feed_key
+from service.web.feed_keys import feed_key, subject_feed_key
 
 SECRET = "feed-secret-for-the-tests"
 INDICATORS = [{"code": "PARTNERS", "name": "Foreign partners cooperating", "unit": "partners",
@@ -262,3 +263,53 @@ def test_a_registration_body_with_indicators_is_accepted_by_the_feed_app(
                     "manager")
 
     assert response.status_code == 201
+
+
+# ---- feed keys and grants (API.md 1.2) ----------------------------------------------------
+
+
+def _grant(client: FlaskClient, project_id: str, subject: str, role: str = "viewer") -> None:
+    response = post(client, project_path(project_id, "access"),
+                    {"subject": subject, "role": role}, "admin")
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_the_callers_feed_key_shows_what_its_subject_may_read(
+        client: FlaskClient, nek: str) -> None:
+    other = register_nek(client, registration_number=OTHER_NUMBER, acronym="OTHER")
+    _grant(client, other, "jana")
+
+    answer = post(client, f"{API}/me/feed-key", {}, "jana")
+    key = answer.get_json()["key"]
+    feed = client.get(f"{API}/calendar.ics?key={key}").get_data(as_text=True)
+    own = client.get(project_path(other, f"calendar.ics?key={key}"))
+    theirs = client.get(project_path(nek, f"calendar.ics?key={key}"))
+
+    assert (answer.status_code, key) == (201, feed_key(SECRET, "jana"))
+    assert answer.get_json()["url"] == f"http://localhost{API}/calendar.ics?key={key}"
+    assert ("OTHER" in feed, "OPEIC" in feed) == (True, False)
+    assert (own.status_code, theirs.status_code) == (200, 404)
+
+
+def test_revoking_a_grant_removes_the_project_from_the_feed(
+        client: FlaskClient, nek: str) -> None:
+    _grant(client, nek, "jana")
+    key = feed_key(SECRET, "jana")
+    before = client.get(f"{API}/calendar.ics?key={key}").get_data(as_text=True)
+
+    post(client, project_path(nek, "access/revocation"),
+         {"subject": "jana", "reason": "left NEK"}, "admin")
+
+    after = client.get(f"{API}/calendar.ics?key={key}").get_data(as_text=True)
+    assert ("OPEIC" in before, "OPEIC" in after) == (True, False)
+
+
+def test_an_oidc_subjects_key_carries_the_subject_and_reads_its_grants(
+        client: FlaskClient, nek: str) -> None:
+    subject = "https://login.example.cz/realms/nek#4f1c"
+    _grant(client, nek, subject)
+    key = subject_feed_key(SECRET, subject)
+    forged = subject_feed_key("another-secret-of-24-chars", subject)
+
+    assert client.get(project_path(nek, f"calendar.ics?key={key}")).status_code == 200
+    assert client.get(project_path(nek, f"calendar.ics?key={forged}")).status_code == 401

@@ -65,7 +65,8 @@ def test_a_recorded_expense_reads_back_in_its_current_state(
         "eligible_amount": "100000.00", "paid_on": "2016-06-30",
         "attachments": [{"kind": "invoice", "file_name": "invoice.pdf", "sha256": "ab" * 32}],
         "status": "active", "time_eligible": True, "claim_number": None, "approved": False,
-        "recorded_by": {"name": "accountant", "role": "accountant", "subject": "accountant"}, "recorded_version": 2,
+        "recorded_by": {"name": "accountant", "role": "accountant", "subject": "accountant"},
+        "recorded_version": 2,
         "last_changed_version": 2, "corrections": 0, "reversal_reason": None})
 
 

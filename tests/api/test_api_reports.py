@@ -124,7 +124,8 @@ def test_a_submitted_report_reads_back_with_its_values_and_comments(
     assert ({k: submission[k] for k in ("submitted_on", "indicator_values", "narrative",
                                         "recorded_by", "decision")}) == {
         "submitted_on": "2017-05-02", "narrative": None,
-        "recorded_by": {"name": "manager", "role": "manager", "subject": "manager"}, "decision": None,
+        "recorded_by": {"name": "manager", "role": "manager", "subject": "manager"},
+        "decision": None,
         "indicator_values": [
             {"code": "PARTNERS", "value": "2.5", "comment": "PARTNERS: as counted"},
             {"code": "PROPOSALS", "value": "0", "comment": "PROPOSALS: as counted"}]}
@@ -144,10 +145,12 @@ def test_a_returned_report_submitted_again_and_approved_keeps_every_version(
             for s in body["submissions"]] == [
         ("2017-05-02", "2", {"decision": "returned", "decided_on": "2017-05-10",
                              "reason": "name the partners in the comment",
-                             "recorded_by": {"name": "auditor", "role": "auditor", "subject": "auditor"}}),
+                             "recorded_by": {"name": "auditor", "role": "auditor",
+                                             "subject": "auditor"}}),
         ("2017-05-15", "3", {"decision": "approved", "decided_on": "2017-05-20",
                              "reason": None,
-                             "recorded_by": {"name": "auditor", "role": "auditor", "subject": "auditor"}})]
+                             "recorded_by": {"name": "auditor", "role": "auditor",
+                                             "subject": "auditor"}})]
 
 
 def test_the_reports_list_has_every_scheduled_report_with_its_status(

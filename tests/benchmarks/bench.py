@@ -64,9 +64,9 @@ from domain.commands import RegisterProject  # noqa: E402
 from domain.records import Stamp  # noqa: E402
 from service.application import LedgerApplication, prague_today, utc_now  # noqa: E402
 from service.bootstrap import ledger_env  # noqa: E402
-from service.config import Settings
-from service.principals import Actor  # noqa: E402
+from service.config import Settings  # noqa: E402
 from service.demo import NEK_REGISTRATION  # noqa: E402
+from service.principals import Actor  # noqa: E402
 from service.reads.projector import NAME as PROJECTION  # noqa: E402
 from service.reads.projector import Projector  # noqa: E402
 from service.store.migrate import migrate  # noqa: E402

@@ -15,8 +15,8 @@ from domain.commands import RecordExpense, RegisterProject
 from domain.errors import DoubleFinancingError, UnknownReferenceError
 from service.application import BatchRefusedError, LedgerApplication
 from service.bootstrap import open_ledger
-from service.principals import Actor
 from service.demo import NEK_REGISTRATION
+from service.principals import Actor
 
 ACCOUNTANT = Actor.static("eva", "accountant")
 
@@ -28,7 +28,8 @@ def ledger(tmp_path: Path) -> LedgerApplication:
 
 
 def nek(ledger: LedgerApplication) -> UUID:
-    return ledger.register(RegisterProject(NEK_REGISTRATION), Actor.static("m", "manager")).project.id
+    manager = Actor.static("m", "manager")
+    return ledger.register(RegisterProject(NEK_REGISTRATION), manager).project.id
 
 
 def expense(project_id: UUID, n: int, line: str = "TRAVEL", document: str | None = None

@@ -43,8 +43,8 @@ from projections.materialise import VIEWS
 from service import application as application_module
 from service.application import LedgerApplication, Outcome
 from service.bootstrap import open_ledger
-from service.principals import Actor
 from service.demo import NEK_REGISTRATION
+from service.principals import Actor
 from service.reads.projector import NAME, Projector
 from service.reads.rendering import VIEWS_FORMAT, render
 

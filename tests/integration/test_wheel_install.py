@@ -194,7 +194,8 @@ def test_the_installed_demo_is_served_on_sqlite_with_docs_and_a_verifiable_bundl
     checked = subprocess.run([str(installed.bin / "python"), "verify.py"], cwd=unpacked,
                              capture_output=True, text=True, timeout=60)
     assert (checked.returncode, checked.stdout.splitlines()[-1]) == (
-        0, "OK: the chain holds and the budget and the indicators reconcile with the views")
+        0, "OK: the chain holds and the budget, the indicators and the grants reconcile with "
+           "the views")
 
 
 def test_the_installed_service_serves_the_pages_in_czech(installed: Installed,

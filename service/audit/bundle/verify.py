@@ -19,7 +19,10 @@ folder). The verifier
    compares them with the budget view in views.json;
 5. recomputes each monitoring indicator's value, the report it came from, its achievement
    and status on the indicators view's reference date from the report events, prints them,
-   and compares them with the indicators view in views.json.
+   and compares them with the indicators view in views.json;
+6. recomputes who held which role on the project at the head (the AccessGranted and
+   AccessRevoked events), with who granted it and when, prints them, and compares them with
+   the access view in views.json.
 
 It exits with 0 when everything holds and 1 when anything does not (2: the bundle cannot be
 read at all).
@@ -32,7 +35,7 @@ import hashlib
 import json
 import sys
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -403,6 +406,57 @@ def _check_indicators(chain: Chain, views: dict[str, Any], report: dict[str, Any
     chain.failures.extend(compare_indicators(figures, view))
 
 
+# ---- who may act on the project -----------------------------------------------------------
+
+
+def access_grants(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The grants in force after the events, by subject: each subject's role, name, and who
+    granted it when (the event's recorded_by and recorded_at)."""
+    grants: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        kind, data = document["type"], document["data"]
+        if kind == "AccessGranted":
+            by = document["recorded_by"]
+            grants[data["subject"]] = {
+                "subject": data["subject"], "name": data["name"], "role": data["role"],
+                "granted_by": {"name": by["name"], "subject": by.get("subject", by["name"])},
+                "granted_at": document["recorded_at"]}
+        elif kind == "AccessRevoked":
+            if data["subject"] not in grants:
+                raise ValueError(f"version {document['version']} revokes a grant "
+                                 f"{data['subject']!r} does not hold")
+            del grants[data["subject"]]
+    return [grants[subject] for subject in sorted(grants)]
+
+
+def compare_access(grants: list[dict[str, Any]], view: dict[str, Any]) -> list[str]:
+    """Where the recomputed grants differ from the access view in views.json."""
+    shown = [{**grant, "granted_at": _moment(grant["granted_at"])}
+             for grant in view.get("grants", [])]
+    recomputed = [{**grant, "granted_at": _moment(grant["granted_at"])} for grant in grants]
+    if shown == recomputed:
+        return []
+    return [f"access: recomputed {recomputed}, the view says {shown}"]
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _check_access(chain: Chain, views: dict[str, Any], report: dict[str, Any]) -> None:
+    view = views.get("access")
+    if not isinstance(view, dict):
+        return  # a bundle written before version 1.2 has no access view
+    try:
+        grants = access_grants(chain.documents)
+    except (KeyError, TypeError, ValueError) as error:
+        chain.failures.append(f"the grants cannot be recomputed from the events: "
+                              f"{type(error).__name__} {error}")
+        return
+    report["access"] = grants
+    chain.failures.extend(compare_access(grants, view))
+
+
 # ---- the report ---------------------------------------------------------------------------
 
 
@@ -415,7 +469,8 @@ def verify(path: Path, digest: tuple[int, str] | None) -> dict[str, Any]:
         chain.failures.append(f"head.json is not JSON: {error}")
     report: dict[str, Any] = {"project_id": chain.project, "events": len(chain.documents),
                               "head": {"version": chain.last_version, "hash": chain.last_hash},
-                              "digest": None, "budget": None, "indicators": None}
+                              "digest": None, "budget": None, "indicators": None,
+                              "access": None}
     if digest is not None:
         on_chain, detail = chain.check_digest(*digest)
         report["digest"] = {"version": digest[0], "hash": digest[1], "on_chain": on_chain,
@@ -433,6 +488,7 @@ def verify(path: Path, digest: tuple[int, str] | None) -> dict[str, Any]:
             views = json.loads(files["views.json"])
             chain.failures.extend(compare_with_view(budget, views))
             _check_indicators(chain, views, report)
+            _check_access(chain, views, report)
     report["failures"] = chain.failures
     report["ok"] = not chain.failures
     return report
@@ -468,13 +524,21 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"{row['code']:<22}" + "".join(f"{row[name] or '-':>17}"
                                                  for name in INDICATOR_FIGURES))
         print()
+    if report["access"]:
+        print("who may act on the project at the head:")
+        for grant in report["access"]:
+            print(f"  {grant['role']:<11} {grant['subject']} ({grant['name']}), granted by "
+                  f"{grant['granted_by']['name']} at {grant['granted_at']}")
+        print()
     for failure in report["failures"]:
         print(f"FAIL {failure}")
     if report["ok"]:
         digest = ", the digest is on it" if report["digest"] else ""
-        indicators = " and the indicators" if report["indicators"] else ""
-        print(f"OK: the chain holds{digest} and the budget{indicators} reconcile with the "
-              "views")
+        checked = ["the budget"] + (["the indicators"] if report["indicators"] else []) + (
+            ["the grants"] if report["access"] is not None else [])
+        figures = " and ".join([", ".join(checked[:-1]), checked[-1]] if len(checked) > 1
+                               else checked)
+        print(f"OK: the chain holds{digest} and {figures} reconcile with the views")
     else:
         print(f"VERIFICATION FAILED ({len(report['failures'])} findings)")
 

@@ -127,7 +127,7 @@ def page(items: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None
 
 def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], schema: type,
                      roles: frozenset[str], summary: str,
-                     path_fields: Mapping[str, str] | None = None) -> None:
+                     path_fields: Mapping[str, str] | None = None, status: int = 200) -> None:
     """Adds `POST rule` running one command on a project, answering `{position}`.
 
     The command is built from the path (the project id, and the parameters `path_fields`
@@ -141,12 +141,12 @@ def command_endpoint(blp: Any, rule: str, command_type: type[ProjectCommand], sc
     result = CommandResultSchema()
 
     def answer(outcome: Outcome) -> Answer:
-        return 200, dumps(result, {"position": outcome.position}), None
+        return status, dumps(result, {"position": outcome.position}), None
 
     @requires(roles)
     @idempotent
     @blp.arguments(schema)
-    @blp.response(200, CommandResultSchema)
+    @blp.response(status, CommandResultSchema)
     def view(fields: dict[str, Any], project_id: UUID, **path: Any) -> Any:
         targets = {renamed.get(name, name): value for name, value in path.items()}
         command = command_type(project_id=project_id, **targets, **fields)
