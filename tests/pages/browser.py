@@ -58,6 +58,12 @@ class Served:
     output: Path
     access_log: Path
 
+    def person_token(self, name: str) -> str:
+        """The token `serve --dev` printed for one of the demo's people."""
+        found = re.search(rf"^\s+{re.escape(name)}\s+(\S+)", self.output.read_text(), re.M)
+        assert found is not None, self.output.read_text()
+        return found[1]
+
     def api(self, path: str, **query: str) -> Any:
         from urllib.parse import urlencode
 

@@ -28,6 +28,7 @@ class Browser:
     network: Network
     shots: Path
     nek: str
+    playwright: Any
 
     def open(self, path: str) -> Any:
         return self.page.goto(self.served.base + path)
@@ -84,7 +85,7 @@ def browser(served: Served, tmp_path_factory: pytest.TempPathFactory,
             page.click("form.sign-in button[type=submit]")
             page.wait_for_url(served.pages)
             nek = served.api("/api/v1/projects", registration_number=NEK_NUMBER)
-            yield Browser(served, page, network, shots, nek["projects"][0]["id"])
+            yield Browser(served, page, network, shots, nek["projects"][0]["id"], playwright)
         finally:
             context.close()
 
@@ -216,6 +217,31 @@ def test_every_page_passes_axe_and_is_photographed(browser: Browser, language: s
         browser.switch_to(language)
         assert answer.status == (404 if name == "not-found" else 200), name
         browser.check(name, language)
+
+
+def test_nek_s_accountant_sees_nek_alone(browser: Browser,
+                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Jana Nováková, granted accountant on NEK by the demo: the portfolio has NEK's row
+    alone, and Nanoprogress's page is the API's 404, as if it did not exist."""
+    served = browser.served
+    listed = served.api("/api/v1/projects", registration_number="DEMO/NANOPROGRESS")
+    nanoprogress = listed["projects"][0]["id"]
+    context = launch(browser.playwright, tmp_path_factory.mktemp("jana-profile"))
+    try:
+        page = context.new_page()
+        page.goto(served.pages)
+        page.fill("#token", served.person_token("jana.novakova"))
+        page.click("form.sign-in button[type=submit]")
+        page.wait_for_url(served.pages)
+        rows = figures(page.content())
+        who = page.locator("header .who").inner_text()
+        hidden = page.goto(f"{served.base}/app/projects/{nanoprogress}")
+    finally:
+        context.close()
+
+    assert list(rows) == [NEK_NUMBER]
+    assert who == "jana.novakova"  # her name as GET /api/v1/me gives it
+    assert hidden.status == 404
 
 
 def test_the_browser_asked_nothing_but_the_service(browser: Browser) -> None:
