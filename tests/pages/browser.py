@@ -73,14 +73,15 @@ class Served:
             return json.loads(response.read())
 
 
-def start_demo(folder: Path) -> Served:
+def start_demo(folder: Path, port: int | None = None, **settings: str) -> Served:
+    """The demo's store, and `serve --dev` on it (on `port`, with more `settings`)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("GRANTLEDGER_") or k.startswith("GRANTLEDGER_TEST")}
     access_log = folder / "access.log"
-    env["GRANTLEDGER_ACCESS_LOG"] = str(access_log)
+    env.update(settings, GRANTLEDGER_ACCESS_LOG=str(access_log))
     subprocess.run(grantledger("demo"), cwd=folder, env=env, check=True, capture_output=True,
                    timeout=120)
-    port = free_port()
+    port = port or free_port()
     output = folder / "serve.out"
     with output.open("wb") as sink:
         process = subprocess.Popen(grantledger("serve", "--dev", "--port", str(port),

@@ -20,6 +20,9 @@ class PagesSettings:
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = field(default=None, repr=False)
+    # What the pages ask the issuer for: whatever makes it issue an access token for the API's
+    # audience (a resource scope, Entra's `api://…/.default`) besides `openid`.
+    oidc_scopes: str = "openid profile"
     # The form that takes a static token: on without an issuer, and always in `serve --dev`.
     token_sign_in: bool = True
 
@@ -40,4 +43,5 @@ class PagesSettings:
         form = env.get("GRANTLEDGER_TOKEN_SIGN_IN", "")
         return cls(session_secret=secret, oidc_issuer=issuer, oidc_client_id=client_id,
                    oidc_client_secret=env.get("GRANTLEDGER_OIDC_CLIENT_SECRET") or None,
+                   oidc_scopes=env.get("GRANTLEDGER_OIDC_SCOPES") or "openid profile",
                    token_sign_in=form.lower() in YES if form else not (issuer and client_id))

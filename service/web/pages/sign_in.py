@@ -119,9 +119,12 @@ def register_oidc(app: Any, configured: PagesSettings) -> None:
     from authlib.integrations.flask_client import OAuth
 
     oauth = OAuth(app)
+    client_kwargs = {"scope": configured.oidc_scopes, "code_challenge_method": "S256"}
+    if configured.oidc_client_secret is None:  # a public client: PKCE alone
+        client_kwargs["token_endpoint_auth_method"] = "none"
     client = oauth.register(
         "grantledger", client_id=configured.oidc_client_id,
         client_secret=configured.oidc_client_secret,
         server_metadata_url=f"{configured.oidc_issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"})
+        client_kwargs=client_kwargs)
     app.extensions["grantledger_pages_oidc"] = client
