@@ -121,8 +121,8 @@ def test_an_id_of_no_project_says_how_to_find_a_projects_id(client: FlaskClient)
     response = get(client, f"{PROJECTS}/{unknown}")
 
     assert (response.status_code, problem(response)["detail"]) == (404, (
-        f"no project has the id {unknown}; find a project's id by its registration number "
-        "with GET /api/v1/projects?registration_number=<number>"))
+        f"no project with the id {unknown} is known to you; find a project's id by its "
+        "registration number with GET /api/v1/projects?registration_number=<number>"))
 
 
 def test_registering_a_number_again_answers_where_the_registered_project_is(
