@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from itertools import pairwise
 from uuid import UUID, uuid4
 
 import pytest
@@ -395,3 +396,16 @@ def test_a_principal_without_a_role_on_a_project_sees_neither_its_row_nor_its_pa
     assert (portfolio.status_code, figures(portfolio.text)) == (403, {})
     assert NEK_NUMBER not in portfolio.text
     assert (project.status_code, soupiska.status_code) == (404, 404)
+
+
+def test_the_history_as_of_a_moment_ends_with_the_last_event_recorded_by_then(
+        auditor: FlaskClient, demo_app: Flask, nek: UUID) -> None:
+    events = api(demo_app, f"/api/v1/projects/{nek}/events?limit=1000", "auditor")["events"]
+    last = next(e for e, after in pairwise(events[9:])
+                if e["recorded_at"] < after["recorded_at"])  # the last one recorded by then
+    version = last["version"]
+
+    page = auditor.get(f"/app/projects/{nek}/history?as_of={last['recorded_at']}")
+
+    assert f'id="event-{version}"' in page.text
+    assert f'id="event-{version + 1}"' not in page.text
