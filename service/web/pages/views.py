@@ -17,9 +17,10 @@ from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from service.web.api.common import encode_cursor
-from service.web.pages.blueprint import page_url, pages, when
+from service.web.pages.blueprint import pages, when
 from service.web.pages.charts import schedule_timeline
 from service.web.pages.fetch import api_get, api_json
+from service.web.pages.formats import parse_moment
 from service.web.urls import API
 
 VIEWS = ("budget", "subsidy", "schedule", "indicators")
@@ -153,18 +154,12 @@ def expense(project_id: UUID, expense_id: UUID) -> str:
     else:
         if travel.as_of is not None:
             versions = [v for v in versions
-                        if _recorded_at(v["recorded_at"]) <= travel.as_of]
+                        if parse_moment(v["recorded_at"]) <= travel.as_of]
         if not versions:
             raise NotFound("The expense was not recorded yet at that moment.")
         current = versions[-1]["expense"]
     return render_template("pages/expense.html", project=detail, expense=current,
                            versions=versions, fields=_expense_fields(versions))
-
-
-def _recorded_at(text: str) -> Any:
-    from service.web.pages.formats import parse_moment
-
-    return parse_moment(text)
 
 
 EXPENSE_FIELDS = ("document_number", "document_type", "supplier", "description", "budget_line",
@@ -217,5 +212,3 @@ def _file(path: str, query: dict[str, str], accept: str) -> Response:
         response.headers["Content-Disposition"] = disposition
     return response
 
-
-__all__ = ["page_url", "root"]
