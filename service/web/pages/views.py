@@ -53,7 +53,8 @@ def root() -> Response:
 @pages.get("/")
 def portfolio() -> str:
     travel = when()
-    document = api_json(f"{API}/portfolio", travel.api_query)
+    query = {**travel.api_query, "cursor": request.args.get("cursor", "")}  # API 1.2's pages
+    document = api_json(f"{API}/portfolio", query)
     rows = document["projects"]
     _add_beneficiaries(rows)
     flag = request.args.get("flag") or ""
