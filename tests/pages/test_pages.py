@@ -409,3 +409,29 @@ def test_the_history_as_of_a_moment_ends_with_the_last_event_recorded_by_then(
 
     assert f'id="event-{version}"' in page.text
     assert f'id="event-{version + 1}"' not in page.text
+
+
+def test_behind_a_proxy_under_a_prefix_every_link_and_redirect_keeps_it(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import make_settings
+
+    from service.web.app import create_app
+
+    monkeypatch.setenv("GRANTLEDGER_SESSION_SECRET", SESSION_SECRET)
+    app = create_app(make_settings(sqlite_url, access_log="off", proxy_hops=1))
+    proxy = {"X-Forwarded-Prefix": "/ledger", "X-Forwarded-Proto": "https",
+             "X-Forwarded-Host": "grants.example.org"}
+    try:
+        client = app.test_client()
+        away = client.get("/app/", headers=proxy)
+        form = client.get("/app/sign-in", headers=proxy)
+        signed = client.post("/app/sign-in", headers=proxy, data={
+            "csrf": csrf_of(form.text), "token": token_of("viewer"), "next": "/app/"})
+    finally:
+        app.extensions["grantledger"].close()
+
+    assert away.headers["Location"] == "/ledger/app/sign-in?next=/app/"
+    assert 'href="/ledger/app/static/pages.css"' in form.text
+    assert 'action="/ledger/app/sign-in"' in form.text
+    assert signed.headers["Location"] == "/ledger/app/"
+    assert "Secure" in signed.headers["Set-Cookie"]
