@@ -36,8 +36,8 @@ class Browser:
     def switch_to(self, language: str) -> None:
         """The language switch in the page's header, clicked as a reader does."""
         if self.page.locator("html").get_attribute("lang") != language:
-            self.page.locator(f"header a[hreflang={language}]").click()
-            self.page.wait_for_load_state()
+            with self.page.expect_navigation():
+                self.page.locator(f"header a[hreflang={language}]").click()
         assert self.page.locator("html").get_attribute("lang") == language
 
     def check(self, name: str, language: str) -> None:
@@ -134,8 +134,8 @@ def test_neks_page_shows_the_budget_and_subsidy_views_to_the_haler(
     budget, subsidy = browser.served.api(f"{views}/budget"), browser.served.api(f"{views}/subsidy")
     browser.open("/app/")
     browser.switch_to(language)
-    browser.page.get_by_role("link", name=NEK_NUMBER).click()
-    browser.page.wait_for_load_state()
+    with browser.page.expect_navigation():
+        browser.page.get_by_role("link", name=NEK_NUMBER).click()
 
     shown = browser.figures()
 
@@ -178,8 +178,8 @@ def test_the_pickers_show_the_ledger_at_the_end_of_a_day(browser: Browser) -> No
     browser.switch_to("cs")
     browser.page.fill("input[name=as_of]", "2030-03-31")
     browser.page.fill("input[name=on]", "2018-03-31")
-    browser.page.click("form.pickers button[type=submit]")
-    browser.page.wait_for_load_state()
+    with browser.page.expect_navigation():
+        browser.page.click("form.pickers button[type=submit]")
 
     said = plain(browser.page.locator(".as-of").inner_text())
 
@@ -193,8 +193,8 @@ def test_a_flag_links_to_its_events(browser: Browser) -> None:
     link = browser.page.locator("li.flag a.event-link").last
     version = link.get_attribute("href").rsplit("#event-", 1)[1]
 
-    link.click()
-    browser.page.wait_for_load_state()
+    with browser.page.expect_navigation():
+        link.click()
 
     event = browser.page.locator(f"#event-{version}")
     assert event.get_attribute("class") == "event highlight"
