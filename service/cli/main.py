@@ -190,8 +190,10 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     from service.demo import PEOPLE
+    from service.web.pages.config import PagesSettings
 
     settings = Settings.from_env()
+    PagesSettings.from_env()  # a bad setting of the pages stops `serve` here, in one line
     _check_store(settings)
     if args.dev:  # the pages: a throwaway session secret, and the token form even with OIDC
         os.environ.setdefault("GRANTLEDGER_SESSION_SECRET", secrets.token_urlsafe(32))

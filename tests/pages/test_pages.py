@@ -7,6 +7,7 @@ import base64
 import json
 import zlib
 from itertools import pairwise
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
@@ -435,3 +436,19 @@ def test_behind_a_proxy_under_a_prefix_every_link_and_redirect_keeps_it(
     assert 'action="/ledger/app/sign-in"' in form.text
     assert signed.headers["Location"] == "/ledger/app/"
     assert "Secure" in signed.headers["Set-Cookie"]
+
+
+def test_serve_refuses_a_short_session_secret_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GRANTLEDGER_SESSION_SECRET": "too-short",
+           "GRANTLEDGER_TOKENS": f"admin:admin:{token_of('admin')}"}
+
+    result = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", "9"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 2
+    assert result.stderr == ("grantledger: GRANTLEDGER_SESSION_SECRET has 9 characters; it "
+                             "needs at least 24 (make one with `grantledger token`)\n")
