@@ -10,11 +10,19 @@ from uuid import UUID
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pages_support import SESSION_SECRET, signed_in
+from pages_support import SCREENSHOTS, SESSION_SECRET, signed_in
 from support import make_settings
 
 from service.demo import load_demo
 from service.web.app import create_app
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    """Where the browser tests left their screenshots of every page, for a reviewer."""
+    folder = config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        terminalreporter.write_line(f"screenshots of the pages: {folder}")
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from support import token_of
 
 SESSION_SECRET = "pages-test-session-secret-0123456789"
+# Where the browser tests put their screenshots; the run names the folder at its end.
+SCREENSHOTS = pytest.StashKey[Path]()
 
 
 def csrf_of(html: str) -> str:

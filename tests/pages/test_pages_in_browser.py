@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from browser import Network, Served, browser_missing, launch, serious_violations, start_demo
 from page_text import czech_money, english_money, figures, plain
+from pages_support import SCREENSHOTS
 
 MONEY = {"cs": czech_money, "en": english_money}
 LINE_FIGURES = ("planned", "eligible", "claimed", "remaining")
@@ -70,9 +71,7 @@ def browser(served: Served, tmp_path_factory: pytest.TempPathFactory,
     from playwright.sync_api import sync_playwright
 
     shots = tmp_path_factory.mktemp("page-screenshots")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nscreenshots of the pages: {shots}")
+    request.config.stash[SCREENSHOTS] = shots  # named at the end of the run (conftest)
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
         try:
