@@ -9,7 +9,6 @@ report is returned and submitted again; its final sustainability report is overd
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,10 +31,9 @@ from domain.commands import (
     SubmitReport,
 )
 from service.application import LedgerApplication
-from service.principals import NO_GLOBAL_ROLE, Actor
+from service.demo_people import NANOPROGRESS_NUMBER, NEK_NUMBER, PEOPLE
+from service.principals import Actor
 
-NEK_NUMBER = "CZ.01.1.02/0.0/0.0/15_009/0002300"
-NANOPROGRESS_NUMBER = "DEMO/NANOPROGRESS"  # not published: a placeholder
 ILLUSTRATIVE_NOTE = ("NEK's split of its budget into lines, its stages, expenses and claims, "
                      "its indicator targets and report dates, and Nanoprogress's budget and "
                      "reports, are illustrative: the programme does not publish them.")
@@ -44,29 +42,6 @@ MANAGER = Actor.static("demo-manager", "manager")
 ACCOUNTANT = Actor.static("demo-accountant", "accountant")
 AUDITOR = Actor.static("demo-auditor", "auditor")
 ADMIN = Actor.static("demo-admin", "admin")
-
-
-@dataclass(frozen=True)
-class DemoPerson:
-    """A named person of the demo: a static token's holder (`serve --dev` makes the token)
-    with a global role or none, and a grant on one project or none."""
-
-    name: str
-    full_name: str
-    global_role: str
-    project: str | None
-    role: str | None
-    who: str
-
-
-PEOPLE = (
-    DemoPerson("jana.novakova", "Jana Nováková", NO_GLOBAL_ROLE, NEK_NUMBER, "accountant",
-               "NEK's accountant"),
-    DemoPerson("petr.svoboda", "Petr Svoboda", NO_GLOBAL_ROLE, NANOPROGRESS_NUMBER, "manager",
-               "Nanoprogress's project manager"),
-    DemoPerson("eva.dvorakova", "Eva Dvořáková", "auditor", None, None,
-               "the provider's auditor, on every project"),
-)
 
 
 def d(text: str) -> date:

@@ -58,8 +58,10 @@ class GroupCommit(Generic[T]):
             commit(group)
         except BaseException as error:  # the whole group failed: each caller learns why
             for queued in group:
-                if queued.result is None and queued.error is None:
-                    queued.error = error
+                # Nothing of the transaction was stored: not an outcome decided before it
+                # failed, nor a replay of a key first answered in it. A refusal retried is
+                # refused again, so it too may answer the failure.
+                queued.result, queued.error = None, error
         finally:
             for queued in group:
                 queued.done = True

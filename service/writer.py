@@ -158,6 +158,8 @@ class ProjectWriter:
                 self._forget(project_id)
                 CONFLICTS_RETRIED.inc()
             except _NotCommittedError:  # the connection broke during COMMIT, which failed
+                if attempt == MAX_ATTEMPTS:
+                    raise OperationalError("the store did not commit the write") from None
                 self._forget(project_id)
 
     def _transact(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 from domain.access import GRANTABLE
 from domain.commands import GrantAccess, RevokeAccess
 from domain.errors import GrantLedgerError, InvalidCommandError
-from projections import access_view
-from service.cli.verify import project_id_from
 from service.config import ConfigurationError, Settings
 from service.principals import Actor, Principal
-from service.writer import ProjectNotFoundError
+
+# The ledger's own modules are imported when a command runs, not when the parser is built:
+# they load prometheus-client, which `serve` must first point at its metrics folder.
 
 
 def add_parser(commands: Any) -> None:
@@ -60,18 +60,24 @@ def _operator_actor(name: str) -> Actor:
 
 
 def grant_command(args: argparse.Namespace) -> int:
+    from service.cli.verify import project_id_from
+
     command = GrantAccess(project_id=project_id_from(args.project), subject=args.subject,
                           role=args.role, name=args.name)
     return _record(command, args.by, f"granted {args.role} to {args.subject}")
 
 
 def revoke_command(args: argparse.Namespace) -> int:
+    from service.cli.verify import project_id_from
+
     command = RevokeAccess(project_id=project_id_from(args.project), subject=args.subject,
                            reason=args.reason)
     return _record(command, args.by, f"revoked the grant of {args.subject}")
 
 
 def _record(command: GrantAccess | RevokeAccess, operator: str, done: str) -> int:
+    from service.writer import ProjectNotFoundError
+
     if not operator.strip():
         raise ConfigurationError("--by must name the operator recording it")
     application = _open()
@@ -87,7 +93,7 @@ def _record(command: GrantAccess | RevokeAccess, operator: str, done: str) -> in
 
 
 def _why(refusal: Exception) -> str:
-    if isinstance(refusal, ProjectNotFoundError):
+    if isinstance(refusal, LookupError):  # ProjectNotFoundError
         return f"no project has the id {refusal}"
     if isinstance(refusal, InvalidCommandError):
         return f"{refusal.field}: {refusal}"
@@ -101,6 +107,9 @@ def _open() -> Any:
 
 
 def list_command(args: argparse.Namespace) -> int:
+    from projections import access_view
+    from service.cli.verify import project_id_from
+
     application = _open()
     try:
         state = application.project_state(project_id_from(args.project))

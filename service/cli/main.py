@@ -189,7 +189,7 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from service.demo import PEOPLE
+    from service.demo_people import PEOPLE
     from service.web.pages.config import PagesSettings
 
     settings = Settings.from_env()

@@ -18,12 +18,12 @@ from raw_sql import events_table, run_sql
 from support import make_settings
 
 from service.bootstrap import ledger_env, open_ledger
-from service.demo import NEK_NUMBER, load_demo
+from service.demo import NEK_NUMBER, load_demo, record_nanoprogress, record_nek
 from service.store.database import APPLICATION_NAME, StoreError, eventsourcing_env
 from service.store.migrate import LATEST, STEPS, Migration, Step, migrate, schema_versions
 
 LEDGER_TABLES = {"grantledger_idempotency", "grantledger_views", "grantledger_tracking",
-                 "grantledger_checkpoints", "grantledger_schema_version"}
+                 "grantledger_checkpoints", "grantledger_schema_version", "grantledger_access"}
 # The library names its tables after the application on PostgreSQL only.
 LIBRARY_TABLES = {"sqlite": {"stored_events", "stored_snapshots"},
                   "postgresql": {"ledgerapplication_events", "ledgerapplication_snapshots"}}
@@ -143,10 +143,12 @@ def _create_as_before_migrations(url: str) -> None:
 
 
 def _record_as_before_migrations(url: str) -> int:
-    """The demo recorded into the old tables; answers the number of events."""
+    """The demo's projects recorded into the old tables (no grants: there were none before
+    version 1.2); answers the number of events."""
     application = open_ledger(make_settings(url), migrating=False)
     try:
-        load_demo(application, say=lambda _: None)
+        record_nek(application)
+        record_nanoprogress(application)
         return int(application.recorder.max_notification_id() or 0)
     finally:
         application.close()

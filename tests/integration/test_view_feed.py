@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from uuid import UUID
 
 import psycopg
@@ -116,7 +116,8 @@ def test_the_copy_is_reloaded_after_its_connection_is_killed(
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         killed = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND query LIKE 'LISTEN%%'").fetchall()
+            "WHERE datname = current_database() AND query = 'LISTEN \"grantledger_views\"'"
+        ).fetchall()
     eventually(lambda: not cache.live)
     during = get(pg_client, project_path(project_id, "views/budget"))
     eventually(lambda: cached_position(cache, project_id) == 1)
@@ -195,8 +196,17 @@ def test_polls_the_cache_cannot_answer_go_on_to_the_api(
     assert not_a_view.status_code == 404
 
 
+@pytest.fixture
+def logged_pg_app(postgres_url: str) -> Iterator[Flask]:
+    """The app on PostgreSQL with its access log on standard output."""
+    app = create_app(make_settings(postgres_url, access_log="-"))
+    yield app
+    app.extensions["grantledger"].close()
+
+
 def test_a_poll_answered_before_flask_is_logged_with_its_principal_and_request_id(
-        pg_app: Flask, pg_client: FlaskClient, capsys: pytest.CaptureFixture[str]) -> None:
+        logged_pg_app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
+    pg_app, pg_client = logged_pg_app, logged_pg_app.test_client()
     project_id = register_nek(pg_client)
     application, cache = project_views(pg_app)
     Projector(application).catch_up()

@@ -27,6 +27,7 @@ import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TOKEN = "wheel-test-admin-token-0123456789"
+NEK = "CZ.01.1.02/0.0/0.0/15_009/0002300"
 
 
 class Installed:
@@ -224,6 +225,32 @@ def test_the_installed_service_serves_the_pages_in_czech(installed: Installed,
     assert "Přihlášení do Grantledgeru" in form
     assert (portfolio.url, css[0]) == (f"{base}/app/", 200)
     assert "7 776 200,00 Kč" in page and "Nárok na dotaci" in page
+
+
+def test_the_installed_service_grants_a_role_on_one_project_and_hides_the_other(
+        installed: Installed, workdir: Path) -> None:
+    jana = "wheel-test-jana-token-0123456789ab"
+    people = {"GRANTLEDGER_TOKENS": f"operator:admin:{TOKEN},jana:none:{jana}"}
+    store = {"GRANTLEDGER_DATABASE_URL": f"sqlite:///{workdir / 'access.db'}"}
+    assert installed.run("demo", cwd=workdir, **store).returncode == 0
+    granted = installed.run("access", "grant", "--project", NEK, "--subject", "jana",
+                            "--role", "viewer", "--by", "ops", cwd=workdir, **store)
+    listed = installed.run("access", "list", "--project", NEK, cwd=workdir, **store)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1/projects"
+
+    with installed.process("serve", "--port", str(port), "--workers", "1", cwd=workdir,
+                           **store, **people) as serve:
+        wait_until_ready(f"http://127.0.0.1:{port}", serve, workdir / "serve.log")
+        nek = fetch(f"{base}?registration_number={NEK}", token=jana)
+        nano = fetch(f"{base}?registration_number=DEMO/NANOPROGRESS")
+        nano_id = json.loads(nano[1])["projects"][0]["id"]
+        hidden = fetch(f"{base}/{nano_id}/views/budget", token=jana)[0]
+
+    assert granted.returncode == 0, granted.stderr
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+        ["accountant", "jana.novakova"], ["viewer", "jana"]]
+    assert (nek[0], len(json.loads(nek[1])["projects"]), hidden) == (200, 1, 404)
 
 
 @pytest.mark.postgres

@@ -63,3 +63,15 @@ def test_a_failed_commit_fails_every_command_of_its_group() -> None:
 
     with pytest.raises(ConnectionError, match="database gone"):
         committer.run(uuid4(), "any", commit)
+
+
+def test_a_commit_that_fails_after_deciding_answers_the_failure_not_the_decision() -> None:
+    committer: GroupCommit[str] = GroupCommit()
+
+    def commit(group: list[Queued[str]]) -> None:
+        for queued in group:
+            queued.result = "decided"  # the outcome, before the transaction failed
+        raise ConnectionError("COMMIT failed")
+
+    with pytest.raises(ConnectionError, match="COMMIT failed"):
+        committer.run(uuid4(), "any", commit)
