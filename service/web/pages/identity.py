@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.web.pages.api_client import call_api
+from service.web.pages.fetch import refusal
 from service.web.urls import API
 
 
@@ -17,18 +18,15 @@ class Identity:
 
 
 def who_is(token: str) -> Identity | None:
-    """The principal holding `token`, or None when the API does not take the token (401).
-
-    `GET /api/v1/me` (API 1.2) names it; a service without that endpoint (404) at least says
-    whether the token is good, through the project list: 200, or 403 for a principal that
-    may read no project yet (a known principal all the same)."""
+    """The principal holding `token` as `GET /api/v1/me` names it, or None when the API does
+    not take the token (401); any other refusal is the page's (503 while the store or the
+    identity provider cannot be reached)."""
     me = call_api(f"{API}/me", token)
-    if me.status == 200:
-        body = me.json()
-        return Identity(name=str(body.get("name") or body.get("subject") or ""),
-                        global_roles=tuple(body.get("global_roles") or ()),
-                        projects=tuple(body.get("projects") or ()))
-    if me.status != 404:
+    if me.status == 401:
         return None
-    projects = call_api(f"{API}/projects", token, {"limit": "1"})
-    return Identity(name="") if projects.status in (200, 403) else None
+    if me.status != 200:
+        raise refusal(me)
+    body = me.json()
+    return Identity(name=str(body.get("name") or body.get("subject") or ""),
+                    global_roles=tuple(body.get("global_roles") or ()),
+                    projects=tuple(body.get("projects") or ()))
