@@ -452,3 +452,39 @@ def test_serve_refuses_a_short_session_secret_in_one_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert result.stderr == ("grantledger: GRANTLEDGER_SESSION_SECRET has 9 characters; it "
                              "needs at least 24 (make one with `grantledger token`)\n")
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("as_of=9999-12-31", 400), ("as_of=0001-01-01", 400), ("on=2300-01-01", 400),
+    ("as_of=2018-03-31&at=25:00", 400), ("as_of=2018-02-30", 400), ("sort=acronym&order=up", 400),
+    ("flag=nope", 400), ("cursor=zzz", 400), ("as_of=2030-01-01T10:00:00", 200),
+])
+def test_no_parameter_makes_the_portfolio_fail(viewer: FlaskClient, query: str,
+                                               status: int) -> None:
+    answer = viewer.get(f"/app/?{query}")
+
+    assert (answer.status_code, answer.mimetype) == (status, "text/html")
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("history?type=Nope", 400), ("history?recorded_after=x", 400), ("history?from=0", 400),
+    ("history?cursor=%25%25", 400), ("history?expense_id=nope", 400), ("history?from=99999", 200),
+    ("files/nope", 404), ("claims/99/documents.csv", 404), ("claims/1/documents.pdf", 404),
+    ("claims/1/documents.csv?lang=de", 400),
+    ("expenses/00000000-0000-0000-0000-000000000000", 404),
+])
+def test_no_path_or_parameter_makes_a_project_page_fail(auditor: FlaskClient, nek: UUID,
+                                                        path: str, status: int) -> None:
+    assert auditor.get(f"/app/projects/{nek}/{path}").status_code == status
+
+
+@pytest.mark.parametrize("token", ["a\nb", "žluťoučký kůň úpěl ďábelské ódy", "x" * 100_000,
+                                   f"Bearer {token_of('admin')}", "eyJhbGciOiJub25lIn0.e30."])
+def test_a_token_that_is_none_of_the_ledgers_is_refused_as_such(demo_app: Flask,
+                                                                token: str) -> None:
+    client = demo_app.test_client()
+    form = client.get("/app/sign-in")
+
+    answer = client.post("/app/sign-in", data={"csrf": csrf_of(form.text), "token": token})
+
+    assert answer.status_code == 401

@@ -47,7 +47,8 @@ def sign_in() -> Any:
             raise NotFound("Sign in with the organisation's account.")
         check_csrf(request.form)
         token = (request.form.get("token") or "").strip()
-        identity = who_is(token) if token else None
+        # A token is printable text (a line break cannot go in an Authorization header).
+        identity = who_is(token) if token and token.isprintable() else None
         if identity is not None:
             start_session(current_app, token, identity.name, None)
             return redirect(safe_next(target))

@@ -73,12 +73,18 @@ def _as_of(text: str, at: str) -> tuple[datetime, bool]:
     if DAY.fullmatch(text):
         day = _day(text, "as_of")
         if at:
-            if not CLOCK.fullmatch(at):
-                raise BadRequest(f"at={at!r}: give a time of day as HH:MM")
-            clock = time.fromisoformat(at)
+            try:
+                if not CLOCK.fullmatch(at):
+                    raise ValueError(at)
+                clock = time.fromisoformat(at)
+            except ValueError:
+                raise BadRequest(f"at={at!r}: give a time of day as HH:MM") from None
             return _utc(datetime.combine(day, clock, PRAGUE)), False
         # The end of the day in Prague: the last moment before the next day begins there.
-        next_day = datetime.combine(day + timedelta(days=1), time(), PRAGUE)
+        try:
+            next_day = datetime.combine(day + timedelta(days=1), time(), PRAGUE)
+        except OverflowError:
+            raise BadRequest(f"as_of={text!r} lies past the calendar's last day") from None
         return _utc(next_day) - timedelta(microseconds=1), True
     try:
         moment = parse_moment(text)
