@@ -249,7 +249,7 @@ def test_the_installed_service_grants_a_role_on_one_project_and_hides_the_other(
 
     assert granted.returncode == 0, granted.stderr
     assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
-        ["accountant", "jana.novakova"], ["viewer", "jana"]]
+        ["viewer", "jana"], ["accountant", "jana.novakova"]]
     assert (nek[0], len(json.loads(nek[1])["projects"]), hidden) == (200, 1, 404)
 
 
