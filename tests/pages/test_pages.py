@@ -488,3 +488,26 @@ def test_a_token_that_is_none_of_the_ledgers_is_refused_as_such(demo_app: Flask,
     answer = client.post("/app/sign-in", data={"csrf": csrf_of(form.text), "token": token})
 
     assert answer.status_code == 401
+
+
+@pytest.mark.postgres
+def test_on_postgresql_neks_page_shows_the_budget_views_figures(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import make_settings
+
+    from service.demo import load_demo
+    from service.web.app import create_app
+
+    monkeypatch.setenv("GRANTLEDGER_SESSION_SECRET", SESSION_SECRET)
+    app = create_app(make_settings(postgres_url, access_log="off"))
+    try:
+        nek = load_demo(app.extensions["grantledger"], say=lambda _: None)[0]
+        budget = api(app, f"/api/v1/projects/{nek}/views/budget")
+        page = signed_in(app, "viewer").get(f"/app/projects/{nek}",
+                                            headers={"Accept-Language": "cs"})
+    finally:
+        app.extensions["grantledger"].close()
+
+    shown = figures(page.text)
+    assert {line["code"]: shown[line["code"]]["eligible"] for line in budget["lines"]} == {
+        line["code"]: czech_money(line["eligible"]) for line in budget["lines"]}
