@@ -38,6 +38,7 @@ from domain.records import (
 from domain.registration import complete_registration
 from domain.reporting import (
     ReportPlan,
+    check_obligations_end_in_time,
     checked_indicator_values,
     report_schedule,
     reporting_terms,
@@ -633,6 +634,13 @@ class GrantProject(Aggregate):
         if self.latest_end is not None and new_end > self.latest_end:
             raise errors.RealisationEndError(
                 f"{new_end} is after the call's latest end {self.latest_end}")
+        if isinstance(self.report_plan, DefaultSchedule):  # its terms move with the end
+            plan = self.report_plan
+            try:
+                check_obligations_end_in_time(new_end, plan.claim_deadline_days,
+                                              plan.sustainability_years)
+            except errors.InvalidCommandError as error:
+                raise errors.RealisationEndError(error.message) from None
         self._record(self.RealisationEndChanged, stamp, new_end=new_end, reference=reference)
 
     # ---- budget -------------------------------------------------------------------------

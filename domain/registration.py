@@ -20,6 +20,7 @@ from domain.reporting import (
     DEFAULT_SUSTAINABILITY_YEARS,
     INDICATOR_KINDS,
     REPORT_KINDS,
+    check_obligations_end_in_time,
 )
 
 Registration = dict[str, Any]
@@ -46,6 +47,7 @@ def complete_registration(fields: Registration) -> Registration:
     _check_subsidy(reg)
     reg["indicators"] = _indicators(reg.get("indicators") or [])
     reg["sustainability_years"] = _sustainability_years(reg.get("sustainability_years"))
+    check_obligations_end_in_time(end, reg["claim_deadline_days"], reg["sustainability_years"])
     reg["retention_until"] = reg.get("retention_until") or DEFAULT_RETENTION_UNTIL
     reg["reports"] = _reports(reg.get("reports"))
     return reg

@@ -70,6 +70,26 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+LAST_DAY = date(2199, 12, 31)
+"""The last business date the ledger takes, and so the last it may derive."""
+
+
+def check_obligations_end_in_time(realisation_end: date, claim_deadline_days: int,
+                                  sustainability_years: int) -> None:
+    """Refuses a realisation end whose deadlines — the final claim deadline, the sustainability
+    end and its last report's due date — would fall after LAST_DAY (the views could not state
+    them)."""
+    years_end = add_years(realisation_end, sustainability_years)
+    latest = max(realisation_end + timedelta(days=claim_deadline_days),
+                 years_end + timedelta(days=SUSTAINABILITY_REPORT_DAYS)
+                 if sustainability_years else years_end)
+    if latest > LAST_DAY:
+        raise errors.InvalidCommandError(
+            "realisation_end", f"{realisation_end} puts the project's deadlines (the claim "
+            f"deadline, {sustainability_years} sustainability years and their reports) as late "
+            f"as {latest}, after {LAST_DAY}, the last business date the ledger takes")
+
+
 def sustainability_end(realisation_end: date, years: int) -> date:
     """The realisation end + the sustainability years."""
     return add_years(realisation_end, years)

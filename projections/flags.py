@@ -43,6 +43,14 @@ def count_by_severity(flags: Iterable[Flag]) -> tuple[int, int]:
     return errors, warnings
 
 
+def count_by_rule(flags: Iterable[Flag]) -> dict[str, int]:
+    """{rule: how many of the flags name it}, rules in alphabetical order."""
+    counts: dict[str, int] = {}
+    for item in flags:
+        counts[item["rule"]] = counts.get(item["rule"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def days(count: int) -> str:
     """`1 day`, `5 days`."""
     return f"{count} day" if count == 1 else f"{count} days"

@@ -15,7 +15,7 @@ from projections.figures import (
     total,
     uncapped_subsidy,
 )
-from projections.flags import Flag, count_by_severity
+from projections.flags import Flag, count_by_rule, count_by_severity
 from projections.indicators import indicators_on, shortfall_flag
 from projections.ledger import LedgerState
 from projections.reports import reports_on
@@ -82,4 +82,5 @@ def portfolio_row(
         "flag_count": len(flags),
         "errors": errors,
         "warnings": warnings,
+        "flags_by_rule": count_by_rule(flags),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.common import BaseSchema, ReferenceSchema
 from schemas.fields import Day, Text
@@ -15,11 +15,13 @@ ENTRY_KINDS = ["activity_end", "milestone_due", "claim_deadline", "final_claim_d
 
 class CalendarQuerySchema(BaseSchema):
     """`on`: the reference date for statuses (default today in Prague); `from` and `to`: only
-    the entries dated within them (both inclusive)."""
+    the entries dated within them (both inclusive); `min_position`: wait until the ledger has
+    reached that global position, as for a view."""
 
     on = Day()
     from_ = Day(data_key="from")
     to = Day()
+    min_position = fields.Integer(validate=validate.Range(min=0))
 
     @validates_schema
     def _from_not_after_to(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -38,6 +38,11 @@ class ViewQuerySchema(PortfolioQuerySchema):
     format = _format("json", "xlsx")
 
 
+class ReportQuerySchema(PortfolioQuerySchema):
+    """The reports, read as a view is (`as_of`, `on`, `min_position`); JSON only (the schedule
+    view's workbook lists them)."""
+
+
 class SpreadsheetQuerySchema(BaseSchema):
     """A document as JSON, CSV or XLSX, with headings in Czech (default) or English."""
 
@@ -110,6 +115,7 @@ __all__ = [
     "PageQuerySchema",
     "PortfolioQuerySchema",
     "ProjectQuerySchema",
+    "ReportQuerySchema",
     "SpreadsheetQuerySchema",
     "TemplateQuerySchema",
     "VerificationQuerySchema",

@@ -256,6 +256,9 @@ class PortfolioRowSchema(BaseSchema):
     flag_count = fields.Integer(required=True)
     errors = fields.Integer(required=True)
     warnings = fields.Integer(required=True)
+    flags_by_rule = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True,
+        metadata={"description": "how many open flags name each rule (only rules with a flag)"})
 
 
 class PortfolioSchema(BaseSchema):

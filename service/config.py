@@ -6,11 +6,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from domain.access import ROLES
 from service.principals import NO_GLOBAL_ROLE, Principal
+
+if TYPE_CHECKING:
+    from service.identity.settings import OidcSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///grantledger.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -18,10 +21,40 @@ TOKEN_ROLES = (*ROLES, NO_GLOBAL_ROLE)
 # A bearer token shorter than this is refused at start: `grantledger token` makes 43.
 MIN_TOKEN_LENGTH = 24
 Number = TypeVar("Number", int, float)
+# Per-project series on /metrics for at most this many projects: /metrics stays small.
+MAX_METRICS_PROJECTS = 1000
 
 
 class ConfigurationError(ValueError):
     """The environment does not describe a service that can start."""
+
+
+@dataclass(frozen=True)
+class MetricsProjects:
+    """Which projects get series of their own on /metrics (GRANTLEDGER_METRICS_PROJECTS):
+    none (`off`, the default), the `top:N` with the most open flags, or those named (ids or
+    registration numbers, comma-separated). The aggregate gauges cover every project."""
+
+    top: int = 0
+    named: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, text: str) -> MetricsProjects:
+        text = text.strip()
+        if text.lower() in ("", "off", "none", "no", "0"):
+            return cls()
+        if text.lower().startswith("top:"):
+            count = text[4:].strip()
+            if not count.isdigit() or not 1 <= int(count) <= MAX_METRICS_PROJECTS:
+                raise ConfigurationError(
+                    f"GRANTLEDGER_METRICS_PROJECTS={text!r}: top:N takes N from 1 to "
+                    f"{MAX_METRICS_PROJECTS}")
+            return cls(top=int(count))
+        named = frozenset(filter(None, (part.strip() for part in text.split(","))))
+        if len(named) > MAX_METRICS_PROJECTS:
+            raise ConfigurationError(f"GRANTLEDGER_METRICS_PROJECTS names {len(named)} "
+                                     f"projects; at most {MAX_METRICS_PROJECTS}")
+        return cls(named=named)
 
 
 @dataclass(frozen=True)
@@ -38,6 +71,7 @@ class Settings:
     max_heartbeat_age: float = 30.0
     projector_batch: int = 1000
     metrics_token: str | None = None
+    metrics_projects: MetricsProjects = field(default_factory=MetricsProjects)
     aggregate_cache_size: int = 1000
     # How many proxies in front of the service may set X-Forwarded-For/-Proto/-Host/-Port/
     # -Prefix (werkzeug's ProxyFix); with none, those headers are ignored.
@@ -51,6 +85,8 @@ class Settings:
     migrate: bool = True
     # Derives the calendar feeds' read-only keys (service.web.feed_keys); None: no feed keys.
     feed_secret: str | None = field(default=None, repr=False)
+    # The OpenID Connect issuer whose access tokens are accepted; None: static tokens only.
+    oidc: OidcSettings | None = None
 
     @property
     def uses_postgres(self) -> bool:
@@ -69,12 +105,21 @@ class Settings:
             projector_batch=_number(env, "GRANTLEDGER_PROJECTOR_BATCH", int, 1000),
             metrics_token=_long_enough("GRANTLEDGER_METRICS_TOKEN",
                                        env.get("GRANTLEDGER_METRICS_TOKEN") or None),
+            metrics_projects=MetricsProjects.parse(env.get("GRANTLEDGER_METRICS_PROJECTS", "")),
             proxy_hops=_number(env, "GRANTLEDGER_PROXY_HOPS", int, 0),
             access_log=env.get("GRANTLEDGER_ACCESS_LOG") or "-",
             migrate=env.get("GRANTLEDGER_MIGRATE", "y").lower() in ("y", "yes", "1", "true"),
             feed_secret=_long_enough("GRANTLEDGER_FEED_SECRET",
                                      env.get("GRANTLEDGER_FEED_SECRET") or None),
+            oidc=_oidc(env),
         )
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    # Imported here: service.identity reads ConfigurationError from this module.
+    from service.identity.settings import OidcSettings
+
+    return OidcSettings.from_env(env)
 
 
 def _number(env: Mapping[str, str], name: str, kind: Callable[[str], Number],

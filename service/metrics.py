@@ -2,19 +2,28 @@
 
 Counters and histograms are kept per worker (PROMETHEUS_MULTIPROC_DIR, set by
 python:service.web.gunicorn_conf) and summed at scrape time. Figures that live in the database —
-the projector's position and lag, each project's utilisation, entitlement, open flags, overdue
-reports and indicators in shortfall — are read from it when scraped, so every worker reports
-the same values without custom code in a Grafana board.
+the projector's position and lag, and the portfolio's figures — are read from it when scraped,
+so every worker reports the same values without custom code in a Grafana board.
+
+The portfolio's gauges are aggregates whatever the number of projects — projects by phase and
+compliance status, open flags by rule and by severity, overdue reports, indicators in shortfall
+— so that /metrics stays small at a programme's thousands of projects. Series of a project's
+own (utilisation, entitlement, open flags, overdue reports, shortfall) are off unless
+GRANTLEDGER_METRICS_PROJECTS asks for them: `top:N` (the N projects with the most open
+errors, then warnings) or a list of ids and registration numbers (service.config).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from prometheus_client import (
     CollectorRegistry,
@@ -26,6 +35,17 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from service.config import MetricsProjects
+from service.store.portfolio_figures import (
+    POSTGRES,
+    SQLITE,
+    Dialect,
+    PortfolioFigures,
+    named_rows,
+    portfolio_figures,
+    top_rows,
+)
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series are noise
 REQUESTS = Counter("grantledger_http_requests", "HTTP requests answered",
@@ -46,9 +66,11 @@ PROJECTOR_RESTARTS = Counter("grantledger_projector_restarts",
 class StoreCollector(Collector):
     """Gauges read from the database at scrape time."""
 
-    def __init__(self, application: Any, projection: str) -> None:
+    def __init__(self, application: Any, projection: str,
+                 projects: MetricsProjects | None = None) -> None:
         self.application = application
         self.projection = projection
+        self.projects = projects or MetricsProjects()
 
     def collect(self) -> Iterator[Metric]:
         queries = self.application.queries
@@ -63,14 +85,131 @@ class StoreCollector(Collector):
             age = (datetime.now(UTC) - status.heartbeat_at).total_seconds()
             yield _gauge("grantledger_projector_heartbeat_age_seconds",
                          "Seconds since the projector last showed it was alive", max(0.0, age))
-        yield from _project_gauges(queries.stored_views("portfolio"))
+        from service.application import prague_today, utc_now  # it imports these counters
+
+        # What the figures are a function of: the store, the views' position and day, the
+        # projects asked for.
+        key = (self.application.recorder, status.position, head, prague_today(utc_now()),
+               self.projects)
+        figures, rows = PORTFOLIO.get(key, lambda: self._portfolio(queries))
+        yield from portfolio_gauges(figures)
+        yield from project_gauges([json.loads(body) for body in rows])
+
+    def _portfolio(self, queries: Any) -> tuple[PortfolioFigures, list[str]]:
+        dialect = store_dialect(self.application)
+        figures = portfolio_figures(queries, dialect)
+        if self.projects.named:
+            return figures, named_rows(queries, self._named_ids())
+        return figures, top_rows(queries, dialect, self.projects.top) if self.projects.top else []
+
+    def _named_ids(self) -> list[str]:
+        """The projects named by id or by registration number (an id follows from it)."""
+        ids = set()
+        for name in self.projects.named:
+            try:
+                ids.add(str(UUID(name)))
+            except ValueError:
+                ids.add(str(self.application.id_for(name)))
+        return sorted(ids)
+
+
+class SnapshotCache:
+    """The portfolio's figures as last summed, per process. Summing reads every project's row:
+    cheap for a few hundred projects, seconds at 100,000. So the figures are summed again only
+    when the views have moved, and, once a sum has taken longer than SYNC_SECONDS, at most
+    every REFRESH_SECONDS and in a thread of their own, a scrape meanwhile answering at once
+    with the figures it has (dashboards and alerts look at minutes, not seconds)."""
+
+    SYNC_SECONDS = 0.1
+    REFRESH_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Any = None
+        self._key: Any = None
+        self._summed_at = 0.0
+        self._took = 0.0
+        self._refreshing = False
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            snapshot, same = self._snapshot, self._key == key
+            if snapshot is not None and (same or self._refreshing):
+                return snapshot
+            slow = self._took >= self.SYNC_SECONDS
+            if snapshot is not None and slow:
+                if time.monotonic() - self._summed_at >= self.REFRESH_SECONDS:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True,
+                                     name="metrics-portfolio").start()
+                return snapshot
+        return self._refresh(key, compute)
+
+    def _refresh(self, key: Any, compute: Callable[[], Any]) -> Any:
+        started = time.monotonic()
+        try:
+            snapshot = compute()
+        finally:
+            with self._lock:
+                self._refreshing = False
+        with self._lock:
+            self._snapshot, self._key = snapshot, key
+            self._summed_at, self._took = time.monotonic(), time.monotonic() - started
+        return snapshot
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshot = self._key = None
+            self._took = 0.0
+
+
+PORTFOLIO = SnapshotCache()
+
+
+def store_dialect(application: Any) -> Dialect:
+    from service.store.recorders import PostgresLedgerRecorder
+
+    return POSTGRES if isinstance(application.recorder, PostgresLedgerRecorder) else SQLITE
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def _project_gauges(rows: dict[Any, Any]) -> Iterator[Metric]:
+PHASES = ("before_realisation", "realisation", "after_realisation")
+STATUSES = ("ok", "warning", "error")
+
+
+def portfolio_gauges(figures: PortfolioFigures) -> Iterator[Metric]:
+    """Every project counted, in a fixed number of series whatever their number (the phase
+    judged on the day the views were rendered for; the status `error` with an open error flag,
+    else `warning` with a warning, else `ok`)."""
+    by_phase = GaugeMetricFamily("grantledger_projects",
+                                 "Projects by phase and compliance status",
+                                 labels=["phase", "status"])
+    for phase in PHASES:
+        for status in STATUSES:
+            by_phase.add_metric([phase, status], figures.projects.get((phase, status), 0))
+    by_rule = GaugeMetricFamily("grantledger_open_flags", "Open compliance flags by rule, "
+                                "over every project", labels=["rule"])
+    for rule, count in sorted(figures.flags_by_rule.items()):
+        by_rule.add_metric([rule], count)
+    by_severity = GaugeMetricFamily("grantledger_open_flags_by_severity",
+                                    "Open compliance flags by severity, over every project",
+                                    labels=["severity"])
+    by_severity.add_metric(["error"], figures.errors)
+    by_severity.add_metric(["warning"], figures.warnings)
+    yield from (by_phase, by_rule, by_severity)
+    yield _gauge("grantledger_reports_overdue", "Reports past due and not submitted, over "
+                 "every project", figures.reports_overdue)
+    yield _gauge("grantledger_projects_with_reports_overdue", "Projects with a report past "
+                 "due and not submitted", figures.projects_with_reports_overdue)
+    yield _gauge("grantledger_indicators_shortfall", "Indicators to achieve, not achieved by "
+                 "the realisation end, over every project", figures.indicators_shortfall)
+
+
+def project_gauges(rows: list[dict[str, Any]]) -> Iterator[Metric]:
+    """The series of the projects GRANTLEDGER_METRICS_PROJECTS asks for."""
     labels = ["project", "registration_number"]
     utilisation = GaugeMetricFamily("grantledger_project_budget_utilisation",
                                     "Eligible (capped) over planned budget", labels=labels)
@@ -83,9 +222,8 @@ def _project_gauges(rows: dict[Any, Any]) -> Iterator[Metric]:
     shortfall = GaugeMetricFamily("grantledger_project_indicators_shortfall",
                                   "Indicators to achieve, not achieved by the realisation end",
                                   labels=labels)
-    for project_id, stored in rows.items():
-        row = json.loads(stored.body)
-        names = [str(project_id), row["registration_number"]]
+    for row in rows:
+        names = [str(row["project_id"]), row["registration_number"]]
         utilisation.add_metric(names, _metric_value(row["utilisation"]))
         entitlement.add_metric(names, _metric_value(row["entitlement"]))
         flags.add_metric([*names, "error"], row["errors"])

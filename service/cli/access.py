@@ -27,7 +27,8 @@ def add_parser(commands: Any) -> None:
     actions = access.add_subparsers(required=True, metavar="ACTION")
     grant = actions.add_parser("grant", help="give a subject a role on a project")
     _project_and_subject(grant)
-    grant.add_argument("--role", required=True, choices=GRANTABLE)
+    grant.add_argument("--role", required=True, choices=GRANTABLE,
+                       help="the subject's role on the project (replacing an earlier grant)")
     grant.add_argument("--name", default=None,
                        help="how events and lists show the subject (default: the subject)")
     _operator(grant)

@@ -25,8 +25,10 @@ class CellError(ValueError):
     """A cell that does not hold what its column needs; the message says how to write it."""
 
 
-def amount(value: Any) -> Decimal:
-    """An amount in CZK with at most two decimal places."""
+def amount(value: Any, decimal: str | None = None) -> Decimal:
+    """An amount in CZK with at most two decimal places. `decimal` is the file's decimal
+    separator, where its other amounts show it: there `1,234` (with a decimal comma) or
+    `1.234` (with a decimal point) could be a thousand or a slip, and is refused."""
     if isinstance(value, bool):
         raise CellError(f"{value} is not an amount")
     if isinstance(value, int):
@@ -36,32 +38,33 @@ def amount(value: Any) -> Decimal:
     elif isinstance(value, Decimal):
         number = value
     else:
-        number = _written_amount(str(value))
+        number = _written_amount(str(value), decimal)
     if not number.is_finite() or number != number.quantize(CENTS):
         raise CellError(f"{_shown(value)} is not a whole number of haléře: round it to two "
                         "decimal places in the sheet")
     return number.quantize(CENTS)
 
 
-def _written_amount(text: str) -> Decimal:
+def _written_amount(text: str, decimal: str | None = None) -> Decimal:
     """`1 234,50`, `1234,50`, `1234.50`, `1,234.50` or `1.234,50` (spaces of any kind)."""
     cleaned = SPACES.sub("", text).replace("\u2212", "-")
     cleaned = CURRENCY.fullmatch(cleaned).group(1)  # type: ignore[union-attr]  # matches all
     sign, digits = ("-", cleaned[1:]) if cleaned.startswith("-") else ("", cleaned)
     if not DIGITS_AND_SEPARATORS.fullmatch(digits):
         raise CellError(f"{text!r} is not an amount: write it as 1 234,50 or 1234.50")
-    whole, fraction = _split_decimal(digits, text)
+    whole, fraction = _split_decimal(digits, text, decimal)
     try:
         return Decimal(f"{sign}{whole}.{fraction or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern admits digits only
         raise CellError(f"{text!r} is not an amount") from None
 
 
-def _split_decimal(digits: str, text: str) -> tuple[str, str]:
+def _split_decimal(digits: str, text: str, decimal: str | None) -> tuple[str, str]:
     """The whole part without its grouping, and the decimal places. With both `,` and `.` the
     last is the decimal separator. With one of them, it groups thousands when it appears more
     than once or is followed by exactly three digits after one to three (`1,234`, `12.500`:
-    an amount has at most two decimal places); otherwise it is the decimal separator."""
+    an amount has at most two decimal places), unless it is the file's decimal separator
+    once (ambiguous: refused); otherwise it is the decimal separator."""
     separators = [c for c in digits if c in ".,"]
     if not separators:
         return digits, ""
@@ -72,6 +75,13 @@ def _split_decimal(digits: str, text: str) -> tuple[str, str]:
         head, _, tail = digits.rpartition(decimal)
         return _ungrouped(head, ".,".replace(decimal, ""), text), tail
     separator = separators[0]
+    if len(separators) == 1 and separator == decimal and _grouped(separator).fullmatch(digits):
+        whole, _, tail = digits.partition(separator)
+        example = f"{whole}{separator}{tail[:2]}" if separator == "," else f"{whole}.{tail[:2]}"
+        raise CellError(
+            f"{text!r} is ambiguous: the file's amounts use {separator!r} as the decimal "
+            f"separator, so is it {whole}{tail} or a slip for {example}? Write "
+            f"{whole}{tail}{separator}00 (or {whole} {tail}) for the thousands")
     if len(separators) > 1 or _grouped(separator).fullmatch(digits):
         return _ungrouped(digits, separator, text), ""
     head, _, tail = digits.partition(separator)
@@ -86,6 +96,20 @@ def _ungrouped(digits: str, separator: str, text: str) -> str:
     if not _grouped(separator).fullmatch(digits):
         raise CellError(f"{text!r} is not an amount: its thousands are not grouped by three")
     return digits.replace(separator, "")
+
+
+def decimal_separator(texts: list[str]) -> str | None:
+    """The decimal separator amounts written as text show unambiguously (`1 234,50`,
+    `1.234,50`, `12,5`: a comma; `1234.50`, `1,234.50`: a point), if they agree on one."""
+    found = set()
+    for written in texts:
+        digits = SPACES.sub("", written).lstrip("-")
+        separators = [c for c in digits if c in ".,"]
+        if len(set(separators)) == 2:
+            found.add(separators[-1])
+        elif len(separators) == 1 and not _grouped(separators[0]).fullmatch(digits):
+            found.add(separators[0])
+    return found.pop() if len(found) == 1 else None
 
 
 def day(value: Any) -> date:

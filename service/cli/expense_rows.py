@@ -98,10 +98,24 @@ def _language(headings: list[str]) -> str:
 
 
 def expense_rows(sheet: SheetFile, columns: Layout) -> list[ExpenseRow]:
-    return [_row(number, values, columns) for number, values in sheet.rows]
+    decimal = file_decimal(sheet, columns)
+    return [_row(number, values, columns, decimal) for number, values in sheet.rows]
 
 
-def _row(number: int, values: list[Any], columns: Layout) -> ExpenseRow:
+def file_decimal(sheet: SheetFile, columns: Layout) -> str | None:
+    """The decimal separator of the file's amounts written as text: as they show it, else as
+    the language of its headings writes it (Czech a comma, English a point); None for a file
+    with no amount as text (a workbook's number cells)."""
+    money = [position for position, column in columns.positions.items()
+             if column.kind == "money"]
+    texts = [str(values[position]) for _, values in sheet.rows for position in money
+             if position < len(values) and isinstance(values[position], str)]
+    if not texts:
+        return None
+    return cells.decimal_separator(texts) or ("," if columns.lang == "cs" else ".")
+
+
+def _row(number: int, values: list[Any], columns: Layout, decimal: str | None) -> ExpenseRow:
     read: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     for position, column in columns.positions.items():
@@ -112,7 +126,10 @@ def _row(number: int, values: list[Any], columns: Layout) -> ExpenseRow:
                 errors.append((heading, "is empty; every row needs it"))
             continue
         try:
-            read[column.field] = CONVERTERS[column.kind](raw)
+            if column.kind == "money":
+                read[column.field] = format(cells.amount(raw, decimal), "f")
+            else:
+                read[column.field] = CONVERTERS[column.kind](raw)
         except cells.CellError as error:
             errors.append((heading, str(error)))
     if errors:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,7 +46,9 @@ IN_FLIGHT_WAITS = 120
 API = "/api/v1"
 BATCH_TYPES = ("urn:grantledger:problem:batch-invalid", "urn:grantledger:problem:batch-refused")
 ITEM_OF_BATCH = re.compile(r"item ([0-9]+) of the batch")
-REPORT_HEADINGS = {"cs": ("Řádek", "Sloupec", "Chyba"), "en": ("Row", "Column", "Message")}
+# The run speaks English throughout (its messages, the service's and the report's headings);
+# columns are named by the file's own headings, in whatever language the file is.
+REPORT_HEADINGS = ("Row", "Column", "Message")
 
 
 class CannotRunError(Exception):
@@ -71,6 +74,7 @@ class Tally:
     already: int = 0
     held_back: int = 0
     refused: list[tuple[int, str, str]] = field(default_factory=list)
+    warnings: int = 0
 
     def refuse(self, row: int, column: str, message: str) -> None:
         self.refused.append((row, column, message))
@@ -115,6 +119,8 @@ class Import:
         columns, rows = self._rows(content)
         project_id = self.service.project_id(self.options.project)
         recorded = self.service.active_expenses(project_id)
+        if self.options.dry_run:
+            self._warn(rows, columns, self.service.eligibility_window(project_id))
         self.tally.rows = len(rows)
         size, digest = self.options.chunk_rows, _sha256(content)
         with self._progress(len(rows)) as bar:
@@ -126,6 +132,16 @@ class Import:
         report = self._report(columns)
         self._summary(time.monotonic() - started, report)
         return 1 if self.tally.refused else 0
+
+    def _warn(self, rows: list[ExpenseRow], columns: Layout, window: tuple[date, date]) -> None:
+        """What a dry run says of rows that will be recorded but may not be what was meant:
+        a tax point outside the eligibility window (recorded, counted as ineligible) and a
+        Czech IČO whose check digit is wrong (a typo, or another company)."""
+        for row in rows:
+            for field_name, message in row_warnings(row.body, window):
+                self.tally.warnings += 1
+                print(f"warning: row {row.number}, {columns.heading(field_name)}: {message}",
+                      file=self.err)
 
     def _content(self) -> bytes:
         try:
@@ -189,9 +205,10 @@ class Import:
             return None
         text = io.StringIO()
         text.write("\ufeff")
+        # A Czech spreadsheet program opens `;`-separated CSV; an English one `,`.
         writer = csv.writer(text, delimiter=";" if columns.lang == "cs" else ",",
                             lineterminator="\r\n")
-        writer.writerow(REPORT_HEADINGS[columns.lang])
+        writer.writerow(REPORT_HEADINGS)
         writer.writerows(sorted(self.tally.refused))
         path.write_text(text.getvalue(), encoding="utf-8", newline="")
         return path
@@ -199,16 +216,54 @@ class Import:
     def _summary(self, seconds: float, report: Path | None) -> None:
         t = self.tally
         done = "would be recorded (dry run)" if self.options.dry_run else "recorded"
-        lines = [f"{self.options.file.name}: {t.rows:,} rows",
+        lines = [f"{self.options.file.name}: {counted(t.rows, 'row')}",
                  f"{t.recorded:>9,} {done}",
                  f"{t.already:>9,} already recorded, skipped"]
         if t.refused:
             lines.append(f"{t.refused_rows:>9,} refused (see {report})")
         if t.held_back:
             lines.append(f"{t.held_back:>9,} not recorded: in a chunk with refused rows")
+        if t.warnings:
+            noun = "warning" if t.warnings == 1 else "warnings"
+            lines.append(f"{t.warnings:>9,} {noun} (above)")
         rate = t.rows / seconds if seconds > 0 else 0.0
         lines.append(f"in {seconds:.1f} s ({rate:,.0f} rows/s)")
         print("\n".join(lines), file=self.out)
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 row`, `2 rows`, `1,500 rows`."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def row_warnings(body: dict[str, Any] | None,
+                 window: tuple[date, date]) -> list[tuple[str, str]]:
+    """(field, message) for what a readable row will be recorded with but may not mean."""
+    if body is None:
+        return []
+    found = []
+    first, last = window
+    tax_point = date.fromisoformat(body["tax_point_date"])
+    if not first <= tax_point <= last:
+        side = "before" if tax_point < first else "after"
+        found.append(("tax_point_date", f"{tax_point:%d.%m.%Y} is {side} the eligibility "
+                      f"window {first:%d.%m.%Y} – {last:%d.%m.%Y}: the expense will be recorded "
+                      "but count as ineligible"))
+    ico, country = body["supplier"].get("ico"), body["supplier"].get("country")
+    if ico and country in (None, "CZ") and not ico_check_digit_holds(ico):
+        found.append(("supplier.ico", f"{ico} is not a valid IČO (its check digit is wrong): "
+                      "check it against the business register (ARES)"))
+    return found
+
+
+def ico_check_digit_holds(ico: str) -> bool:
+    """A Czech IČO: eight digits, the last a mod 11 check of the first seven (weights 8 to
+    2)."""
+    if len(ico) != 8 or not ico.isdigit():
+        return False
+    remainder = sum(int(digit) * weight for digit, weight in zip(ico, range(8, 1, -1),
+                                                                 strict=False)) % 11
+    return int(ico[7]) == (11 - remainder) % 10
 
 
 def _in_rows(message: str, sent: list[ExpenseRow], recorded: RecordedExpenses,
@@ -277,6 +332,13 @@ class Service:
             return UUID(found[0]["id"])
         self._get(f"{API}/projects/{project_id}")
         return project_id
+
+    def eligibility_window(self, project_id: UUID) -> tuple[date, date]:
+        """The days a tax point must lie within for the expense to count: the eligible-from
+        date to the current realisation end."""
+        project = self._get(f"{API}/projects/{project_id}")
+        return (date.fromisoformat(project["eligible_from"]),
+                date.fromisoformat(project["realisation_end"]))
 
     def active_expenses(self, project_id: UUID) -> RecordedExpenses:
         expenses: list[dict[str, Any]] = []

@@ -62,36 +62,106 @@ def _masked_store() -> str:
         return "(misconfigured)"
 
 
+ENVIRONMENT = """\
+environment (every setting; the README's configuration table says more):
+  GRANTLEDGER_DATABASE_URL       the store: sqlite:///grantledger.db (default) or
+                                 postgresql://user:password@host:port/db?options
+  GRANTLEDGER_TOKENS             name:role:token,... (roles viewer, accountant, manager,
+                                 auditor, admin, or none: only roles granted on projects;
+                                 tokens of 24+ characters)
+  GRANTLEDGER_TOKENS_FILE        a file of such entries, one a line
+  GRANTLEDGER_OIDC_ISSUER        an OpenID Connect issuer whose access tokens are accepted
+  GRANTLEDGER_OIDC_AUDIENCE      the audience those tokens must name (required with it)
+  GRANTLEDGER_OIDC_ROLES_CLAIM   the claim listing global roles (default grantledger_roles)
+  GRANTLEDGER_METRICS_TOKEN      bearer token /metrics requires (default: open)
+  GRANTLEDGER_METRICS_PROJECTS   per-project series on /metrics: off (default), top:N,
+                                 or a comma-separated list of ids or registration numbers
+  GRANTLEDGER_FEED_SECRET        derives the calendar feeds' keys (default: no feed keys)
+  GRANTLEDGER_PROXY_HOPS         proxies trusted for X-Forwarded-* (default 0)
+  GRANTLEDGER_ACCESS_LOG         the JSON access log: - (stdout, default), off, or a file
+  GRANTLEDGER_LOG_LEVEL          gunicorn's log level (default info)
+  GRANTLEDGER_BIND               where serve listens (default 127.0.0.1:8000; --host and
+                                 --port override it when given)
+  GRANTLEDGER_WORKERS            gunicorn workers (default: one per core; serve --workers)
+  GRANTLEDGER_THREADS            threads per worker (default 8)
+  GRANTLEDGER_WORKER_CLASS       gunicorn worker class (default gthread)
+  GRANTLEDGER_CONTROL_SOCKET     a path for gunicorn's control socket (default off)
+  GRANTLEDGER_START_PROJECTOR    y (default): serve runs the projector too; n: not
+  GRANTLEDGER_MAX_HEARTBEAT_AGE  seconds the projector may be silent before /health/ready
+                                 is 503 (default 30)
+  GRANTLEDGER_MAX_PROJECTION_LAG events the views may lag before /health/ready is 503
+                                 (default 10000)
+  GRANTLEDGER_MIN_POSITION_TIMEOUT  seconds a read with min_position waits (default 5)
+  GRANTLEDGER_PROJECTOR_BATCH    events the projector folds per transaction (default 1000)
+  GRANTLEDGER_URL, GRANTLEDGER_TOKEN  the service and token of `grantledger import`
+  GRANTLEDGER_MIGRATE            internal: n in gunicorn's workers (the master migrated)
+  PROMETHEUS_MULTIPROC_DIR       where the processes' metrics are summed (default: a
+                                 temporary folder)
+  PG*, POSTGRES_*, SQLITE_LOCK_TIMEOUT  libpq's and the event store's own settings
+
+exit status: 0 done; 1 verify found a broken chain, or import refused rows; 2 the command
+could not run (said in one line).
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grantledger", description=(
-        "Event-sourced grant-compliance ledger. Configuration comes from the environment: "
-        "GRANTLEDGER_DATABASE_URL (default sqlite:///grantledger.db), GRANTLEDGER_TOKENS."))
+    parser = argparse.ArgumentParser(
+        prog="grantledger", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Event-sourced grant-compliance ledger for OP PIK projects. "
+                    "`grantledger COMMAND --help` tells more of each command.",
+        epilog=ENVIRONMENT)
     parser.add_argument("--version", action="version",
                         version=f"grantledger {package_version('grantledger')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the service under gunicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = _command(
+        commands, "serve", "run the service under gunicorn, with the projector beside it",
+        "Migrates the store, then runs the web service under gunicorn and (unless "
+        "GRANTLEDGER_START_PROJECTOR=n) the projector, restarting the projector when it "
+        "exits. Listens on GRANTLEDGER_BIND (default 127.0.0.1:8000); --host and --port "
+        "replace its host or port when given. Exit 2 when it cannot start (no tokens, the "
+        "address in use, the store unreachable).")
+    serve.add_argument("--host", default=None,
+                       help="the address to listen on (default: GRANTLEDGER_BIND's, else "
+                            "127.0.0.1; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="the port to listen on (default: GRANTLEDGER_BIND's, else 8000)")
     serve.add_argument("--workers", type=int, default=None,
-                       help="gunicorn workers (default: one per core)")
+                       help="gunicorn workers (default: GRANTLEDGER_WORKERS, else one per "
+                            "core)")
     serve.add_argument("--dev", action="store_true",
                        help="without configured tokens: create and print an admin token")
     serve.set_defaults(run=serve_command)
 
-    migrate = commands.add_parser(
-        "migrate", help="create or upgrade the store's tables (serve, projector, demo and "
-                        "copy do it too; safe to run at any time, by several at once)")
+    migrate = _command(
+        commands, "migrate", "create or upgrade the store's tables",
+        "Creates the store's tables on first use and applies each missing schema version "
+        "once, under a lock (serve, projector, demo and copy do it too; safe to run at any "
+        "time, by several processes at once). Prints the schema version reached.")
     migrate.set_defaults(run=migrate_command)
 
-    demo = commands.add_parser("demo", help="load the two reference projects of DOMAIN.md")
+    demo = _command(
+        commands, "demo", "load the two reference projects into the store",
+        "Records NEK – OPEIC (CZ.01.1.02/0.0/0.0/15_009/0002300) and Nanoprogress, with "
+        "illustrative budget lines, expenses, claims and reports (docs/DOMAIN.md, the worked "
+        "example), into GRANTLEDGER_DATABASE_URL; then `grantledger serve --dev` serves them "
+        "(GRANTLEDGER_BIND or --port to move off a busy port).")
     demo.set_defaults(run=demo_command)
 
-    projector = commands.add_parser("projector", help="keep the materialised views current")
+    projector = _command(
+        commands, "projector", "keep the materialised views current (one per database)",
+        "Folds new events into the stored views, in batches of GRANTLEDGER_PROJECTOR_BATCH, "
+        "and announces them to the web workers; runs until SIGTERM. `serve` runs one unless "
+        "GRANTLEDGER_START_PROJECTOR=n; a second one on the same database is harmless.")
     projector.set_defaults(run=projector_command)
 
-    projections = commands.add_parser("projections", help="rebuild the views or show their lag")
-    projections.add_argument("action", choices=("rebuild", "status"))
+    projections = _command(
+        commands, "projections", "rebuild the views or show their lag",
+        "status: the position the views reflect and how far behind the log they are. "
+        "rebuild: render every project's views again from the events (after restoring a "
+        "backup, or to check the stored views).")
+    projections.add_argument("action", choices=("rebuild", "status"),
+                             help="status: show the lag; rebuild: render every view again")
     projections.set_defaults(run=projections_command)
 
     verify = commands.add_parser(
@@ -131,6 +201,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(commands: Any, name: str, summary: str, description: str) -> Any:
+    return commands.add_parser(name, help=summary, description=description)
+
+
 def _import_parser(commands: Any) -> None:
     from service.cli.importer import CHUNK_ROWS
 
@@ -143,7 +217,8 @@ def _import_parser(commands: Any) -> None:
                     "rows, each recorded whole or not at all. Refused rows are reported by row "
                     "and column, and in FILE.refused.csv beside the file. Exit 0: every row "
                     "recorded (or already was); 1: rows refused; 2: it could not run.")
-    expenses.add_argument("file", type=Path, metavar="FILE")
+    expenses.add_argument("file", type=Path, metavar="FILE",
+                          help="a CSV (UTF-8 or Windows-1250) or XLSX file with a heading row")
     expenses.add_argument("--project", required=True,
                           help="the project's id or registration number")
     expenses.add_argument("--url", default=os.environ.get("GRANTLEDGER_URL", DEFAULT_URL),
@@ -151,7 +226,9 @@ def _import_parser(commands: Any) -> None:
     expenses.add_argument("--token", default=None,
                           help="an accountant's token (default: GRANTLEDGER_TOKEN)")
     expenses.add_argument("--dry-run", action="store_true",
-                          help="check every row against the service and record nothing")
+                          help="check every row against the service and record nothing; "
+                               "also warn of tax points outside the eligibility window and "
+                               "of IČO check digits that are wrong")
     expenses.add_argument("--encoding", default=None,
                           help="of a CSV file (default: detected; utf-8 or cp1250)")
     expenses.add_argument("--delimiter", default=None, choices=(";", ",", "tab"),
@@ -189,37 +266,62 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from service.cli.binding import bind_address, check_free
     from service.demo_people import PEOPLE
     from service.web.pages.config import PagesSettings
 
     settings = Settings.from_env()
     PagesSettings.from_env()  # a bad setting of the pages stops `serve` here, in one line
+    bind = bind_address(os.environ, args.host, args.port)
+    check_free(bind)  # before a token is made or printed
     _check_store(settings)
+    if not settings.tokens and not args.dev:
+        print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
+              "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
+        return 2
     if args.dev:  # the pages: a throwaway session secret, and the token form even with OIDC
         os.environ.setdefault("GRANTLEDGER_SESSION_SECRET", secrets.token_urlsafe(32))
         os.environ["GRANTLEDGER_TOKEN_SIGN_IN"] = "y"
+    tokens = len(settings.tokens)
     if not settings.tokens:
-        if not args.dev:
-            print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
-                  "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
-            return 2
         token = secrets.token_urlsafe(24)
         people = {person: secrets.token_urlsafe(24) for person in PEOPLE}
         os.environ["GRANTLEDGER_TOKENS"] = ",".join(
             [f"dev:admin:{token}"] + [f"{p.name}:{p.global_role}:{t}" for p, t in people.items()])
-        _print_dev_banner(args.host, args.port, token, people)
-    os.environ["GRANTLEDGER_BIND"] = f"{args.host}:{args.port}"
+        tokens = 1 + len(people)
+        _print_dev_banner(bind, token, people)
+    os.environ["GRANTLEDGER_BIND"] = bind
     if args.workers:
         os.environ["GRANTLEDGER_WORKERS"] = str(args.workers)
+    start_projector = os.environ.get("GRANTLEDGER_START_PROJECTOR", "y").lower() in YES
+    print(_startup_line(settings, bind, tokens, start_projector), file=sys.stderr)
     sys.stdout.flush()
     from service.cli.serve import run_supervised
 
-    start_projector = os.environ.get("GRANTLEDGER_START_PROJECTOR", "y").lower() in YES
     return run_supervised(start_projector)
 
 
-def _print_dev_banner(host: str, port: int, token: str, people: dict[Any, str]) -> None:
-    base = f"http://{host}:{port}"
+def _startup_line(settings: Settings, bind: str, tokens: int, start_projector: bool) -> str:
+    """What an operator checks first in the log: which release, which store, how many
+    processes and tokens."""
+    import multiprocessing
+
+    workers = os.environ.get("GRANTLEDGER_WORKERS") or str(multiprocessing.cpu_count())
+    threads = os.environ.get("GRANTLEDGER_THREADS") or "8"
+    projector = "the projector beside it" if start_projector else "no projector"
+    return (f"grantledger {package_version('grantledger')} serving on {bind}: store "
+            f"{StoreUrl(settings.database_url).masked}, {_count(workers, 'worker')} × "
+            f"{_count(threads, 'thread')}, {_count(tokens, 'token')}, {projector}")
+
+
+def _count(number: int | str, noun: str) -> str:
+    return f"{number} {noun}" if str(number) == "1" else f"{number} {noun}s"
+
+
+def _print_dev_banner(bind: str, token: str, people: dict[Any, str]) -> None:
+    host, _, port = bind.rpartition(":")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "[::]", "") else host
+    base = bind if bind.startswith("unix:") else f"http://{shown}:{port}"
     print(f"""Grantledger (development mode) on {base}
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)

@@ -17,10 +17,11 @@ from schemas import (
     SubsidyViewSchema,
 )
 
-VIEWS_FORMAT = 2
+VIEWS_FORMAT = 3
 """The shape of the rendered views; raised whenever a view's JSON changes (2: version 1.1's
-reports, indicators and calendar), so that a projector finding views of another shape renders
-every project again instead of leaving old bodies to be served."""
+reports, indicators and calendar; 3: the portfolio row's flags_by_rule), so that a projector
+finding views of another shape renders every project again instead of leaving old bodies to be
+served."""
 
 SCHEMAS: dict[str, Schema] = {
     "budget": BudgetViewSchema(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, redirect, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,11 +22,15 @@ from service.web import pages
 from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
+from service.web.json_body import StrictJSONProvider, StrictRequest
 from service.web.problems import http_exception_problem, register_problem_handlers
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
+from service.web.response_headers import ResponseHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
+# Where `/` leads.
+HOME = "/docs"
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -44,6 +48,8 @@ def create_app(settings: Settings | None = None,
                application: LedgerApplication | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("grantledger")
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
     app.config.update(
         GRANTLEDGER_SETTINGS=settings,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     app.register_blueprint(docs)  # /docs: Swagger UI, served offline
+    app.add_url_rule("/", "home", _home)
     register_problem_handlers(app)
     instrument(app)
     app.before_request(_require_json_commands)
@@ -75,6 +82,7 @@ def create_app(settings: Settings | None = None,
         api.register_blueprint(blueprint)
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
     pages.install(app)  # /app/: pages for people, a client of the API below the access log
     log = access_log(settings.access_log)
     if log is not None:
@@ -97,6 +105,11 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache
+
+
+def _home() -> Any:
+    """`/` leads to the documentation of the API."""
+    return redirect(f"{request.script_root}{HOME}", code=302)
 
 
 def _access_control(settings: Settings, application: LedgerApplication) -> AccessControl:

@@ -22,6 +22,8 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from domain.access import AUDIT, EXPENSES, MANAGE, READ, acting_role
+from service.config import Settings
+from service.identity import OidcVerifier, looks_like_jwt
 from service.principals import Actor, Principal
 from service.reads.access import AccessDirectory
 from service.web.request_log import PRINCIPAL
@@ -36,7 +38,7 @@ class AccessControl:
     """The app's tokens, its OIDC verifier (None without an issuer) and its directory of
     grants; kept in `app.extensions["grantledger_access"]`."""
 
-    def __init__(self, tokens: Mapping[str, Principal], verifier: Any,
+    def __init__(self, tokens: Mapping[str, Principal], verifier: OidcVerifier | None,
                  directory: AccessDirectory) -> None:
         self.tokens = tokens
         self.verifier = verifier
@@ -50,12 +52,8 @@ class AccessControl:
         if token is None:
             return None
         found = static_principal(token, self.tokens)
-        if found is not None or self.verifier is None:
+        if found is not None or self.verifier is None or not looks_like_jwt(token):
             return found
-        from service.identity.oidc import looks_like_jwt
-
-        if not looks_like_jwt(token):
-            return None
         verified = self.verifier.verify(token)
         return Principal(verified.name, verified.subject, verified.global_roles)
 
@@ -84,13 +82,9 @@ class AccessControl:
                 self.directory.grants(principal.subject).items() if grant.role in allowed}
 
 
-def oidc_verifier(settings: Any) -> Any:
+def oidc_verifier(settings: Settings) -> OidcVerifier | None:
     """The verifier of the configured issuer's access tokens; None without one."""
-    if getattr(settings, "oidc", None) is None:
-        return None
-    from service.identity.oidc import OidcVerifier
-
-    return OidcVerifier(settings.oidc)
+    return None if settings.oidc is None else OidcVerifier(settings.oidc)
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -129,6 +123,7 @@ def authenticated() -> Principal:
     if principal is None:
         raise Unauthorized("a valid bearer token is required",
                            www_authenticate=WWWAuthenticate("bearer"))
+    g.principal = principal
     return principal
 
 

@@ -6,7 +6,7 @@ migration lock, so it never races the projector or another service starting besi
 The projector is not started here: `grantledger serve` runs it beside gunicorn and supervises
 it; in production run `grantledger projector` under the process manager (deploy/).
 Worker class: gthread with one worker per core and 8 threads gave the highest GET throughput
-on the 2-core reference machine (shared/bench/RESULTS-baseline.md).
+on the 2-core reference machine (docs/PERFORMANCE.md).
 """
 
 import gc

@@ -22,18 +22,19 @@ from domain.errors import (
     UnknownReferenceError,
 )
 from service.application import ProjectNotFoundError
+from service.identity import IdentityProviderUnavailableError, InvalidTokenError
+from service.web.json_body import WEBARGS_INVALID_JSON, DuplicateKeyError, strict_loads
 from service.web.request_log import REQUEST_ID
 from service.web.urls import project_url
 
 PROBLEM_JSON = "application/problem+json"
-# What webargs says of a body that is not JSON; replaced by where it stops being JSON.
-WEBARGS_INVALID_JSON = "Invalid JSON body."
 # webargs' locations, as a client knows them (a whole-object error is named by its location).
 LOCATIONS = {"json": "body", "form": "body", "query": "query", "view_args": "path"}
 PROJECT_PATH = re.compile(r"/api/v1/projects/([^/]+)")
 FIND_BY_NUMBER = "/api/v1/projects?registration_number="
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
 STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
+IDENTITY_PROVIDER_UNAVAILABLE_TYPE = "urn:grantledger:problem:identity-provider-unavailable"
 RETRY_AFTER_SECONDS = 1
 GENERIC_FIELD_RULES = frozenset({InvalidCommandError.rule, UnknownReferenceError.rule})
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ def validation_problem(status: int, errors: dict[str, list[str]], detail: str,
 def http_exception_problem(error: HTTPException) -> Response:
     """Flask's and webargs' HTTP errors (404, 405, 413, 415, 400, 422 …) as problems."""
     status = error.code or 500
+    if status == 413:
+        return _too_large()
     messages = (getattr(error, "data", None) or {}).get("messages")
     if messages:
         # webargs reports by location; bad query parameters are a malformed request (400).
@@ -106,6 +109,18 @@ def http_exception_problem(error: HTTPException) -> Response:
     headers = {name: value for name, value in error.get_headers()
                if name.lower() != "content-type"}
     return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
+
+
+def _too_large() -> Response:
+    """413, naming the limit of this request (1 MiB, or a batch's 16 MiB)."""
+    limit = request.max_content_length
+    named = f"{limit:,} bytes ({_size(limit)})" if limit else "the limit"
+    return problem(413, f"The body is larger than this request takes: at most {named}. Send "
+                   "less at once (a batch of expenses in several batches).")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:g} MiB" if count >= 1024 * 1024 else f"{count / 1024:g} KiB"
 
 
 def _project_id_hint(path: str) -> str | None:
@@ -161,6 +176,8 @@ def register_problem_handlers(app: Flask) -> None:
                               f"{FIND_BY_NUMBER}<number>",
                               title="Unknown project", find_by=FIND_BY_NUMBER))
     app.register_error_handler(HTTPException, http_exception_problem)
+    app.register_error_handler(InvalidTokenError, invalid_token)
+    app.register_error_handler(IdentityProviderUnavailableError, identity_provider_unavailable)
     for unreachable in (OperationalError, InterfaceError):
         app.register_error_handler(unreachable, store_unavailable)
     app.register_error_handler(RecursionError, _unreadable_body_or_defect)
@@ -184,9 +201,14 @@ def _why_unreadable() -> str | None:
     if not request.is_json:
         return None
     try:
-        body = json.loads(request.get_data(cache=True))
+        body = strict_loads(request.get_data(cache=True))
     except RecursionError:
         return "The JSON body is nested too deeply."
+    except UnicodeDecodeError as error:
+        return (f"The body is not UTF-8 text: the byte 0x{error.object[error.start]:02x} at "
+                f"offset {error.start} is not UTF-8 (JSON bodies are UTF-8, RFC 8259).")
+    except DuplicateKeyError as error:
+        return str(error)
     except json.JSONDecodeError as error:
         return (f"The body is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
                 f"column {error.colno}.")
@@ -198,6 +220,24 @@ def _why_unreadable() -> str | None:
     except UnicodeEncodeError:
         return "The JSON body holds a string that is not Unicode text (a lone surrogate)."
     return None
+
+
+def invalid_token(error: InvalidTokenError) -> Response:
+    """A JWT refused (RFC 6750): the reason, never the token."""
+    challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
+    return problem(401, f"the bearer token is refused: {error.reason}", title="Unauthorized",
+                   headers={"WWW-Authenticate": challenge})
+
+
+def identity_provider_unavailable(error: IdentityProviderUnavailableError) -> Response:
+    """A key the token needs cannot be fetched from its issuer: 503, and the client retries."""
+    log.warning("identity provider unavailable on %s %s: %s", request.method, request.path,
+                error)
+    return problem(503, "the identity provider cannot be reached to fetch the key this token "
+                   "is signed with; retry after the Retry-After pause",
+                   type_=IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
+                   title="Identity provider unavailable",
+                   headers={"Retry-After": str(error.retry_after)})
 
 
 def store_unavailable(error: Exception) -> Response:

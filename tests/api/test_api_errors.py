@@ -229,7 +229,7 @@ def test_an_unknown_expense_activity_milestone_or_claim_in_the_path_is_404_and_r
         404, 404, 1)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v2/projects", "/nothing"])
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v2/projects", "/docs/nothing"])
 def test_an_unknown_route_is_404(client: FlaskClient, path: str) -> None:
     response = get(client, path)
 

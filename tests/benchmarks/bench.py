@@ -17,7 +17,7 @@ What one run does:
 3. starts the service under gunicorn (`python:service.web.gunicorn_conf`,
    `-k gthread -w 2 --threads 8`,
    the projector beside the workers, tokens configured);
-4. runs `../shared/bench/run_floor.sh` for the floor app (same gunicorn settings, same
+4. runs `floor/run_floor.sh` (beside this script) for the floor app (same gunicorn settings, same
    PostgreSQL server and database) and `run_floor.sh --url` against the service, floor and
    service interleaved in every round; while the service takes POSTs a thread samples the
    projector's lag;
@@ -58,9 +58,12 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from domain.commands import RegisterProject  # noqa: E402
+from jwt_keys import SigningKey, access_claims, new_key  # noqa: E402
+from tiny_issuer import AUDIENCE, TinyIssuer  # noqa: E402
+
+from domain.commands import GrantAccess, RegisterProject  # noqa: E402
 from domain.records import Stamp  # noqa: E402
 from service.application import LedgerApplication, prague_today, utc_now  # noqa: E402
 from service.bootstrap import ledger_env  # noqa: E402
@@ -71,7 +74,9 @@ from service.reads.projector import NAME as PROJECTION  # noqa: E402
 from service.reads.projector import Projector  # noqa: E402
 from service.store.migrate import migrate  # noqa: E402
 
-FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR", REPO.parent / "shared" / "bench"))
+# The floor app and its wrk scripts travel with the benchmark (tests/benchmarks/floor/).
+FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR",
+                               Path(__file__).resolve().parent / "floor"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PYTHON = Path(sys.executable)
 API = "/api/v1"
@@ -402,11 +407,13 @@ class Service:
     """`grantledger serve` (gunicorn with service.web.gunicorn_conf and the projector beside
     it, supervised), in its own process group."""
 
-    def __init__(self, options: Options, tokens: str, log_dir: Path) -> None:
+    def __init__(self, options: Options, tokens: str, log_dir: Path,
+                 issuer: str) -> None:
         self.options = options
         self.url = f"http://127.0.0.1:{options.service_port}"
         self.log = log_dir / "gunicorn.log"
         self.tokens = tokens
+        self.issuer = issuer
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -415,6 +422,8 @@ class Service:
         env = {**os.environ,
                "GRANTLEDGER_DATABASE_URL": self.options.database_url,
                "GRANTLEDGER_TOKENS": self.tokens,
+               "GRANTLEDGER_OIDC_ISSUER": self.issuer,
+               "GRANTLEDGER_OIDC_AUDIENCE": AUDIENCE,
                "GRANTLEDGER_WORKERS": str(self.options.workers),
                "GRANTLEDGER_THREADS": str(self.options.threads),
                "GRANTLEDGER_WORKER_CLASS": "gthread",
@@ -815,8 +824,38 @@ class LagFigures:
 # ---- the rounds -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Tokens:
+    """The bearer tokens of the run: static ones, and JWTs of the run's own issuer for
+    subjects with no global role, granted the same roles on the projects they use."""
+
+    viewer: str
+    accountant: str
+    admin: str
+    jwt_viewer: str
+    jwt_accountant: str
+
+
+def jwt_tokens(issuer: TinyIssuer, key: SigningKey, app: LedgerApplication, seeded: Seeded,
+               static: dict[str, str]) -> Tokens:
+    """Signs the JWTs (valid for four hours) and grants their subjects viewer on the small
+    project and accountant on the projects the small POSTs go to."""
+    admin = Actor.static("bench-admin", "admin")
+    signed = {}
+    for name, role, projects in (("viewer", "viewer", [seeded.get_small]),
+                                 ("accountant", "accountant", seeded.post_small)):
+        sub = f"bench-jwt-{name}"
+        signed[name] = key.sign(access_claims(issuer.url, AUDIENCE, sub=sub, lifetime=4 * 3600,
+                                              name=f"Bench JWT {name}"))
+        for project in projects:
+            app.handle(GrantAccess(project_id=project, subject=f"{issuer.url}#{sub}",
+                                   role=role), admin)
+    return Tokens(static["viewer"], static["accountant"], static["admin"],
+                  signed["viewer"], signed["accountant"])
+
+
 def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded: Seeded,
-               viewer: str, accountant: str) -> list[LagFigures]:
+               tokens: Tokens) -> list[LagFigures]:
     service = driver.service
     budget = f"{API}/projects/{{}}/views/budget"
     as_of = seeded.after_seeding.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -827,17 +866,22 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
         # drift of the machine's load within a round does not favour either.
         swap = r % 2 == 0
         driver.floor(r, [("floor_insert", "post:/floor/insert")])
-        posts = [("post_small", seeded.post_small[r - 1], "expenses", POST_BODY),
-                 ("post_large", seeded.post_large[r - 1], "expenses", POST_BODY),
-                 ("post_batch", seeded.post_batch[r - 1], "expenses/batch", BATCH_BODY)]
-        for key, project, resource, body in reversed(posts) if swap else posts:
+        posts = [("post_small", seeded.post_small[r - 1], "expenses", POST_BODY,
+                  tokens.accountant),
+                 ("post_small_jwt", seeded.post_small[r - 1], "expenses", POST_BODY,
+                  tokens.jwt_accountant),
+                 ("post_large", seeded.post_large[r - 1], "expenses", POST_BODY,
+                  tokens.accountant),
+                 ("post_batch", seeded.post_batch[r - 1], "expenses/batch", BATCH_BODY,
+                  tokens.accountant)]
+        for key, project, resource, body, token in reversed(posts) if swap else posts:
             version_before = app.repository.get(project).version
             conflicts_before = service.conflicts_retried()
             with LagSampler(options, app.recorder.events_table_name) as sampler:
                 started = time.perf_counter()
                 # Not measured again on one worker: it would post to a bigger project.
                 driver.service_run(r, key, f"post:{API}/projects/{project}/{resource}",
-                                   accountant, body=body, repeatable=False)
+                                   token, body=body, repeatable=False)
                 seconds = time.perf_counter() - started
             final = sampler.lag()
             drain = sampler.drain_seconds()
@@ -852,8 +896,10 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
                 f"of the load, applied {drain:.2f} s later")
         driver.floor(r, [("floor_json", "get:/floor/json")])
         small, large = budget.format(seeded.get_small), budget.format(seeded.get_large)
+        viewer = tokens.viewer
         if not swap:
             small_gets(driver, r, small, viewer)
+        driver.service_run(r, "get_small_jwt", f"get:{small}", tokens.jwt_viewer)
         driver.service_run(r, "get_large", f"get:{large}", viewer)
         if swap:
             small_gets(driver, r, small, viewer)
@@ -1029,6 +1075,11 @@ def build_rows(driver: Driver, projector: ProjectorFigures, lags: list[LagFigure
                    "floor_json", "`GET /floor/json`", 0.8, None)
     throughput_row(f"GET …/views/budget 304 (If-None-Match), {options.small} expenses",
                    "get_small_304", "floor_json", "`GET /floor/json`", 1.0, None)
+    throughput_row(f"GET …/views/budget 200, {options.small} expenses, a JWT granted viewer",
+                   "get_small_jwt", "get_small", "the same GET, a static token", 0.9, None)
+    throughput_row(f"POST …/expenses, project of {options.small}+ expenses, a JWT granted "
+                   "accountant", "post_small_jwt", "post_small",
+                   "the same POST, a static token", 0.9, None)
     throughput_row(f"GET …/views/budget 200, {large} expenses", "get_large",
                    "floor_json", "`GET /floor/json`", 0.8, None)
     cost_row(f"GET, {large} vs {options.small} expenses", "get_large", "get_small",
@@ -1113,7 +1164,7 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
         "gunicorn with `python:service.web.gunicorn_conf` and the projector beside it; the "
         f"floor app with `FLOOR_POOL_MAX={options.threads}`), both on database "
         f"`{options.database}`.",
-        f"* wrk through `../shared/bench/run_floor.sh`: 1 thread, {options.connections} "
+        f"* wrk through `tests/benchmarks/floor/run_floor.sh`: 1 thread, {options.connections} "
         f"connections, {options.warmup} s warm-up then {options.duration} s measured per "
         f"target; {options.rounds} rounds, each: floor insert, service POSTs, floor JSON, "
         "service GETs. req/s, p50, p99 and CPU/req are medians over the rounds; a ratio is the "
@@ -1194,11 +1245,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = datetime.now(UTC)
     load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    viewer, accountant, admin = (secrets.token_urlsafe(24) for _ in range(3))
-    tokens = (f"bench-viewer:viewer:{viewer},bench-accountant:accountant:{accountant},"
-              f"bench-admin:admin:{admin}")
+    static = {role: secrets.token_urlsafe(24) for role in ("viewer", "accountant", "admin")}
+    key = new_key("bench-key")
+    issuer = TinyIssuer([key])  # the OpenID issuer of the JWTs, on a loopback port
     log_dir = Path(tempfile.mkdtemp(prefix="grantledger-bench-"))
-    service = Service(options, tokens, log_dir)
+    service = Service(options, ",".join(f"bench-{role}:{role}:{token}"
+                                        for role, token in static.items()), log_dir, issuer.url)
     app: LedgerApplication | None = None
     completed = False
     try:
@@ -1208,6 +1260,7 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed(app, options)
         say(f"seeded {seeded.events:,} events in {seeded.seconds:.1f} s "
             f"({seeded.events / seeded.seconds:,.0f} events/s)")
+        tokens = jwt_tokens(issuer, key, app, seeded, static)
         projector = measure_projector(app, options)
         vacuum_analyze(options)
         say(f"starting the service on {service.url} (log: {service.log})")
@@ -1216,11 +1269,11 @@ def main(argv: list[str] | None = None) -> int:
         # Warm each worker's connection pool and aggregate cache a little before measuring.
         for path in (f"{API}/portfolio", f"{API}/projects/{seeded.get_large}/views/budget"):
             for _ in range(4):
-                service.get(path, viewer)
+                service.get(path, tokens.viewer)
         driver = Driver(options, service)
-        lags = run_rounds(options, driver, app, seeded, viewer, accountant)
+        lags = run_rounds(options, driver, app, seeded, tokens)
         rows, fig = build_rows(driver, projector, lags, options)
-        rows.append(import_row(service, admin, 2_000 if options.quick else IMPORT_ROWS))
+        rows.append(import_row(service, tokens.admin, 2_000 if options.quick else IMPORT_ROWS))
         table = markdown_table(rows)
         notes = []
         floor_runs = [r for r in driver.runs if r.key.startswith("floor") and r.split]
@@ -1261,6 +1314,7 @@ def main(argv: list[str] | None = None) -> int:
         for process in list(RUNNING):
             stop_run_floor(process)
         service.stop()
+        issuer.stop()
         if app is not None:
             app.close()
         if completed:

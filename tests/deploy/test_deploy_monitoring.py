@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from support import auth
 
+from service.config import MetricsProjects
 from service.demo import load_demo
 from service.reads.projector import Projector
 
@@ -64,7 +66,7 @@ def test_the_rules_alert_on_each_condition_operators_act_on() -> None:
     assert set(alerts) == {
         "GrantledgerDown", "GrantledgerServerErrors", "GrantledgerProjectionLagGrowing",
         "GrantledgerProjectorHeartbeatTooOld", "GrantledgerProjectorRestarting",
-        "GrantledgerComplianceFlagsOpened"}
+        "GrantledgerComplianceFlagsOpened", "GrantledgerReportsOverdue"}
     assert all({"summary", "description"} <= set(rule["annotations"]) and
                rule["labels"]["severity"] in {"critical", "warning", "info"}
                for rule in alerts.values())
@@ -96,7 +98,8 @@ def test_the_dashboard_shows_the_portfolio_and_the_service_from_the_provisioned_
     assert {panel["datasource"]["uid"] for panel in panels} == {datasource["uid"]}
     assert {target["datasource"]["uid"] for panel in panels for target in panel["targets"]
             } == {datasource["uid"]}
-    for shown in ("grantledger_project_budget_utilisation",
+    for shown in ("grantledger_projects", "grantledger_open_flags",
+                  "grantledger_reports_overdue", "grantledger_project_budget_utilisation",
                   "grantledger_project_subsidy_entitlement_czk", "grantledger_project_open_flags",
                   "grantledger_http_requests_total", "grantledger_http_request_duration_seconds",
                   'status=~"5.."', "grantledger_projection_lag_events", "grantledger:ready",
@@ -109,6 +112,9 @@ def test_the_dashboard_shows_the_portfolio_and_the_service_from_the_provisioned_
 def exposed_metrics(app: Flask) -> set[str]:
     """The sample names of the service's /metrics after a little use: the demo recorded, the
     views projected (with the projector's heartbeat), a view read and a request refused."""
+    # The dashboard's per-project panels show the projects GRANTLEDGER_METRICS_PROJECTS names.
+    app.config["GRANTLEDGER_SETTINGS"] = replace(app.config["GRANTLEDGER_SETTINGS"],
+                                                 metrics_projects=MetricsProjects(top=10))
     application = app.extensions["grantledger"]
     load_demo(application, say=lambda _: None)
     Projector(application).catch_up()

@@ -172,7 +172,7 @@ def test_a_file_with_bad_rows_reports_each_by_row_and_column_and_records_nothing
         f"row 8, Rozpočtová položka: the project has no budget line 'CATERING' (it has: "
         f"{NEK_LINE_CODES})"]
     assert (tmp_path / "vydaje.refused.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "Řádek;Sloupec;Chyba",
+        "Row;Column;Message",
         "5;Částka bez DPH;'1 000,005' is not a whole number of haléře: round it to two decimal "
         "places in the sheet",
         f"8;Rozpočtová položka;the project has no budget line 'CATERING' (it has: "
@@ -387,3 +387,39 @@ def test_the_template_filled_with_three_rows_is_imported(client: FlaskClient,
         "OPEIC-sablona-vydaju.xlsx: 3 rows", "        3 recorded",
         "        0 already recorded, skipped"])
     assert [row[0] for row in ledger_rows(client, project_id)] == [r[0] for r in CELLS[:3]]
+
+
+def test_an_ambiguous_amount_in_a_decimal_comma_file_is_refused_not_guessed(
+        client: FlaskClient, service: httpx.Client, tmp_path: Path) -> None:
+    project_id = register_nek(client)
+    rows = [row[:] for row in CZECH[:2]]
+    rows[1][9] = "1,234"  # the other row's amounts use a decimal comma
+    path = write_csv(tmp_path / "vydaje.csv", HEADINGS_CS, rows, delimiter=";", encoding="utf-8")
+
+    code, out, _ = run(service, path, project_id)
+
+    assert (code, out.splitlines()[0]) == (1, (
+        "row 3, Částka bez DPH: '1,234' is ambiguous: the file's amounts use ',' as the "
+        "decimal separator, so is it 1234 or a slip for 1,23? Write 1234,00 (or 1 234) for "
+        "the thousands"))
+    assert events(client, project_id) == 1
+
+
+def test_a_dry_run_warns_of_ineligible_tax_points_and_wrong_ico_check_digits(
+        client: FlaskClient, service: httpx.Client, tmp_path: Path) -> None:
+    project_id = register_nek(client)
+    rows = [row[:] for row in CZECH[1:2]]
+    rows[0][8] = "15.3.2016"  # before NEK's realisation starts (2016-04-01)
+    rows[0][3] = "46900897"  # one digit off EGÚ Brno's IČO
+    path = write_csv(tmp_path / "vydaje.csv", HEADINGS_CS, rows, delimiter=";", encoding="utf-8")
+
+    code, out, err = run(service, path, project_id, dry_run=True)
+
+    assert (code, err.splitlines()) == (0, [
+        "warning: row 2, DUZP: 15.03.2016 is before the eligibility window 01.04.2016 – "
+        "31.03.2018: the expense will be recorded but count as ineligible",
+        "warning: row 2, IČO dodavatele: 46900897 is not a valid IČO (its check digit is "
+        "wrong): check it against the business register (ARES)"])
+    assert out.splitlines()[:2] == ["vydaje.csv: 1 row",
+                                    "        1 would be recorded (dry run)"]
+    assert "        2 warnings (above)" in out.splitlines()

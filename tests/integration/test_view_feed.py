@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -144,6 +145,15 @@ def test_the_projector_is_woken_by_an_append_rather_than_by_its_idle_timeout(
     assert application.queries.stored_view(UUID(project_id), "budget") is not None
 
 
+def fast_reads_of(app: Flask) -> FastViewReads:
+    """The fast reads among the app's WSGI layers (inside the access log and the headers
+    every answer carries)."""
+    layer: Any = app.wsgi_app
+    while not isinstance(layer, FastViewReads):
+        layer = layer.app
+    return layer
+
+
 def test_a_poll_answered_before_flask_is_the_answer_flask_gives(
         pg_app: Flask, pg_client: FlaskClient) -> None:
     project_id = register_nek(pg_client)
@@ -151,10 +161,7 @@ def test_a_poll_answered_before_flask_is_the_answer_flask_gives(
     application, cache = project_views(pg_app)
     Projector(application).catch_up()
     eventually(lambda: cached_position(cache, project_id) == 2)
-    request_log = pg_app.wsgi_app  # the outermost layer, around the fast reads
-    assert isinstance(request_log, RequestLog)
-    fast_reads = request_log.app
-    assert isinstance(fast_reads, FastViewReads)
+    fast_reads = fast_reads_of(pg_app)
     passed_on = []
     flask_app = fast_reads.next_app
     fast_reads.next_app = lambda environ, start: passed_on.append(1) or flask_app(environ, start)
@@ -172,6 +179,8 @@ def test_a_poll_answered_before_flask_is_the_answer_flask_gives(
     assert len(passed_on) == 2  # the two with a query string
     assert (fast.status_code, fast.data, fast.headers["ETag"], fast.content_type) == (
         slow.status_code, slow.data, slow.headers["ETag"], slow.content_type)
+    assert [(r.headers["X-Content-Type-Options"], r.headers["Cache-Control"])
+            for r in (fast, slow, fast_304)] == [("nosniff", "private, no-cache")] * 3
     assert fast.status_code == 200 and fast.get_json()["position"] == 2
     assert (fast_304.status_code, fast_304.data, fast_304.headers["ETag"]) == (
         slow_304.status_code, slow_304.data, slow_304.headers["ETag"])
@@ -211,11 +220,11 @@ def test_a_poll_answered_before_flask_is_logged_with_its_principal_and_request_i
     application, cache = project_views(pg_app)
     Projector(application).catch_up()
     eventually(lambda: cached_position(cache, project_id) == 1)
-    request_log = pg_app.wsgi_app
-    assert isinstance(request_log, RequestLog) and isinstance(request_log.app, FastViewReads)
+    assert isinstance(pg_app.wsgi_app, RequestLog)  # the outermost layer: it logs them all
+    fast_reads = fast_reads_of(pg_app)
     passed_on: list[int] = []
-    flask_app = request_log.app.next_app
-    request_log.app.next_app = lambda environ, start: passed_on.append(1) or flask_app(
+    flask_app = fast_reads.next_app
+    fast_reads.next_app = lambda environ, start: passed_on.append(1) or flask_app(
         environ, start)
     capsys.readouterr()
 

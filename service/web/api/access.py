@@ -24,7 +24,7 @@ from schemas import (
 )
 from service.web.api.common import Blueprint, command_endpoint, project_ledger
 from service.web.api.views import wait_for_position
-from service.web.auth import access_control, authenticated, requires
+from service.web.auth import access_control, authenticated, current_principal, requires
 from service.web.feed_keys import KEY_PARAMETER, key_for
 from service.web.urls import API
 
@@ -70,7 +70,7 @@ def _any_principal(view: Any) -> Any:
 @blp.response(200, MeSchema)
 def me() -> Any:
     """Who the caller is: its subject, name, global roles and its grants on projects"""
-    principal = authenticated()
+    principal = current_principal()
     grants = access_control().directory.grants(principal.subject).values()
     return {"subject": principal.subject, "name": principal.name,
             "global_roles": sorted(principal.global_roles),
@@ -93,7 +93,7 @@ def my_feed_key(_: dict[str, Any]) -> Any:
     if not settings.feed_secret:
         raise Conflict("feed keys are not enabled on this server: its operator sets "
                        "GRANTLEDGER_FEED_SECRET")
-    key = key_for(settings.feed_secret, authenticated(), settings.tokens)
+    key = key_for(settings.feed_secret, current_principal(), settings.tokens)
     url = url_for("calendar.portfolio_feed", _external=True, **{KEY_PARAMETER: key})
     return {"key": key, "url": url}, 201
 

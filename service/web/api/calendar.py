@@ -13,12 +13,14 @@ from projections import LedgerState
 from projections.calendar import calendar_entries
 from schemas import CalendarQuerySchema, CalendarSchema, FeedQuerySchema
 from service.application import ProjectNotFoundError
+from service.reads.view_cache import view_etag
 from service.web.api.common import (
     Blueprint,
     project_ledger,
     readable_project_ids,
     reference_date,
 )
+from service.web.api.views import not_modified, wait_for_position
 from service.web.auth import READ, requires
 from service.web.feed_keys import requires_read_or_feed_key
 from service.web.ical import ProjectEntries, ical_feed
@@ -55,9 +57,13 @@ def _ics(body: bytes, file_name: str) -> Response:
 def project_calendar(query: dict[str, Any], project_id: UUID) -> Any:
     """The project's obligations by date, with their status on the reference date"""
     on = reference_date(query.get("on"), None)
+    wait_for_position(query.get("min_position"))
     state = project_ledger(project_id)
-    return {"project_id": project_id, "position": state.position, "on": on,
-            "entries": _entries(state, on, query)}
+    etag = view_etag("calendar", project_id, state.position, on, query.get("from_"),
+                     query.get("to"))
+    return not_modified(etag) or ({"project_id": project_id, "position": state.position,
+                                   "on": on, "entries": _entries(state, on, query)},
+                                  {"ETag": etag})
 
 
 @blp.route("/projects/<uuid:project_id>/calendar.ics", methods=["GET"])
@@ -72,6 +78,7 @@ def project_feed(query: dict[str, Any], project_id: UUID) -> Any:
     token.
     """
     on = reference_date(query.get("on"), None)
+    wait_for_position(query.get("min_position"))
     state = project_ledger(project_id)
     acronym = state.project.acronym
     body = ical_feed(f"{acronym} – obligations", [_project_entries(state, on, query)])
@@ -86,6 +93,7 @@ def project_feed(query: dict[str, Any], project_id: UUID) -> Any:
 def portfolio_feed(query: dict[str, Any]) -> Any:
     """Every project's obligations as one iCalendar feed"""
     on = reference_date(query.get("on"), None)
+    wait_for_position(query.get("min_position"))
     projects = []
     for project_id in readable_project_ids():
         try:

@@ -20,6 +20,7 @@ from domain.commands import ProjectCommand
 from projections import LedgerState
 from schemas.fields import Day
 from service.application import Outcome, ProjectNotFoundError, prague_today, utc_now
+from service.web.json_body import StrictBodyParser
 from service.web.state import ledger
 from service.writer import Answer
 
@@ -29,7 +30,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     """flask-smorest's Blueprint, parsing each request's arguments with one schema instance
     per endpoint: given a schema class, webargs builds a new schema (and its nested ones)
-    for every request, which was about a tenth of a recorded expense's time."""
+    for every request, which was about a tenth of a recorded expense's time. JSON bodies are
+    read strictly (service.web.json_body)."""
+
+    ARGUMENTS_PARSER = StrictBodyParser()
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         # Loading keeps no state on the schema (marshmallow 4 has no context), so one

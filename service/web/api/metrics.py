@@ -26,11 +26,13 @@ blp = Blueprint("metrics", __name__, url_prefix="/metrics",
     "401": {"description": "Only when GRANTLEDGER_METRICS_TOKEN is set: no or another "
                            "bearer token", "content": {PROBLEM_JSON: {"schema": "Problem"}}}})
 def metrics() -> Any:
-    """Request counts and latencies, events appended, projection lag, per-project gauges"""
+    """Request counts and latencies, events appended, projection lag, the portfolio's
+    aggregate gauges, and per-project gauges of the projects GRANTLEDGER_METRICS_PROJECTS names"""
     token = settings().metrics_token
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise Unauthorized("the metrics page needs GRANTLEDGER_METRICS_TOKEN as bearer token")
-    return Response(exposition(StoreCollector(ledger(), PROJECTION)),
+    return Response(exposition(StoreCollector(ledger(), PROJECTION,
+                                              settings().metrics_projects)),
                     content_type=CONTENT_TYPE_LATEST)

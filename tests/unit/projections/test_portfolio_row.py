@@ -50,6 +50,9 @@ def test_the_row_carries_the_key_figures_of_the_views() -> None:
         "flag_count": 6,
         "errors": 2,
         "warnings": 4,
+        "flags_by_rule": {"ACTIVITY_OVERDUE": 1, "CLAIM_WITHOUT_REPORT": 1,
+                          "EXPENSE_OUTSIDE_PERIOD": 1, "LINE_OVERRUN": 1, "MILESTONE_LATE": 1,
+                          "REPORT_OVERDUE": 1},
     }
     flags = [
         f["rule"]
