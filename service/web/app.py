@@ -30,7 +30,7 @@ from service.web.response_headers import ResponseHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
 # Where `/` leads.
-HOME = "/docs"
+HOME = "/app/"  # the pages (API 1.2: `/` leads there)
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -108,7 +108,7 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
 
 
 def _home() -> Any:
-    """`/` leads to the documentation of the API."""
+    """`/` leads to the pages (service.web.pages), whose footer leads to the API's documentation."""
     return redirect(f"{request.script_root}{HOME}", code=302)
 
 

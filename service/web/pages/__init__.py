@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask
 from flask_babel import Babel
 
 from service.web.pages.api_client import keep_api
@@ -17,7 +17,7 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 def install(app: Flask, configured: PagesSettings | None = None) -> None:
     """Adds the pages to the app: called once its WSGI stack holds the API and before the
     access log wraps it (the pages' internal requests go below the log)."""
-    from service.web.pages import sign_in, translation, views
+    from service.web.pages import sign_in, translation, views  # noqa: F401 (their routes)
     from service.web.pages.blueprint import chosen_language, pages
     from service.web.pages.session import configure_sessions
 
@@ -30,12 +30,5 @@ def install(app: Flask, configured: PagesSettings | None = None) -> None:
     translation.install(app)
     sign_in.register_oidc(app, configured)
     app.register_blueprint(pages)
-    app.add_url_rule("/", "pages_root", views.root)
-    app.after_request(_root_headers)
     keep_api(app)
 
-
-def _root_headers(response: Response) -> Response:
-    from service.web.pages.blueprint import secure_headers
-
-    return secure_headers(response) if request.endpoint == "pages_root" else response

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from cachetools import LRUCache
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, render_template, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from service.web.api.common import encode_cursor
@@ -43,11 +43,6 @@ HISTORY_FILTERS = ("type", "recorded_by", "recorded_after", "recorded_before", "
 HISTORY_PAGE = 50
 # Beneficiaries' names by project id, for the portfolio's rows (which do not carry them).
 BENEFICIARIES: LRUCache[str, str] = LRUCache(maxsize=100_000)
-
-
-def root() -> Response:
-    """`/`: the pages."""
-    return redirect(url_for("pages.portfolio"))  # type: ignore[return-value]
 
 
 @pages.get("/")
