@@ -73,6 +73,12 @@ environment (every setting; the README's configuration table says more):
   GRANTLEDGER_OIDC_ISSUER        an OpenID Connect issuer whose access tokens are accepted
   GRANTLEDGER_OIDC_AUDIENCE      the audience those tokens must name (required with it)
   GRANTLEDGER_OIDC_ROLES_CLAIM   the claim listing global roles (default grantledger_roles)
+  GRANTLEDGER_SESSION_SECRET     signs the pages' session cookie, 24+ characters (default:
+                                 no sign-in to the pages; serve --dev: a random one)
+  GRANTLEDGER_OIDC_CLIENT_ID, GRANTLEDGER_OIDC_CLIENT_SECRET  the pages' OIDC client
+  GRANTLEDGER_OIDC_SCOPES        the scopes the pages' sign-in asks for (openid profile)
+  GRANTLEDGER_TOKEN_SIGN_IN      y: the pages offer the static-token form (default: y
+                                 without an issuer; serve --dev: y)
   GRANTLEDGER_METRICS_TOKEN      bearer token /metrics requires (default: open)
   GRANTLEDGER_METRICS_PROJECTS   per-project series on /metrics: off (default), top:N,
                                  or a comma-separated list of ids or registration numbers
