@@ -10,21 +10,11 @@ from typing import Any
 
 import pytest
 from browser import Served, free_port, launch, start_demo
-from jwt_keys import SigningKey, new_key
+from jwt_keys import new_key
 from oidc_provider import AUDIENCE, RESOURCE_SCOPE, WEB_CLIENT, OidcProvider
 from page_text import figures
 
-
-class PublishedForVerifying(SigningKey):
-    """A key the provider publishes without `key_ops: ["sign"]` (PyJWT's private JWK has it,
-    and the provider would publish it on the public key, which Authlib then refuses to verify
-    ID tokens with, as RFC 7517 allows it to)."""
-
-    def private_jwk(self) -> dict[str, Any]:
-        return {k: v for k, v in super().private_jwk().items() if k != "key_ops"}
-
-
-KEY = PublishedForVerifying("pages-k1", "RS256", new_key("pages-k1").private_key)
+KEY = new_key("pages-k1")
 
 
 @pytest.fixture(scope="module")
