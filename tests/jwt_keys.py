@@ -38,6 +38,9 @@ class SigningKey:
     def _jwk(self, key: Any) -> dict[str, Any]:
         jwk = get_default_algorithms()[self.algorithm].to_jwk(key, as_dict=True)
         assert isinstance(jwk, dict)
+        # PyJWT marks a private JWK `key_ops: ["sign"]`; a provider configured with it would
+        # publish that on the public key, which a client may then refuse to verify with.
+        jwk.pop("key_ops", None)
         return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
 
 

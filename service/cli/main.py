@@ -76,6 +76,12 @@ environment (every setting; the README's configuration table says more):
   GRANTLEDGER_OIDC_ISSUER        an OpenID Connect issuer whose access tokens are accepted
   GRANTLEDGER_OIDC_AUDIENCE      the audience those tokens must name (required with it)
   GRANTLEDGER_OIDC_ROLES_CLAIM   the claim listing global roles (default grantledger_roles)
+  GRANTLEDGER_SESSION_SECRET     signs the pages' session cookie, 24+ characters (default:
+                                 no sign-in to the pages; serve --dev: a random one)
+  GRANTLEDGER_OIDC_CLIENT_ID, GRANTLEDGER_OIDC_CLIENT_SECRET  the pages' OIDC client
+  GRANTLEDGER_OIDC_SCOPES        the scopes the pages' sign-in asks for (openid profile)
+  GRANTLEDGER_TOKEN_SIGN_IN      y: the pages offer the static-token form (default: y
+                                 without an issuer; serve --dev: y)
   GRANTLEDGER_METRICS_TOKEN      bearer token /metrics requires (default: open)
   GRANTLEDGER_METRICS_PROJECTS   per-project series on /metrics: off (default), top:N,
                                  or a comma-separated list of ids or registration numbers
@@ -271,8 +277,10 @@ def import_expenses_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     from service.cli.binding import bind_address, check_free
     from service.demo_people import PEOPLE
+    from service.web.pages.config import PagesSettings
 
     settings = Settings.from_env()
+    PagesSettings.from_env()  # a bad setting of the pages stops `serve` here, in one line
     bind = bind_address(os.environ, args.host, args.port)
     check_free(bind)  # before a token is made or printed
     _check_store(settings)
@@ -280,6 +288,9 @@ def serve_command(args: argparse.Namespace) -> int:
         print("grantledger: no GRANTLEDGER_TOKENS configured; set them (see `grantledger "
               "token`) or start with --dev for a throwaway admin token", file=sys.stderr)
         return 2
+    if args.dev:  # the pages: a throwaway session secret, and the token form even with OIDC
+        os.environ.setdefault("GRANTLEDGER_SESSION_SECRET", secrets.token_urlsafe(32))
+        os.environ["GRANTLEDGER_TOKEN_SIGN_IN"] = "y"
     tokens = len(settings.tokens)
     if not settings.tokens:
         token = secrets.token_urlsafe(24)
@@ -323,6 +334,7 @@ def _print_dev_banner(bind: str, token: str, people: dict[Any, str]) -> None:
     print(f"""Grantledger (development mode) on {base}
   admin token:  {token}
   API docs:     {base}/docs   (OpenAPI: {base}/openapi.json)
+  pages:        {base}/app/   (sign in with the admin token)
   portfolio:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/portfolio
   the demo's people (`grantledger demo` grants them their roles):""")
     for person, person_token in people.items():

@@ -18,6 +18,7 @@ from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.web import pages
 from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
@@ -29,7 +30,7 @@ from service.web.response_headers import ResponseHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
 # Where `/` leads.
-HOME = "/docs"
+HOME = "/app/"  # the pages (API 1.2: `/` leads there)
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None,
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
     app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    pages.install(app)  # /app/: pages for people, a client of the API below the access log
     log = access_log(settings.access_log)
     if log is not None:
         application.on_close(log.close)
@@ -106,7 +108,7 @@ def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache
 
 
 def _home() -> Any:
-    """`/` leads to the documentation of the API."""
+    """`/` leads to the pages (service.web.pages), whose footer leads to the API's documentation."""
     return redirect(f"{request.script_root}{HOME}", code=302)
 
 
@@ -121,8 +123,8 @@ def _access_control(settings: Settings, application: LedgerApplication) -> Acces
 
 
 def _require_json_commands() -> None:
-    # A POST to a path that has no POST is its 404 or 405, whatever its body.
-    if request.routing_exception is not None:
+    # A POST to a path that has no POST is its 404 or 405, whatever its body; pages take forms.
+    if request.routing_exception is not None or request.blueprint == "pages":
         return
     if request.method == "POST" and not request.is_json:
         raise UnsupportedMediaType("commands take a JSON body (Content-Type: application/json)")

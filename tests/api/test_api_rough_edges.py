@@ -36,13 +36,13 @@ def raw_post(client: FlaskClient, path: str, data: bytes, role: str = "accountan
 # ---- / ----------------------------------------------------------------------------------------
 
 
-def test_the_root_leads_to_the_api_documentation(client: FlaskClient) -> None:
+def test_the_root_leads_to_the_pages(client: FlaskClient) -> None:
     response = client.get("/")
 
-    assert (response.status_code, response.headers["Location"]) == (302, "/docs")
+    assert (response.status_code, response.headers["Location"]) == (302, "/app/")
 
 
-def test_the_root_behind_a_proxy_prefix_leads_to_the_prefixed_documentation(
+def test_the_root_behind_a_proxy_prefix_leads_to_the_prefixed_pages(
         sqlite_url: str) -> None:
     app = create_app(make_settings(sqlite_url, proxy_hops=1))
     try:
@@ -50,7 +50,7 @@ def test_the_root_behind_a_proxy_prefix_leads_to_the_prefixed_documentation(
     finally:
         app.extensions["grantledger"].close()
 
-    assert response.headers["Location"] == "/ledger/docs"
+    assert response.headers["Location"] == "/ledger/app/"
 
 
 # ---- 413 --------------------------------------------------------------------------------------

@@ -141,6 +141,9 @@ def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Ins
         metadata = wheel.read("grantledger-1.1.0.dist-info/METADATA").decode()
 
     assert {"service/web/templates/docs.html", "service/audit/bundle/verify.py",
+            "service/web/pages/templates/pages/project.html",
+            "service/web/pages/static/pages.css",
+            "service/web/pages/translations/cs/LC_MESSAGES/messages.mo",
             "service/web/gunicorn_conf.py", "grantledger-1.1.0.dist-info/licenses/LICENSE",
             } <= names
     assert not any(name.startswith(("tests/", "deploy/", "examples/")) for name in names)
@@ -194,6 +197,34 @@ def test_the_installed_demo_is_served_on_sqlite_with_docs_and_a_verifiable_bundl
     assert (checked.returncode, checked.stdout.splitlines()[-1]) == (
         0, "OK: the chain holds and the budget, the indicators and the grants reconcile with "
            "the views")
+
+
+def test_the_installed_service_serves_the_pages_in_czech(installed: Installed,
+                                                         workdir: Path) -> None:
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    assert installed.run("demo", cwd=workdir).returncode == 0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with installed.process("serve", "--port", str(port), "--workers", "1", cwd=workdir,
+                           GRANTLEDGER_SESSION_SECRET="wheel-test-session-secret-01234567"
+                           ) as serve:
+        wait_until_ready(base, serve, workdir / "serve.log")
+        form = browser.open(f"{base}/app/sign-in", timeout=10).read().decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert csrf is not None
+        portfolio = browser.open(f"{base}/app/sign-in", data=urlencode(
+            {"csrf": csrf[1], "token": TOKEN, "next": "/app/"}).encode(), timeout=10)
+        page = portfolio.read().decode().replace("\u00a0", " ")
+        css = fetch(f"{base}/app/static/pages.css", token=None)
+
+    assert "Přihlášení do Grantledgeru" in form
+    assert (portfolio.url, css[0]) == (f"{base}/app/", 200)
+    assert "7 776 200,00 Kč" in page and "Nárok na dotaci" in page
 
 
 def test_the_installed_service_grants_a_role_on_one_project_and_hides_the_other(
