@@ -123,8 +123,14 @@ def authenticated() -> Principal:
     if principal is None:
         raise Unauthorized("a valid bearer token is required",
                            www_authenticate=WWWAuthenticate("bearer"))
-    g.principal = principal
+    _remember(principal)
     return principal
+
+
+def _remember(principal: Principal) -> None:
+    """The request's principal, for its view and its access log line."""
+    g.principal = principal
+    request.environ[PRINCIPAL] = principal.subject
 
 
 def requires(allowed: frozenset[str], *, listing: bool = False) -> Callable[[F], F]:
@@ -149,11 +155,10 @@ def requires(allowed: frozenset[str], *, listing: bool = False) -> Callable[[F],
 def admit(principal: Principal, allowed: frozenset[str], *, listing: bool = False) -> Actor:
     """Lets the principal act on the request's project (or globally) under a role it holds
     among `allowed`, or refuses as `requires` says."""
-    request.environ[PRINCIPAL] = principal.subject  # for the access log
+    _remember(principal)  # also a feed key's, which `authenticated` did not see
     project_id = (request.view_args or {}).get("project_id")
-    g.principal = principal
-    g.actor = Actor(principal, _role(principal, project_id, allowed, listing))
-    actor: Actor = g.actor
+    actor = Actor(principal, _role(principal, project_id, allowed, listing))
+    g.actor = actor
     return actor
 
 

@@ -4,6 +4,7 @@ revoking; and the caller itself (`/me`), with its calendar feed key."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -56,11 +57,11 @@ def project_access(query: dict[str, Any], project_id: UUID) -> Any:
 def _any_principal(view: Any) -> Any:
     """Admits any principal with a valid token, whatever its roles."""
 
+    @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         authenticated()
         return view(*args, **kwargs)
 
-    guarded.__name__, guarded.__doc__ = view.__name__, view.__doc__
     guarded.__dict__["_grantledger_roles"] = READ
     return guarded
 
