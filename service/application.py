@@ -90,6 +90,12 @@ class LedgerApplication(Application[UUID]):
             callback()
         super().close()
 
+    @property
+    def store_patience(self) -> float | None:
+        """How long a request may wait for the store (PostgreSQL's connect timeout; SQLite
+        waits on its own lock timeout instead)."""
+        return getattr(self.factory, "answer_timeout", None)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_ledger_transcodings(transcoder)

@@ -6,6 +6,10 @@ save costs several round trips to the database. Instead of each waiting thread p
 turn, the thread that gets the project's lock takes every command queued for the project,
 lets the aggregate decide each in order (a refused one records nothing and does not stop the
 others) and saves all their events at once. Each caller gets its own outcome or refusal.
+
+A caller waits for the lock no longer than its request's deadline for the store
+(service.store.connections.answering_within): one still queued then is taken out of the queue
+— nothing of it is saved — and answered like an unreachable store (503).
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from uuid import UUID
+
+from eventsourcing.persistence import OperationalError
+
+from service.store.connections import patience_left
 
 T = TypeVar("T")
 
@@ -42,15 +50,43 @@ class GroupCommit(Generic[T]):
         mine: Queued[T] = Queued(command)
         with self._queue_lock:
             self._queued.setdefault(project_id, []).append(mine)
-        with self._locks[hash(project_id) % len(self._locks)]:
+        lock = self._locks[hash(project_id) % len(self._locks)]
+        self._acquire(lock, project_id, mine)
+        try:
             if not mine.done:
                 with self._queue_lock:
                     group = self._queued.pop(project_id)
                 self._commit(group, commit)
+        finally:
+            lock.release()
         if mine.error is not None:
             raise mine.error
         assert mine.result is not None
         return mine.result
+
+    def _acquire(self, lock: threading.Lock, project_id: UUID, mine: Queued[T]) -> None:
+        left = patience_left()
+        if lock.acquire(timeout=-1 if left is None else left):
+            return
+        if self._withdraw(project_id, mine):
+            raise OperationalError("the project's earlier commands were still being saved "
+                                   "when this request's wait for the store ended")
+        # Already taken into a group being saved: its outcome comes within the deadline of
+        # the caller saving it.
+        lock.acquire()
+
+    def _withdraw(self, project_id: UUID, mine: Queued[T]) -> bool:
+        """Takes `mine` out of the queue if no group has taken it yet."""
+        with self._queue_lock:
+            queue = self._queued.get(project_id, [])
+            kept = [queued for queued in queue if queued is not mine]
+            if len(kept) == len(queue):
+                return False
+            if kept:
+                self._queued[project_id] = kept
+            else:
+                del self._queued[project_id]
+            return True
 
     @staticmethod
     def _commit(group: list[Queued[T]], commit: Callable[[list[Queued[T]]], None]) -> None:

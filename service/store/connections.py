@@ -15,6 +15,11 @@ unanswered), a request waits at most OUTAGE_WAIT for a connection instead of the
 timeout: a server that refuses connections is a 503 at once, not after 5 s. The outage is
 logged once when it starts and once when it ends, with its duration; psycopg-pool's own
 warning per failed attempt (four a second per missing connection) is silenced.
+
+A request (`answering_within`) waits for the store at most the connect timeout in all, not
+that long for each thing it waits on: the time queued behind another command of its project,
+the wait for a connection and each answer count against one deadline, which every answer of
+the store renews (a long request that the store keeps answering is never cut off).
 """
 
 from __future__ import annotations
@@ -40,16 +45,18 @@ from psycopg_pool.base import AttemptWithBackoff
 # connection while the server is away.
 AttemptWithBackoff.INITIAL_DELAY = 0.25
 AttemptWithBackoff.DELAY_BACKOFF = 1.0
-# While the store is known not to answer, a request waits this long for a connection (the
-# pool's next attempt, a quarter of a second away at most, may succeed) before its 503.
-OUTAGE_WAIT = 0.3
+# While the store is known not to answer, a request waits this long for a connection before
+# its 503: the pool's next attempt, a quarter of a second away at most, and a quarter for the
+# connection it opens once the server is back (a refused attempt answers the requests
+# waiting for it at once, see `tracked_connect`, so only a silent path costs the whole wait).
+OUTAGE_WAIT = 0.5
 # What a failure to reach the store raises, wherever it is met (the library's wrappers of
 # psycopg's errors, and psycopg's own where a connection is used directly).
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
                      psycopg.InterfaceError)
 log = logging.getLogger("grantledger.store")
 logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # Outage says it, once
-_limit = threading.local()
+_limit = threading.local()  # per thread: a probe's cap on each wait; a request's deadline
 
 
 class Outage:
@@ -104,6 +111,42 @@ def waiting_at_most(seconds: float) -> Iterator[None]:
         _limit.seconds = before
 
 
+@contextlib.contextmanager
+def answering_within(seconds: float | None) -> Iterator[None]:
+    """Within, this thread waits for the store at most `seconds` since the store last
+    answered it (or since it began): queued behind its project's other commands, for a
+    connection, for each answer. Nested, the outermost deadline holds; None: no deadline."""
+    if seconds is None or getattr(_limit, "patience", None) is not None:
+        yield
+        return
+    _limit.patience, _limit.deadline = seconds, time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _limit.patience = _limit.deadline = None
+
+
+def patience_left() -> float | None:
+    """What is left of this thread's deadline (None: it has none)."""
+    deadline = getattr(_limit, "deadline", None)
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _answered() -> None:
+    patience = getattr(_limit, "patience", None)
+    if patience is not None:
+        _limit.deadline = time.monotonic() + patience
+
+
+def _wait_limit(longest: float) -> tuple[float, bool]:
+    """How long this thread may wait now (`longest`, a probe's cap, its deadline), and
+    whether the probe's cap set it: a probe's short patience proves nothing of the store."""
+    left = patience_left()
+    limit = longest if left is None else min(longest, left)
+    probe = getattr(_limit, "seconds", None)
+    return (probe, True) if probe is not None and probe < limit else (limit, False)
+
+
 class AnsweringConnection(psycopg.Connection[Any]):
     """A connection that gives up on a server that does not answer within `answer_timeout`
     seconds: a network path that holds the bytes (sockets open, nothing back) would otherwise
@@ -117,17 +160,21 @@ class AnsweringConnection(psycopg.Connection[Any]):
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
         if timeout is not None:  # notifies() waits as long as it says
             return super().wait(gen, interval, timeout)
-        probe = getattr(_limit, "seconds", None)
-        limit = min(self.answer_timeout, probe or float("inf"))
+        limit, by_probe = _wait_limit(self.answer_timeout)
+        if limit <= 0:  # the request's deadline passed before this (nothing sent yet)
+            self.pgconn.finish()
+            raise psycopg.OperationalError("the request's wait for the store has ended")
         try:
             answer = super().wait(gen, interval, limit)
         except _WaitTimeout:
             self.pgconn.finish()
-            error = psycopg.OperationalError(f"the store did not answer within {limit:g} s")
-            if limit == self.answer_timeout:  # a probe's shorter patience proves less
+            error = psycopg.OperationalError(f"the store did not answer within {limit:.3g} s")
+            if not by_probe:
                 self.outage.failed(error)
             raise error from None
-        self.outage.answered()
+        # The outage ends when a new connection opens (`tracked_connect`), not on an answer
+        # here: as a server shuts down, a session not yet told to end still answers.
+        _answered()
         return answer
 
 
@@ -157,7 +204,10 @@ def watch_outages(pool: Any, answer_timeout: float) -> Outage:
         wait = pool.timeout if timeout is None else timeout
         if outage.known:
             wait = min(wait, OUTAGE_WAIT)
-        return getconn(min(wait, getattr(_limit, "seconds", None) or wait))
+        limit, _ = _wait_limit(wait)
+        if limit <= 0:
+            raise PoolTimeout("the store has not answered this request for its whole deadline")
+        return getconn(limit)
 
     pool._connect, pool.getconn = tracked_connect, quick_getconn
     return outage

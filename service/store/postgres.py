@@ -16,17 +16,20 @@ from psycopg.rows import dict_row
 
 from service.store.connections import watch_outages
 from service.store.database import ANSWER_TIMEOUT_KEY, CONNINFO_KEY, StoreUrl
+from service.store.recorders import PostgresSnapshotRecorder
 
 
 class Factory(LibraryFactory):
+    aggregate_recorder_class = PostgresSnapshotRecorder
+
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         store = StoreUrl(self.env.get(CONNINFO_KEY) or "")
         pool = self.datastore.pool
         pool.conninfo = store.url
         pool.kwargs = {"row_factory": dict_row, **store.connection_kwargs()}
-        answer_timeout = float(self.env.get(ANSWER_TIMEOUT_KEY) or store.connect_timeout())
-        self.outage = watch_outages(pool, answer_timeout)
+        self.answer_timeout = float(self.env.get(ANSWER_TIMEOUT_KEY) or store.connect_timeout())
+        self.outage = watch_outages(pool, self.answer_timeout)
 
 
 __all__ = ["Factory"]

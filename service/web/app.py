@@ -27,6 +27,7 @@ from service.web.problems import http_exception_problem, register_problem_handle
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
 from service.web.response_headers import ResponseHeaders
+from service.web.store_patience import StorePatience
 
 MAX_BODY_BYTES = 1024 * 1024
 # Where `/` leads.
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None,
     if settings.uses_postgres:  # only there is the view cache kept current (NOTIFY)
         app.wsgi_app = FastViewReads(app)  # type: ignore[method-assign]
     app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = StorePatience(app.wsgi_app,  # type: ignore[method-assign]
+                                 application.store_patience)
     pages.install(app)  # /app/: pages for people, a client of the API below the access log
     log = access_log(settings.access_log)
     if log is not None:

@@ -31,6 +31,8 @@ from pg_cluster import Cluster, free_port, throwaway_cluster
 from support import projector_pid
 from tcp_proxy import PostgresProxy
 
+from service.store.connections import OUTAGE_WAIT
+
 pytestmark = pytest.mark.postgres
 TOKEN = "fault-recovery-admin-token-0123456789"
 BOUND = 5.0  # GRANTLEDGER_MAX_HEARTBEAT_AGE of these tests
@@ -42,7 +44,7 @@ SILENCE_BOUND = max(BOUND, CONNECT_TIMEOUT + 2)
 READY_BOUND = 2.0
 # A request's own handling beside its wait for the store (the connect timeout), on a loaded
 # machine: the bound of a silent store's 503 is the connect timeout plus this.
-HANDLING = 1.0
+HANDLING = 0.5
 OUTAGE_STARTS, OUTAGE_ENDS = "the event store does not answer", "the event store answers again"
 
 
@@ -210,8 +212,8 @@ class Clients:
 
     def during(self, start: float, end: float) -> list[Answer]:
         """The answers to requests sent well within the fault (one sent as it ends may find
-        the store back)."""
-        return [a for a in self.answers if start + 0.1 <= a.started < end - 0.5]
+        the store back: it waits up to OUTAGE_WAIT for a connection)."""
+        return [a for a in self.answers if start + 0.1 <= a.started < end - OUTAGE_WAIT - 0.2]
 
     def overlapping(self, start: float, end: float) -> list[Answer]:
         """The answers to requests under way at some moment of the fault."""

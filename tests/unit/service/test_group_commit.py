@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from service.group_commit import GroupCommit, Queued
+from service.store.connections import answering_within
 
 
 def test_commands_queued_during_a_commit_are_committed_together_in_order() -> None:
@@ -75,3 +77,60 @@ def test_a_commit_that_fails_after_deciding_answers_the_failure_not_the_decision
 
     with pytest.raises(ConnectionError, match="COMMIT failed"):
         committer.run(uuid4(), "any", commit)
+
+
+def test_a_caller_whose_deadline_ends_while_queued_is_withdrawn_and_never_committed() -> None:
+    committer: GroupCommit[str] = GroupCommit()
+    project = uuid4()
+    first_started, release = threading.Event(), threading.Event()
+    groups: list[list[str]] = []
+
+    def commit(group: list[Queued[str]]) -> None:
+        groups.append([q.command for q in group])
+        if group[0].command == "first":
+            first_started.set()
+            release.wait(5)
+        for queued in group:
+            queued.result = "done"
+
+    def impatient() -> str:
+        with answering_within(0.2):
+            return committer.run(project, "impatient", commit)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(committer.run, project, "first", commit)
+        first_started.wait(5)
+        waiting = pool.submit(impatient)
+        with pytest.raises(OperationalError, match="wait for the store ended"):
+            waiting.result(timeout=3)
+        release.set()
+        assert first.result() == "done"
+
+    assert (groups, committer._queued) == ([["first"]], {})
+
+
+def test_a_caller_already_taken_into_a_group_waits_for_its_outcome_past_its_deadline() -> None:
+    committer: GroupCommit[str] = GroupCommit()
+    project = uuid4()
+    saving = threading.Event()
+
+    def slow_commit(group: list[Queued[str]]) -> None:
+        saving.set()
+        time.sleep(1.0)  # the group's save outlasts the follower's 0.5 s
+        for queued in group:
+            queued.result = f"saved {queued.command}"
+
+    def follower() -> str:
+        with answering_within(0.5):
+            return committer.run(project, "follower", slow_commit)
+
+    stripe = committer._locks[hash(project) % len(committer._locks)]
+    with ThreadPoolExecutor(2) as pool:
+        stripe.acquire()  # held until both are queued, so that one group takes both
+        leader = pool.submit(committer.run, project, "leader", slow_commit)
+        following = pool.submit(follower)
+        while len(committer._queued.get(project, [])) < 2:
+            time.sleep(0.001)
+        stripe.release()
+        assert saving.wait(5)
+        assert (leader.result(), following.result()) == ("saved leader", "saved follower")
