@@ -7,9 +7,9 @@ topic live in a module of their own beside this one (`expenses`, `schedule`, `bu
 the project that become its methods below.
 
 The event classes stay here, nested in the aggregate: a stored event names its class by its
-topic, `domain.project:GrantProject.<Name>`, so they never move (tests/unit/domain/
-test_event_topics.py pins them). They only assign state: they run again on every replay, so
-they read no clock and check nothing.
+topic, `domain.project:GrantProject.<Name>`, so they never move (the topics, class versions
+and fields are pinned by tests/unit/domain/test_event_topics.py). They only assign state: they
+run again on every replay, so they read no clock and check nothing.
 """
 
 from __future__ import annotations
@@ -390,7 +390,7 @@ class GrantProject(Aggregate):
         )
         return clone
 
-    # ---- registration -------------------------------------------------------------------
+    # ---- registration, and how every later event is recorded ----------------------------
 
     @staticmethod
     def create_id(registration_number: str) -> UUID:
@@ -421,7 +421,7 @@ class GrantProject(Aggregate):
         self.trigger_event(event_class, timestamp=stamp.at, recorded_by=stamp.by,
                            previous_hash=self.head_hash, hash=digest, **data)
 
-    # ---- the state as the rules read it (put_expense: also the events) -------------------
+    # ---- the state as the rules read it (put_expense: also the events) ------------------
 
     def put_expense(self, expense: Expense, old: Expense | None = None) -> None:
         """Stores an expense's new record and keeps the double-financing index in step."""

@@ -24,6 +24,7 @@ quote the API.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import re
@@ -44,7 +45,7 @@ from tqdm import tqdm
 from domain.records import document_key, supplier_key
 from service.cli.expense_rows import ExpenseRow, Layout, LayoutError, expense_rows, layout
 from service.cli.sheet_files import UnreadableFileError, read_sheet
-from service.cli.speech import gettext, ngettext, number, pgettext, speaking
+from service.cli.speech import N_, gettext, ngettext, number, pgettext, speaking
 
 CHUNK_ROWS = 500
 RETRIES = 4
@@ -52,6 +53,9 @@ IN_FLIGHT_WAITS = 120
 API = "/api/v1"
 BATCH_TYPES = ("urn:grantledger:problem:batch-invalid", "urn:grantledger:problem:batch-refused")
 ITEM_OF_BATCH = re.compile(r"item ([0-9]+) of the batch")
+# Why a file cannot be read, as the C library says it in English, said in the run's language.
+OS_REASONS = {errno.ENOENT: N_("No such file or directory"), errno.EACCES: N_("Permission denied"),
+              errno.EISDIR: N_("Is a directory")}
 
 
 class CannotRunError(Exception):
@@ -154,8 +158,10 @@ class Import:
         try:
             return self.options.file.read_bytes()
         except OSError as error:
+            reason = (gettext(OS_REASONS[error.errno]) if error.errno in OS_REASONS
+                      else error.strerror)
             raise CannotRunError(gettext("cannot read {file}: {reason}").format(
-                file=self.options.file, reason=error.strerror)) from None
+                file=self.options.file, reason=reason)) from None
 
     def _rows(self, content: bytes) -> tuple[Layout, list[ExpenseRow]]:
         name = self.options.file.name

@@ -69,6 +69,11 @@ def _load(language: str) -> gnu_gettext.NullTranslations:
         return Translations(compiled, domain=DOMAIN)
 
 
+def N_(message: str) -> str:
+    """Marks `message` for the catalogue; `gettext` says it when it is shown."""
+    return message
+
+
 def gettext(message: str) -> str:
     return _catalogue.get().gettext(message)
 

@@ -152,6 +152,7 @@ def test_a_dry_run_warns_and_sums_up_in_its_language(
 
 
 @pytest.mark.parametrize(("case", "said"), [
+    ("missing file", "grantledger import: nelze přečíst {path}: soubor nebo adresář neexistuje"),
     ("not a spreadsheet", "grantledger import: vydaje.xlsx: není to sešit XLSX (není to soubor "
                           "ZIP)"),
     ("unknown project", "grantledger import: žádný projekt nemá registrační číslo CZ.00/NONE"),
@@ -163,10 +164,10 @@ def test_an_import_that_cannot_run_says_why_in_czech(
     path = tmp_path / ("vydaje.xlsx" if case == "not a spreadsheet" else "vydaje.csv")
     if case == "not a spreadsheet":
         path.write_bytes(b"PK not really a zip")
-    else:
+    elif case == "unknown project":
         write_csv(path, HEADINGS_CS, CZECH, delimiter=";", encoding="utf-8")
 
     code, out, err = run(ledger, path, "CZ.00/NONE" if case == "unknown project"
                          else NEK_NUMBER, "cs")
 
-    assert (code, out, err) == (2, [], [said])
+    assert (code, out, err) == (2, [], [said.format(path=path)])
