@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from service.cli.speech import gettext
+
 CENTS = Decimal("0.01")
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 CURRENCY = re.compile(r"(?i)^(?:czk)?(.*?)(?:,-)?(?:kč|czk)?$")
@@ -30,7 +32,7 @@ def amount(value: Any, decimal: str | None = None) -> Decimal:
     separator, where its other amounts show it: there `1,234` (with a decimal comma) or
     `1.234` (with a decimal point) could be a thousand or a slip, and is refused."""
     if isinstance(value, bool):
-        raise CellError(f"{value} is not an amount")
+        raise CellError(gettext("{value} is not an amount").format(value=value))
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
@@ -40,8 +42,8 @@ def amount(value: Any, decimal: str | None = None) -> Decimal:
     else:
         number = _written_amount(str(value), decimal)
     if not number.is_finite() or number != number.quantize(CENTS):
-        raise CellError(f"{_shown(value)} is not a whole number of haléře: round it to two "
-                        "decimal places in the sheet")
+        raise CellError(gettext("{value} is not a whole number of haléře: round it to two "
+                                "decimal places in the sheet").format(value=_shown(value)))
     return number.quantize(CENTS)
 
 
@@ -51,12 +53,13 @@ def _written_amount(text: str, decimal: str | None = None) -> Decimal:
     cleaned = CURRENCY.fullmatch(cleaned).group(1)  # type: ignore[union-attr]  # matches all
     sign, digits = ("-", cleaned[1:]) if cleaned.startswith("-") else ("", cleaned)
     if not DIGITS_AND_SEPARATORS.fullmatch(digits):
-        raise CellError(f"{text!r} is not an amount: write it as 1 234,50 or 1234.50")
+        raise CellError(gettext("{text!r} is not an amount: write it as 1 234,50 or 1234.50")
+                        .format(text=text))
     whole, fraction = _split_decimal(digits, text, decimal)
     try:
         return Decimal(f"{sign}{whole}.{fraction or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern admits digits only
-        raise CellError(f"{text!r} is not an amount") from None
+        raise CellError(gettext("{value} is not an amount").format(value=repr(text))) from None
 
 
 def _split_decimal(digits: str, text: str, decimal: str | None) -> tuple[str, str]:
@@ -71,17 +74,20 @@ def _split_decimal(digits: str, text: str, decimal: str | None) -> tuple[str, st
     if len(set(separators)) == 2:
         decimal = separators[-1]
         if separators.count(decimal) > 1:
-            raise CellError(f"{text!r} is not an amount: {decimal!r} appears more than once")
+            raise CellError(gettext("{text!r} is not an amount: {separator!r} appears more than "
+                                    "once").format(text=text, separator=decimal))
         head, _, tail = digits.rpartition(decimal)
         return _ungrouped(head, ".,".replace(decimal, ""), text), tail
     separator = separators[0]
     if len(separators) == 1 and separator == decimal and _grouped(separator).fullmatch(digits):
         whole, _, tail = digits.partition(separator)
         example = f"{whole}{separator}{tail[:2]}" if separator == "," else f"{whole}.{tail[:2]}"
-        raise CellError(
-            f"{text!r} is ambiguous: the file's amounts use {separator!r} as the decimal "
-            f"separator, so is it {whole}{tail} or a slip for {example}? Write "
-            f"{whole}{tail}{separator}00 (or {whole} {tail}) for the thousands")
+        raise CellError(gettext(
+            "{text!r} is ambiguous: the file's amounts use {separator!r} as the decimal "
+            "separator, so is it {thousands} or a slip for {slip}? Write {written} (or "
+            "{spaced}) for the thousands").format(
+                text=text, separator=separator, thousands=f"{whole}{tail}", slip=example,
+                written=f"{whole}{tail}{separator}00", spaced=f"{whole} {tail}"))
     if len(separators) > 1 or _grouped(separator).fullmatch(digits):
         return _ungrouped(digits, separator, text), ""
     head, _, tail = digits.partition(separator)
@@ -94,7 +100,8 @@ def _grouped(separator: str) -> re.Pattern[str]:
 
 def _ungrouped(digits: str, separator: str, text: str) -> str:
     if not _grouped(separator).fullmatch(digits):
-        raise CellError(f"{text!r} is not an amount: its thousands are not grouped by three")
+        raise CellError(gettext("{text!r} is not an amount: its thousands are not grouped by "
+                                "three").format(text=text))
     return digits.replace(separator, "")
 
 
@@ -116,13 +123,14 @@ def day(value: Any) -> date:
     """A date: a date cell, or text as `31.12.2016`, `31. 12. 2016` or `2016-12-31`."""
     if isinstance(value, datetime):
         if value.time() != datetime.min.time():
-            raise CellError(f"{value} has a time of day: give the date alone")
+            raise CellError(gettext("{value} has a time of day: give the date alone")
+                            .format(value=value))
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float | Decimal):
-        raise CellError(f"{_shown(value)} is a number, not a date: format the cell as a date "
-                        "or write 31.12.2016")
+        raise CellError(gettext("{value} is a number, not a date: format the cell as a date "
+                                "or write 31.12.2016").format(value=_shown(value)))
     text = str(value).strip()
     iso, czech = ISO_DATE.fullmatch(text), CZECH_DATE.fullmatch(text)
     try:
@@ -131,8 +139,10 @@ def day(value: Any) -> date:
         if czech:
             return date(int(czech[3]), int(czech[2]), int(czech[1]))
     except ValueError:
-        raise CellError(f"{text!r} is not a day of the calendar") from None
-    raise CellError(f"{text!r} is not a date: write it as 31.12.2016 or 2016-12-31")
+        raise CellError(gettext("{text!r} is not a day of the calendar").format(text=text)) \
+            from None
+    raise CellError(gettext("{text!r} is not a date: write it as 31.12.2016 or 2016-12-31")
+                    .format(text=text))
 
 
 def text(value: Any) -> str:

@@ -22,6 +22,7 @@ from schemas.spreadsheets import (
 )
 from service.cli import cells
 from service.cli.sheet_files import SheetFile
+from service.cli.speech import gettext, ngettext
 
 BY_NAME = {name: column for column in IMPORT_COLUMNS for name in column.names}
 IMPORT_FIELDS = {column.field: column for column in IMPORT_COLUMNS}
@@ -63,24 +64,31 @@ def layout(sheet: SheetFile) -> Layout:
     for position, heading in enumerate(sheet.headings):
         if not heading:
             if any(_holds(row, position) for _, row in sheet.rows):
-                unknown.append(f"(column {get_column_letter(position + 1)}, no heading)")
+                unknown.append(gettext("(column {letter}, no heading)").format(
+                    letter=get_column_letter(position + 1)))
             continue
         column = BY_NAME.get(normalised_heading(heading))
         if column is None:
             unknown.append(repr(heading))
         elif column in positions.values():
-            raise LayoutError(f"the column {heading!r} is there twice")
+            raise LayoutError(gettext("the column {heading!r} is there twice")
+                              .format(heading=heading))
         else:
             positions[position] = column
     if unknown:
-        raise LayoutError(f"unknown column{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(unknown)}; the columns it reads are: "
-                          + ", ".join(c.cs for c in IMPORT_COLUMNS)
-                          + " (or in English: " + ", ".join(c.en for c in IMPORT_COLUMNS) + ")")
+        raise LayoutError(ngettext(
+            "unknown column {names}; the columns it reads are: {czech} (or in English: "
+            "{english})",
+            "unknown columns {names}; the columns it reads are: {czech} (or in English: "
+            "{english})", len(unknown)).format(
+                names=", ".join(unknown), czech=", ".join(c.cs for c in IMPORT_COLUMNS),
+                english=", ".join(c.en for c in IMPORT_COLUMNS)))
     missing = [c for c in IMPORT_COLUMNS if c.required and c not in positions.values()]
     if missing:
-        raise LayoutError("the file has no column " + ", ".join(
-            f"{c.cs!r} ({c.en})" for c in missing) + "; every row needs it")
+        raise LayoutError(ngettext(
+            "the file has no column {columns}; every row needs it",
+            "the file has no column {columns}; every row needs it", len(missing)).format(
+                columns=", ".join(f"{c.cs!r} ({c.en})" for c in missing)))
     return Layout(positions, {column.field: sheet.headings[position]
                               for position, column in positions.items()},
                   _language(sheet.headings))
@@ -123,7 +131,7 @@ def _row(number: int, values: list[Any], columns: Layout, decimal: str | None) -
         heading = columns.heading(column.field)
         if not _holds(values, position):
             if column.required:
-                errors.append((heading, "is empty; every row needs it"))
+                errors.append((heading, gettext("is empty; every row needs it")))
             continue
         try:
             if column.kind == "money":
@@ -153,9 +161,11 @@ def _body(read: dict[str, Any]) -> dict[str, Any]:
 def _document_type(value: Any) -> str:
     code = document_type_code(cells.text(value))
     if code is None:
-        raise cells.CellError(f"{cells.text(value)!r} is not a document type: write one of "
-                              + ", ".join(n["cs"] for n in DOCUMENT_TYPE_NAMES.values())
-                              + " (or " + ", ".join(DOCUMENT_TYPE_NAMES) + ")")
+        raise cells.CellError(gettext(
+            "{value!r} is not a document type: write one of {czech} (or {english})").format(
+                value=cells.text(value),
+                czech=", ".join(n["cs"] for n in DOCUMENT_TYPE_NAMES.values()),
+                english=", ".join(DOCUMENT_TYPE_NAMES)))
     return code
 
 

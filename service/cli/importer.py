@@ -14,11 +14,17 @@ key and answered from the service's record of it.
 Exit status: 0 when every row is recorded, already was, or (`--dry-run`) would be; 1 when any
 row was refused; 2 when the import could not run (no service, a bad token, an unreadable file),
 said in one line.
+
+A run speaks Czech or English (`ImportOptions.lang`, service.cli.speech): its messages, the
+warnings, the summary and the refused-rows file. What the service says of a refused row (a
+field's message, a rule's detail) is quoted as the service wrote it, in English, as the pages
+quote the API.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import re
@@ -39,6 +45,7 @@ from tqdm import tqdm
 from domain.records import document_key, supplier_key
 from service.cli.expense_rows import ExpenseRow, Layout, LayoutError, expense_rows, layout
 from service.cli.sheet_files import UnreadableFileError, read_sheet
+from service.cli.speech import N_, gettext, ngettext, number, pgettext, speaking
 
 CHUNK_ROWS = 500
 RETRIES = 4
@@ -46,9 +53,9 @@ IN_FLIGHT_WAITS = 120
 API = "/api/v1"
 BATCH_TYPES = ("urn:grantledger:problem:batch-invalid", "urn:grantledger:problem:batch-refused")
 ITEM_OF_BATCH = re.compile(r"item ([0-9]+) of the batch")
-# The run speaks English throughout (its messages, the service's and the report's headings);
-# columns are named by the file's own headings, in whatever language the file is.
-REPORT_HEADINGS = ("Row", "Column", "Message")
+# Why a file cannot be read, as the C library says it in English, said in the run's language.
+OS_REASONS = {errno.ENOENT: N_("No such file or directory"), errno.EACCES: N_("Permission denied"),
+              errno.EISDIR: N_("Is a directory")}
 
 
 class CannotRunError(Exception):
@@ -65,6 +72,8 @@ class ImportOptions:
     chunk_rows: int = CHUNK_ROWS
     progress: bool | None = None
     """Show a progress bar: None for "when the error stream is a terminal"."""
+    lang: str = "en"
+    """The language the run speaks: cs or en (service.cli.speech)."""
 
 
 @dataclass
@@ -99,11 +108,12 @@ def import_expenses(options: ImportOptions, client: httpx.Client, *, out: TextIO
                     err: TextIO = sys.stderr) -> int:
     """Runs the import against the service `client` reaches (with the token it carries);
     answers the exit status."""
-    try:
-        return Import(options, client, out, err).run()
-    except CannotRunError as error:
-        print(f"grantledger import: {error}", file=err)
-        return 2
+    with speaking(options.lang):
+        try:
+            return Import(options, client, out, err).run()
+        except CannotRunError as error:
+            print(f"grantledger import: {error}", file=err)
+            return 2
 
 
 class Import:
@@ -140,14 +150,18 @@ class Import:
         for row in rows:
             for field_name, message in row_warnings(row.body, window):
                 self.tally.warnings += 1
-                print(f"warning: row {row.number}, {columns.heading(field_name)}: {message}",
-                      file=self.err)
+                print(gettext("warning: row {number}, {column}: {message}").format(
+                    number=row.number, column=columns.heading(field_name), message=message),
+                    file=self.err)
 
     def _content(self) -> bytes:
         try:
             return self.options.file.read_bytes()
         except OSError as error:
-            raise CannotRunError(f"cannot read {self.options.file}: {error.strerror}") from None
+            reason = (gettext(OS_REASONS[error.errno]) if error.errno in OS_REASONS
+                      else error.strerror)
+            raise CannotRunError(gettext("cannot read {file}: {reason}").format(
+                file=self.options.file, reason=reason)) from None
 
     def _rows(self, content: bytes) -> tuple[Layout, list[ExpenseRow]]:
         name = self.options.file.name
@@ -185,15 +199,15 @@ class Import:
             self.tally.held_back += len(pending) - len(answer.refusals)
         else:
             self.tally.recorded += len(pending)
-        for number, column, message in sorted(refused):
-            self.tally.refuse(number, column, message)
-            where = f"row {number}, {column}" if column else f"row {number}"
-            bar.write(f"{where}: {message}", file=self.out)
+        for row_number, column, message in sorted(refused):
+            self.tally.refuse(row_number, column, message)
+            bar.write(refusal_line(row_number, column, message), file=self.out)
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Any]:
         disable = None if self.options.progress is None else not self.options.progress
-        with tqdm(total=total, unit="row", desc=self.options.file.name, file=self.err,
+        with tqdm(total=total, unit=pgettext("progress bar, per second", "row"),
+                  desc=self.options.file.name, file=self.err,
                   disable=disable, dynamic_ncols=True) as bar:
             yield bar
 
@@ -208,32 +222,59 @@ class Import:
         # A Czech spreadsheet program opens `;`-separated CSV; an English one `,`.
         writer = csv.writer(text, delimiter=";" if columns.lang == "cs" else ",",
                             lineterminator="\r\n")
-        writer.writerow(REPORT_HEADINGS)
+        writer.writerow(report_headings())
         writer.writerows(sorted(self.tally.refused))
         path.write_text(text.getvalue(), encoding="utf-8", newline="")
         return path
 
     def _summary(self, seconds: float, report: Path | None) -> None:
         t = self.tally
-        done = "would be recorded (dry run)" if self.options.dry_run else "recorded"
-        lines = [f"{self.options.file.name}: {counted(t.rows, 'row')}",
-                 f"{t.recorded:>9,} {done}",
-                 f"{t.already:>9,} already recorded, skipped"]
+        recorded = (ngettext("{count} would be recorded (dry run)",
+                             "{count} would be recorded (dry run)", t.recorded)
+                    if self.options.dry_run else
+                    ngettext("{count} recorded", "{count} recorded", t.recorded))
+        lines = [f"{self.options.file.name}: {rows(t.rows)}", _tallied(t.recorded, recorded),
+                 _tallied(t.already, ngettext("{count} already recorded, skipped",
+                                              "{count} already recorded, skipped", t.already))]
         if t.refused:
-            lines.append(f"{t.refused_rows:>9,} refused (see {report})")
+            lines.append(_tallied(t.refused_rows, ngettext(
+                "{count} refused (see {report})", "{count} refused (see {report})",
+                t.refused_rows), report=report))
         if t.held_back:
-            lines.append(f"{t.held_back:>9,} not recorded: in a chunk with refused rows")
+            lines.append(_tallied(t.held_back, ngettext(
+                "{count} not recorded: in a chunk with refused rows",
+                "{count} not recorded: in a chunk with refused rows", t.held_back)))
         if t.warnings:
-            noun = "warning" if t.warnings == 1 else "warnings"
-            lines.append(f"{t.warnings:>9,} {noun} (above)")
+            lines.append(_tallied(t.warnings, ngettext(
+                "{count} warning (above)", "{count} warnings (above)", t.warnings)))
         rate = t.rows / seconds if seconds > 0 else 0.0
-        lines.append(f"in {seconds:.1f} s ({rate:,.0f} rows/s)")
+        lines.append(gettext("in {seconds} s ({rate} rows/s)").format(
+            seconds=number(seconds, "0.0"), rate=number(rate)))
         print("\n".join(lines), file=self.out)
 
 
-def counted(count: int, noun: str) -> str:
-    """`1 row`, `2 rows`, `1,500 rows`."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+def _tallied(count: int, said: str, **values: Any) -> str:
+    """A line of the summary: the count right-aligned in nine places, then what it counts."""
+    return said.format(count=number(count).rjust(9), **values)
+
+
+def rows(count: int) -> str:
+    """`1 row`, `2 rows`, `1,500 rows`; `1 řádek`, `2 řádky`, `1 500 řádků`."""
+    return ngettext("{count} row", "{count} rows", count).format(count=number(count))
+
+
+def refusal_line(row: int, column: str, message: str) -> str:
+    """A refused row on the terminal: its number, the column (if the refusal names one) and
+    why."""
+    if column:
+        return gettext("row {number}, {column}: {message}").format(
+            number=row, column=column, message=message)
+    return gettext("row {number}: {message}").format(number=row, message=message)
+
+
+def report_headings() -> tuple[str, str, str]:
+    """The refused-rows file's headings."""
+    return gettext("Row"), gettext("Column"), gettext("Message")
 
 
 def row_warnings(body: dict[str, Any] | None,
@@ -245,14 +286,18 @@ def row_warnings(body: dict[str, Any] | None,
     first, last = window
     tax_point = date.fromisoformat(body["tax_point_date"])
     if not first <= tax_point <= last:
-        side = "before" if tax_point < first else "after"
-        found.append(("tax_point_date", f"{tax_point:%d.%m.%Y} is {side} the eligibility "
-                      f"window {first:%d.%m.%Y} – {last:%d.%m.%Y}: the expense will be recorded "
-                      "but count as ineligible"))
+        message = (gettext("{day} is before the eligibility window {first} – {last}: the "
+                           "expense will be recorded but count as ineligible")
+                   if tax_point < first else
+                   gettext("{day} is after the eligibility window {first} – {last}: the "
+                           "expense will be recorded but count as ineligible"))
+        found.append(("tax_point_date", message.format(
+            day=f"{tax_point:%d.%m.%Y}", first=f"{first:%d.%m.%Y}", last=f"{last:%d.%m.%Y}")))
     ico, country = body["supplier"].get("ico"), body["supplier"].get("country")
     if ico and country in (None, "CZ") and not ico_check_digit_holds(ico):
-        found.append(("supplier.ico", f"{ico} is not a valid IČO (its check digit is wrong): "
-                      "check it against the business register (ARES)"))
+        found.append(("supplier.ico", gettext(
+            "{ico} is not a valid IČO (its check digit is wrong): check it against the "
+            "business register (ARES)").format(ico=ico)))
     return found
 
 
@@ -273,8 +318,9 @@ def _in_rows(message: str, sent: list[ExpenseRow], recorded: RecordedExpenses,
     message = ITEM_OF_BATCH.sub(lambda m: f"row {sent[int(m[1])].number}", message)
     holder = recorded.holder(row.body) if row.body is not None else None
     if message.startswith("DOUBLE_FINANCING") and holder is not None:
-        message += (f" (recorded with net {holder['amount_net']}, VAT {holder['vat']}, "
-                    f"eligible {holder['eligible_amount']})")
+        recorded_with = gettext("(recorded with net {net}, VAT {vat}, eligible {eligible})")
+        message += " " + recorded_with.format(net=holder["amount_net"], vat=holder["vat"],
+                                              eligible=holder["eligible_amount"])
     return message
 
 
@@ -328,7 +374,8 @@ class Service:
         except ValueError:
             found = self._get(f"{API}/projects", {"registration_number": project})["projects"]
             if not found:
-                raise CannotRunError(f"no project has the registration number {project}") from None
+                raise CannotRunError(gettext("no project has the registration number {number}")
+                                     .format(number=project)) from None
             return UUID(found[0]["id"])
         self._get(f"{API}/projects/{project_id}")
         return project_id
@@ -381,8 +428,8 @@ class Service:
             if body.get("type") != "urn:grantledger:problem:idempotency-key-in-flight":
                 raise CannotRunError(_failure(response, body))
             time.sleep(float(response.headers.get("Retry-After", "1")))
-        raise CannotRunError(f"the service is still deciding the chunk sent as {key}; "
-                             "run the import again later")
+        raise CannotRunError(gettext("the service is still deciding the chunk sent as {key}; "
+                                     "run the import again later").format(key=key))
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         response = self._send("GET", path, params=params)
@@ -401,10 +448,10 @@ class Service:
                 response = self.client.request(method, path, **kwargs)
             except httpx.TransportError as error:
                 if attempt == attempts:
-                    raise CannotRunError(
-                        f"cannot reach the service at {self.client.base_url} ({error}); run "
-                        "the import again: what was recorded is recognised and skipped"
-                    ) from None
+                    raise CannotRunError(gettext(
+                        "cannot reach the service at {url} ({error}); run the import again: "
+                        "what was recorded is recognised and skipped").format(
+                            url=self.client.base_url, error=error)) from None
                 time.sleep(0.25 * 2 ** (attempt - 1))
                 continue
             if response.status_code not in (429, 502, 503, 504) or attempt == attempts:
@@ -439,7 +486,9 @@ def _refusals(body: dict[str, Any]) -> dict[int, list[tuple[str, str]]]:
 def _failure(response: httpx.Response, body: dict[str, Any]) -> str:
     detail = body.get("detail") or response.reason_phrase
     if response.status_code == 401:
-        return f"the service refused the token ({detail}); give an accountant's --token"
+        return gettext("the service refused the token ({detail}); give an accountant's "
+                       "--token").format(detail=detail)
     if response.status_code == 403:
-        return f"the token may not record expenses ({detail})"
-    return f"the service answered {response.status_code}: {detail}"
+        return gettext("the token may not record expenses ({detail})").format(detail=detail)
+    return gettext("the service answered {status}: {detail}").format(
+        status=response.status_code, detail=detail)

@@ -216,6 +216,7 @@ def _command(commands: Any, name: str, summary: str, description: str) -> Any:
 
 def _import_parser(commands: Any) -> None:
     from service.cli.importer import CHUNK_ROWS
+    from service.cli.speech import LANGUAGES, language_of
 
     importing = commands.add_parser("import", help="import records from a spreadsheet")
     what = importing.add_subparsers(required=True, metavar="WHAT")
@@ -244,6 +245,10 @@ def _import_parser(commands: Any) -> None:
                           help="of a CSV file (default: detected)")
     expenses.add_argument("--chunk-size", type=_chunk_size, default=CHUNK_ROWS,
                           metavar=f"1..{CHUNK_ROWS}", help=f"rows per batch (default {CHUNK_ROWS})")
+    expenses.add_argument("--lang", choices=LANGUAGES, default=language_of(os.environ),
+                          help="the language of its messages, summary and refused-rows file "
+                               "(default: cs where LC_ALL, LC_MESSAGES or LANG names Czech, "
+                               "else en)")
     expenses.set_defaults(run=import_expenses_command)
 
 
@@ -259,16 +264,18 @@ def import_expenses_command(args: argparse.Namespace) -> int:
     import httpx
 
     from service.cli.importer import ImportOptions, import_expenses
+    from service.cli.speech import gettext, speaking
 
     token = args.token or os.environ.get("GRANTLEDGER_TOKEN")
     if not token:
-        print("grantledger import: no token: give --token or set GRANTLEDGER_TOKEN",
-              file=sys.stderr)
+        with speaking(args.lang):
+            print("grantledger import: " + gettext("no token: give --token or set "
+                                                   "GRANTLEDGER_TOKEN"), file=sys.stderr)
         return 2
     options = ImportOptions(
         file=args.file, project=args.project, dry_run=args.dry_run, encoding=args.encoding,
         delimiter="\t" if args.delimiter == "tab" else args.delimiter,
-        chunk_rows=args.chunk_size)
+        chunk_rows=args.chunk_size, lang=args.lang)
     with httpx.Client(base_url=args.url, headers={"Authorization": f"Bearer {token}"},
                       timeout=httpx.Timeout(300.0, connect=10.0)) as client:
         return import_expenses(options, client)

@@ -17,6 +17,8 @@ from typing import Any
 
 import openpyxl
 
+from service.cli.speech import gettext
+
 SEPARATORS = (";", ",", "\t")
 
 
@@ -40,7 +42,7 @@ def read_sheet(path: Path, content: bytes, *, encoding: str | None = None,
     if zipfile.is_zipfile(io.BytesIO(content)):
         return _xlsx(content)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise UnreadableFileError("it is not an XLSX workbook (not a zip file)")
+        raise UnreadableFileError(gettext("it is not an XLSX workbook (not a zip file)"))
     return _csv(content, encoding, delimiter)
 
 
@@ -50,7 +52,8 @@ def _xlsx(content: bytes) -> SheetFile:
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise UnreadableFileError(f"it is not an XLSX workbook openpyxl reads: {error}") from None
+        raise UnreadableFileError(gettext("it is not an XLSX workbook openpyxl reads: {error}")
+                                  .format(error=error)) from None
     try:
         numbered = list(enumerate(book.worksheets[0].iter_rows(values_only=True), start=1))
     finally:
@@ -63,15 +66,17 @@ def _csv(content: bytes, encoding: str | None, delimiter: str | None) -> SheetFi
     try:
         decoded = content.decode(encoding)
     except (UnicodeDecodeError, LookupError) as error:
-        raise UnreadableFileError(f"it cannot be read as {encoding}: {error}") from None
+        raise UnreadableFileError(gettext("it cannot be read as {encoding}: {error}")
+                                  .format(encoding=encoding, error=error)) from None
     if "\x00" in decoded:
-        raise UnreadableFileError("it is neither a CSV text nor an XLSX workbook")
+        raise UnreadableFileError(gettext("it is neither a CSV text nor an XLSX workbook"))
     delimiter = delimiter or _delimiter(decoded)
     reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
     try:
         numbered = [(n, list(row)) for n, row in enumerate(reader, start=1)]
     except csv.Error as error:
-        raise UnreadableFileError(f"it is not a CSV file: {error}") from None
+        raise UnreadableFileError(gettext("it is not a CSV file: {error}").format(error=error)) \
+            from None
     sheet = _sheet(numbered)
     return SheetFile(sheet.headings, sheet.rows, encoding, delimiter)
 
@@ -97,7 +102,7 @@ def _delimiter(text: str) -> str:
 def _sheet(numbered: list[tuple[int, list[Any]]]) -> SheetFile:
     filled = [(n, row) for n, row in numbered if any(_filled(cell) for cell in row)]
     if not filled:
-        raise UnreadableFileError("it holds no rows")
+        raise UnreadableFileError(gettext("it holds no rows"))
     (_, heading), *rows = filled
     headings = [str(cell).strip() if _filled(cell) else "" for cell in heading]
     return SheetFile(headings, rows)

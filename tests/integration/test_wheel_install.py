@@ -144,6 +144,7 @@ def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Ins
             "service/web/pages/templates/pages/project.html",
             "service/web/pages/static/pages.css",
             "service/web/pages/translations/cs/LC_MESSAGES/messages.mo",
+            "service/cli/translations/cs/LC_MESSAGES/importer.mo",
             "service/web/gunicorn_conf.py", "grantledger-1.1.0.dist-info/licenses/LICENSE",
             } <= names
     assert not any(name.startswith(("tests/", "deploy/", "examples/")) for name in names)

@@ -31,8 +31,12 @@ EXPENSE_ID = "5f0c7c1e-3d0b-4c8e-9a52-6f1f2b7f1a01"
 
 
 def parameters(method: Callable[..., Any], from_path: set[str]) -> set[str]:
-    """A command's keyword arguments that come from the body (not the stamp or the path)."""
-    return set(inspect.signature(method).parameters) - {"self", "stamp"} - from_path
+    """A command's keyword arguments that come from the body (not the stamp or the path). The
+    first parameter is the project the method is bound to (`self`, or `project` for the
+    rules of a topic module)."""
+    bound, *arguments = inspect.signature(method).parameters
+    assert bound in ("self", "project")
+    return set(arguments) - {"stamp"} - from_path
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from service.cli import cells
-from service.cli.importer import counted, ico_check_digit_holds, row_warnings
+from service.cli.importer import ico_check_digit_holds, row_warnings, rows
+from service.cli.speech import speaking
 
 
 @pytest.mark.parametrize(("texts", "expected"), [
@@ -85,5 +86,9 @@ def test_a_row_within_the_window_with_a_valid_or_foreign_number_warns_of_nothing
 
 
 def test_counts_in_proper_plurals() -> None:
-    assert [counted(n, "row") for n in (0, 1, 2, 1500)] == [
-        "0 rows", "1 row", "2 rows", "1,500 rows"]
+    english = [rows(n) for n in (0, 1, 2, 5, 1500)]
+    with speaking("cs"):
+        czech = [rows(n) for n in (0, 1, 2, 4, 5, 1500)]
+
+    assert english == ["0 rows", "1 row", "2 rows", "5 rows", "1,500 rows"]
+    assert czech == ["0 řádků", "1 řádek", "2 řádky", "4 řádky", "5 řádků", "1\u00a0500 řádků"]
