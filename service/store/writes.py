@@ -136,19 +136,18 @@ class PostgresWrites:
     datastore: Any
 
     def commit_write(self, write: Write) -> Written:
-        """One round trip: BEGIN, `grantledger_write(…)`, COMMIT, pipelined (BEGIN and
-        COMMIT by hand: psycopg's transaction() nests pipelines in pipeline mode, which adds a
-        round trip at each end)."""
+        """One round trip: BEGIN, `grantledger_write(…)`, COMMIT, pipelined and sent as the
+        pipeline ends (its one Sync; BEGIN and COMMIT by hand: psycopg's transaction() nests
+        pipelines in pipeline mode, which adds a round trip at each end)."""
         with self.datastore.get_connection() as conn:
             try:
-                with conn.pipeline() as pipeline, conn.cursor() as cursor:
+                with conn.pipeline(), conn.cursor() as cursor:
                     call = conn.cursor()
                     cursor.execute("BEGIN")
                     call.execute(CALL_WRITE, _call_params(write))
                     cursor.execute("COMMIT")
                     write.sent = bool(write.events)
-                    pipeline.sync()
-                    return _written(write.project_id, call.fetchall())
+                return _written(write.project_id, call.fetchall())
             except BaseException:
                 _roll_back(conn)
                 raise
