@@ -2,11 +2,14 @@
 
 Each process keeps the last committed state of the projects it writes (`ProjectWriter`).
 Commands to one project that arrive while a write is under way queue and are decided
-together (group commit). A write is one transaction (service.store.writes): it takes the
-project's lock, catches the cached state up with whatever other processes appended since,
-lets the project decide each queued command in order, appends the events, and inserts the
-idempotency records of the requests that decided them — so a crash leaves both or neither,
-and a retry of a request whose answer is stored is answered from it, never decided again.
+together (group commit). The writer lets the project it holds decide each queued command in
+order, then stores the events with the idempotency records of the requests that decided them
+in one transaction (service.store.writes), which holds the project's lock and records nothing
+if the project moved on since the state held or a key in hand has an answer stored: the writer
+then catches up with what it was answered and decides again. So a command is only ever
+recorded as decided against the project's current state, a crash leaves events and records
+both or neither, and a retry of a request whose answer is stored is answered from it, never
+decided again.
 
 When the connection breaks after the events were sent (during COMMIT), nobody knows whether
 they committed: the outcome is read back from the store — the events at the versions they

@@ -6,7 +6,9 @@ advisory lock the function checks that the project is still at the version the d
 made on and that no request key in hand has an answer stored; if either fails it records
 nothing and answers what the writer lacked (the newer events, the stored answers), so the
 writer catches up and decides again. Otherwise it inserts the events, the requests'
-answers, the grants they change, and notifies the library's channel and `grantledger_access`.
+answers, the grants they change, and notifies the library's channel (with the project and its
+last position, `APPEND_PAYLOAD`: a web process's view feed then needs no read to learn them)
+and `grantledger_access`.
 
 An answer carries its events' positions, which only the insert knows: the writer renders it
 with stand-ins (`mark` followed by the event's index in six digits, a negative number in the
@@ -20,8 +22,23 @@ Python runs under it.
 
 from __future__ import annotations
 
-EVENTS_TABLE = "ledgerapplication_events"
+from uuid import UUID
+
 MARK_INDEX_DIGITS = 6
+APPEND_PAYLOAD = "{project_id} {position}"
+"""The payload of the library's channel NOTIFY'd by a write: the project and the position of
+its last event (the library's own appends notify without one)."""
+
+
+
+def parse_append(payload: str) -> tuple[UUID, int] | None:
+    """The project and last position an append's notification names (None: it names none)."""
+    project_id, _, position = payload.partition(" ")
+    try:
+        return UUID(project_id), int(position)
+    except ValueError:
+        return None
+
 
 CREATE_FILL = r"""
 CREATE OR REPLACE FUNCTION grantledger_fill(body text, mark text, positions bigint[])
@@ -74,13 +91,14 @@ BEGIN
         RETURN;
     END IF;
     LOCK TABLE ledgerapplication_events IN EXCLUSIVE MODE;
-    NOTIFY ledgerapplication_events;
     WITH inserted AS (
         INSERT INTO ledgerapplication_events (originator_id, originator_version, topic, state)
         SELECT p_project, u.v, u.t, u.s FROM unnest(p_versions, p_topics, p_states) AS u(v, t, s)
         RETURNING originator_version, notification_id)
     SELECT array_agg(inserted.notification_id ORDER BY inserted.originator_version)
         INTO positions FROM inserted;
+    PERFORM pg_notify('ledgerapplication_events',
+                      p_project::text || ' ' || positions[cardinality(positions)]::text);
     INSERT INTO grantledger_idempotency (scope, key, fingerprint, status, body, location)
         SELECT r.s, r.k, r.f, r.st, grantledger_fill(r.b, p_mark, positions),
                grantledger_fill(r.l, p_mark, positions)

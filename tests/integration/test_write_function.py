@@ -174,7 +174,7 @@ def test_a_write_stores_its_answers_with_their_positions_and_its_grants_and_noti
             for g in ledger.queries.grants_of("sub-1")] == [("sub-1", "viewer", "Ann", "R-1",
                                                               last)]
     assert notified == [("grantledger_access", "sub-1"), ("grantledger_access", "sub-2"),
-                        ("ledgerapplication_events", "")]
+                        ("ledgerapplication_events", f"{project_id} {last}")]
 
 
 def test_a_grant_written_through_the_writer_is_in_force_with_its_position(
