@@ -16,7 +16,9 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from api_builders import expense_body, post, project_path, register_nek
 from eventsourcing.persistence import StoredEvent
+from flask.testing import FlaskClient
 from support import make_settings
 from tcp_proxy import PostgresProxy
 
@@ -238,3 +240,20 @@ def test_many_writers_to_many_projects_never_let_a_reader_of_the_log_pass_over_a
                                                                  inclusive_of_start=False)]
     assert (written, len(logged)) == (PROJECTS * EXPENSES_EACH, PROJECTS * EXPENSES_EACH)
     assert seen == {"notifications": logged, "events": logged}
+
+
+def test_a_batch_of_1000_stores_its_answer_with_each_of_its_1000_positions(
+        pg_client: FlaskClient) -> None:
+    project = register_nek(pg_client)
+    items = [expense_body(document_number=f"B-{n}", amount_net="10.00") for n in range(1000)]
+    path = project_path(project, "expenses/batch")
+
+    first = post(pg_client, path, {"expenses": items}, "accountant", Idempotency_Key="b-1000")
+    replay = post(pg_client, path, {"expenses": items}, "accountant", Idempotency_Key="b-1000")
+
+    positions = [row["position"] for row in first.json["expenses"]]
+    assert (first.status_code, replay.status_code, replay.headers["Idempotent-Replayed"]) == (
+        201, 201, "true")
+    assert replay.get_data() == first.get_data()
+    assert positions == list(range(positions[0], positions[0] + 1000))
+    assert first.json["position"] == positions[-1]
