@@ -10,6 +10,10 @@ answers, the grants they change, and notifies the library's channel (with the pr
 last position, `APPEND_PAYLOAD`: a web process's view feed then needs no read to learn them)
 and `grantledger_access`.
 
+The request keys, the answers and the grants' changes travel as three JSON arrays (one
+parameter each: psycopg's dumping of a dozen arrays cost more than the rest of the call's
+parameters); the events as arrays of their columns.
+
 An answer carries its events' positions, which only the insert knows: the writer renders it
 with stand-ins (`mark` followed by the event's index in six digits, a negative number in the
 JSON no client can predict) and `grantledger_fill` puts the positions in their place.
@@ -54,12 +58,8 @@ $fill$
 CREATE_WRITE = r"""
 CREATE OR REPLACE FUNCTION grantledger_write(
     p_project uuid, p_lock_key bigint, p_expected bigint,
-    p_versions bigint[], p_topics text[], p_states bytea[],
-    p_key_scopes text[], p_key_names text[],
-    p_record_scopes text[], p_record_keys text[], p_record_fingerprints text[],
-    p_record_statuses integer[], p_record_bodies text[], p_record_locations text[],
-    p_mark text, p_access_events integer[], p_access_subjects text[], p_access_roles text[],
-    p_access_names text[], p_registration_number text)
+    p_versions bigint[], p_topics text[], p_states bytea[], p_keys jsonb, p_records jsonb,
+    p_mark text, p_access jsonb, p_registration_number text)
 RETURNS TABLE (kind text, version bigint, at bigint, topic text, state bytea, scope text,
                key text, fingerprint text, status integer, body text, location text)
 LANGUAGE plpgsql AS $write$
@@ -67,6 +67,7 @@ LANGUAGE plpgsql AS $write$
 DECLARE
     latest bigint;
     positions bigint[];
+    change jsonb;
 BEGIN
     PERFORM pg_advisory_xact_lock(p_lock_key);
     SELECT e.originator_version INTO latest FROM ledgerapplication_events AS e
@@ -75,7 +76,7 @@ BEGIN
     RETURN QUERY SELECT 'record'::text, NULL::bigint, NULL::bigint, NULL::text, NULL::bytea,
             i.scope, i.key, i.fingerprint, i.status, i.body, i.location
         FROM grantledger_idempotency AS i
-        JOIN unnest(p_key_scopes, p_key_names) AS k(s, n) ON i.scope = k.s AND i.key = k.n;
+        JOIN jsonb_array_elements(p_keys) AS k(v) ON i.scope = k.v->>0 AND i.key = k.v->>1;
     IF FOUND OR latest <> p_expected THEN
         RETURN QUERY SELECT 'newer'::text, e.originator_version, e.notification_id, e.topic,
                 e.state, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::text,
@@ -100,26 +101,25 @@ BEGIN
     PERFORM pg_notify('ledgerapplication_events',
                       p_project::text || ' ' || positions[cardinality(positions)]::text);
     INSERT INTO grantledger_idempotency (scope, key, fingerprint, status, body, location)
-        SELECT r.s, r.k, r.f, r.st, grantledger_fill(r.b, p_mark, positions),
-               grantledger_fill(r.l, p_mark, positions)
-        FROM unnest(p_record_scopes, p_record_keys, p_record_fingerprints, p_record_statuses,
-                    p_record_bodies, p_record_locations) AS r(s, k, f, st, b, l);
-    FOR i IN 1 .. coalesce(cardinality(p_access_events), 0) LOOP
-        IF p_access_roles[i] IS NULL THEN
+        SELECT r.v->>0, r.v->>1, r.v->>2, (r.v->>3)::integer,
+               grantledger_fill(r.v->>4, p_mark, positions),
+               grantledger_fill(r.v->>5, p_mark, positions)
+        FROM jsonb_array_elements(p_records) AS r(v);
+    FOR change IN SELECT c.v FROM jsonb_array_elements(p_access) AS c(v) LOOP
+        IF change->>2 IS NULL THEN
             DELETE FROM grantledger_access AS a
-                WHERE a.project_id = p_project::text AND a.subject = p_access_subjects[i];
+                WHERE a.project_id = p_project::text AND a.subject = change->>1;
         ELSE
             INSERT INTO grantledger_access AS a
                 (project_id, subject, role, name, registration_number, position)
-                VALUES (p_project::text, p_access_subjects[i], p_access_roles[i],
-                        p_access_names[i], p_registration_number,
-                        positions[p_access_events[i] + 1])
+                VALUES (p_project::text, change->>1, change->>2, change->>3,
+                        p_registration_number, positions[(change->>0)::integer + 1])
                 ON CONFLICT (project_id, subject) DO UPDATE SET role = excluded.role,
                     name = excluded.name, position = excluded.position;
         END IF;
     END LOOP;
     PERFORM pg_notify('grantledger_access', d.s)
-        FROM (SELECT DISTINCT unnest(p_access_subjects) AS s) AS d;
+        FROM (SELECT DISTINCT c.v->>1 AS s FROM jsonb_array_elements(p_access) AS c(v)) AS d;
     RETURN QUERY SELECT 'appended'::text, u.v, u.p, NULL::text, NULL::bytea, NULL::text,
             NULL::text, NULL::text, NULL::integer, NULL::text, NULL::text
         FROM unnest(p_versions, positions) AS u(v, p);
@@ -130,6 +130,4 @@ $write$
 CALL_WRITE = (
     "SELECT kind, version, at, topic, state, scope, key, fingerprint, status, body, location "
     "FROM grantledger_write(%s::uuid, %s::bigint, %s::bigint, %s::bigint[], %s::text[], "
-    "%s::bytea[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::integer[], "
-    "%s::text[], %s::text[], %s::text, %s::integer[], %s::text[], %s::text[], %s::text[], "
-    "%s::text)")
+    "%s::bytea[], %s::jsonb, %s::jsonb, %s::text, %s::jsonb, %s::text)")

@@ -19,6 +19,7 @@ stand-ins (`Marks`) that the store replaces by the positions as it stores the an
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -154,17 +155,15 @@ class PostgresWrites:
 
 
 def _call_params(write: Write) -> list[Any]:
-    events, records, access = write.events, write.records, write.access
+    events = write.events
     return [
         write.project_id, _lock_key(write.project_id), write.expected,
         [e.originator_version for e in events], [e.topic for e in events],
         [e.state for e in events],
-        [scope for scope, _ in write.keys], [key for _, key in write.keys],
-        [r.scope for r in records], [r.key for r in records], [r.fingerprint for r in records],
-        [r.status for r in records], [r.body for r in records], [r.location for r in records],
+        json.dumps(write.keys), json.dumps([r.values() for r in write.records]),
         write.marks.mark,
-        [c.event for c in access], [c.subject for c in access], [c.role for c in access],
-        [c.name for c in access], write.registration_number]
+        json.dumps([(c.event, c.subject, c.role, c.name) for c in write.access]),
+        write.registration_number]
 
 
 def _written(project_id: UUID, rows: Sequence[Any]) -> Written:
