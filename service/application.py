@@ -78,7 +78,7 @@ class LedgerApplication(Application[UUID]):
 
     def construct_repository(self) -> Repository[UUID]:
         """The library's repository, for cold loads only: the writer keeps the committed
-        states it needs, and catches them up under the project's lock."""
+        states it needs, and catches them up with what its writes are answered."""
         return Repository(event_store=self.events, snapshot_store=self.snapshots)
 
     def on_close(self, callback: Callable[[], None]) -> None:
@@ -241,8 +241,9 @@ def _registered(project: GrantProject | None, project_id: UUID) -> GrantProject:
 
 
 def _entitled(project: GrantProject, by: Actor) -> GrantProject:
-    """The project, if `by` still holds the role it acts under there: checked under the
-    project's lock, so no command is recorded under a grant revoked before it was decided.
+    """The project, if `by` still holds the role it acts under there: checked against the
+    state the write confirms current under the project's lock, so no command is recorded
+    under a grant revoked before it was decided.
     A principal left with no role on the project is told the project is unknown to it."""
     if by.acts_globally or project.role_of(by.subject) == by.role:
         return project

@@ -2,7 +2,7 @@
 together with it, in one transaction.
 
 Every command on a project must see the one before it, so writes to a project are serial; a
-save costs several round trips to the database. Instead of each waiting thread paying them in
+save costs a round trip to the database and a commit. Instead of each waiting thread paying them in
 turn, the thread that gets the project's lock takes every command queued for the project,
 lets the aggregate decide each in order (a refused one records nothing and does not stop the
 others) and saves all their events at once. Each caller gets its own outcome or refusal.

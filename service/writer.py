@@ -2,11 +2,14 @@
 
 Each process keeps the last committed state of the projects it writes (`ProjectWriter`).
 Commands to one project that arrive while a write is under way queue and are decided
-together (group commit). A write is one transaction (service.store.writes): it takes the
-project's lock, catches the cached state up with whatever other processes appended since,
-lets the project decide each queued command in order, appends the events, and inserts the
-idempotency records of the requests that decided them — so a crash leaves both or neither,
-and a retry of a request whose answer is stored is answered from it, never decided again.
+together (group commit). The writer lets the project it holds decide each queued command in
+order, then stores the events with the idempotency records of the requests that decided them
+in one transaction (service.store.writes), which holds the project's lock and records nothing
+if the project moved on since the state held or a key in hand has an answer stored: the writer
+then catches up with what it was answered and decides again. So a command is only ever
+recorded as decided against the project's current state, a crash leaves events and records
+both or neither, and a retry of a request whose answer is stored is answered from it, never
+decided again.
 
 When the connection breaks after the events were sent (during COMMIT), nobody knows whether
 they committed: the outcome is read back from the store — the events at the versions they
@@ -20,7 +23,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID
@@ -43,7 +46,7 @@ from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
 from service.principals import Actor
 from service.store.access import access_changes
 from service.store.recorders import LedgerStore
-from service.store.writes import IdempotencyRecord, Key, ProjectWrite
+from service.store.writes import IdempotencyRecord, Key, Write, Written
 
 MAX_ATTEMPTS = 50
 T = TypeVar("T")
@@ -148,55 +151,83 @@ class ProjectWriter:
     # ---- one transaction ----------------------------------------------------------------
 
     def _commit(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
-        for attempt in _attempts():
+        records: dict[Key, IdempotencyRecord] = {}
+        pause = False
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if pause:
+                _pause(attempt)
             try:
-                self._transact(project_id, group)
-                return
+                if self._transact(project_id, group, records):
+                    return
+                pause = False  # caught up with what the store answered: decide again at once
             except IntegrityError:  # a writer that did not queue on the lock got in first
                 if attempt == MAX_ATTEMPTS:
                     raise
                 self._forget(project_id)
                 CONFLICTS_RETRIED.inc()
+                pause = True
             except _NotCommittedError:  # the connection broke during COMMIT, which failed
                 if attempt == MAX_ATTEMPTS:
                     raise OperationalError("the store did not commit the write") from None
                 self._forget(project_id)
+                pause = True
+        raise OperationalError("the project kept moving under the write")
 
-    def _transact(self, project_id: UUID, group: list[Queued[Outcome]]) -> None:
+    def _transact(self, project_id: UUID, group: list[Queued[Outcome]],
+                  records: dict[Key, IdempotencyRecord]) -> bool:
+        """Decides the group against the state held and stores it if the project is still
+        there; answers False, having caught up with what the store answered, if it was not."""
         base = self._cached(project_id)
-        keys = list(dict.fromkeys(q.command.request.id for q in group if q.command.request))
-        write: ProjectWrite | None = None
-        stored: list[StoredEvent] = []
+        keys = [key for key in dict.fromkeys(q.command.request.id for q in group
+                                             if q.command.request) if key not in records]
+        decision = _decide_group(self._caught_up(base, ()), group, records)
+        project = decision.project
+        events = project.collect_events() if project is not None else []
+        stored = [self._store.mapper.to_stored_event(e) for e in events]
+        write = Write(project_id, base.version if base else 0, keys, stored)
+        if stored:
+            assert project is not None
+            decision.assign(project, write.marks.positions(len(stored)))
+            write.records = decision.records()
+            write.access = access_changes(project, events)
+            write.registration_number = project.registration_number
         try:
-            with self._store.queries.project_write(
-                    project_id, base.version if base else 0, keys) as write:
-                project = self._caught_up(base, write.newer)
-                decision = _decide_group(project, group, write.records)
-                project = decision.project
-                if project is None or not project.pending_events:
-                    return
-                events = project.collect_events()
-                stored = [self._store.mapper.to_stored_event(e) for e in events]
-                positions = write.append(stored)
-                decision.assign(project, positions)
-                write.remember(decision.records())
-                write.record_access(access_changes(project, events, positions))
+            written = self._store.queries.commit_write(write)
         except (OperationalError, InterfaceError):
-            if write is None or not write.appended:
+            if not write.sent:
                 raise  # nothing was sent to commit
-            self._resolve(project_id, stored)
-        assert project is not None
-        self._committed_now(project, events, positions[-1])
+            written = Written(self._resolve(project_id, stored))
+        if written.positions is None:
+            records.update(written.records)
+            self._behind(project_id, base, written)
+            return False
+        if stored:
+            assert project is not None
+            decision.assign(project, written.positions)
+            self._committed_now(project, events, written.positions[-1])
+        return True
 
-    def _resolve(self, project_id: UUID, stored: list[StoredEvent]) -> None:
-        """The outcome of a COMMIT whose answer was lost, read back from the store; raises
-        _NotCommittedError (decide again) when the events are not there, and the store's
-        error (503 for the client, whose retry is answered from its key's record) when it
-        cannot be read."""
+    def _behind(self, project_id: UUID, base: GrantProject | None, written: Written) -> None:
+        """Keeps the state the store answered a write with (the held one and the newer
+        events), or forgets a held state the store does not have."""
+        if (base.version if base else 0) > written.latest:
+            self._forget(project_id)
+            return
+        caught_up = self._caught_up(base, written.newer)
+        if caught_up is not None:
+            with self._lock:
+                self._committed[project_id] = caught_up
+
+    def _resolve(self, project_id: UUID, stored: list[StoredEvent]) -> list[int]:
+        """The outcome of a COMMIT whose answer was lost, read back from the store: the
+        events' positions; raises _NotCommittedError (decide again) when the events are not
+        there, and the store's error (503 for the client, whose retry is answered from its
+        key's record) when it cannot be read."""
         positions = self._store.queries.stored_positions(
             project_id, stored[0].originator_version, [event.state for event in stored])
         if positions is None:
             raise _NotCommittedError
+        return positions
 
     def _committed_now(self, project: GrantProject, events: Sequence[Any],
                        position: int) -> None:
@@ -309,9 +340,6 @@ def _decide(project: GrantProject | None, order: Order,
     return decided, len(decided.pending_events) - before
 
 
-def _attempts() -> Iterator[int]:
-    """Attempt numbers, sleeping a jittered, growing pause before each retry."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        if attempt > 1:
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 5))))
-        yield attempt
+def _pause(attempt: int) -> None:
+    """A jittered pause, growing with the attempts, before a retry after a failure."""
+    time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(attempt, 5))))

@@ -4,9 +4,11 @@ around a COMMIT, or all at once as when the server goes away.
 `cut_next_commit("after")` lets the next COMMIT reach the server and its answer come back to
 the proxy, then closes the client's connection without passing the answer on: the commit
 happened and the client does not know it. `"before"` drops the COMMIT and closes both ends:
-the server rolls the transaction back. `refuse()` closes every connection and refuses new
-ones until `accept()`. `hold()` is a network path gone silent: every connection stays open,
-new ones are accepted, but no byte goes either way until `release()` passes on what waited.
+the server rolls the transaction back. `turns` counts round trips: each time a client sends
+after the server last spoke to it (or first on a connection). `refuse()` closes every
+connection and refuses new ones until `accept()`. `hold()` is a network path gone silent:
+every connection stays open, new ones are accepted, but no byte goes either way until
+`release()` passes on what waited.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class PostgresProxy:
         self._flowing = threading.Event()
         self._flowing.set()
         self.cuts = 0
+        self.turns = 0
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
     def url(self, database: str) -> str:
@@ -102,9 +105,14 @@ class _Pair:
                  server: socket.socket) -> None:
         self.proxy, self.client, self.server = proxy, client, server
         self.cutting_after = threading.Event()
+        self.answered = True
 
     def client_to_server(self) -> None:
         while chunk := _receive(self.client):
+            if self.answered:
+                with self.proxy._lock:
+                    self.proxy.turns += 1
+                self.answered = False
             if b"COMMIT" in chunk:
                 cut = self.proxy._take_cut()
                 if cut == "before":
@@ -121,6 +129,7 @@ class _Pair:
             if self.cutting_after.is_set() and b"COMMIT\x00" in chunk:
                 return self._close()  # the server committed; the client never hears of it
             self.proxy._flowing.wait()
+            self.answered = True
             if not _send(self.client, chunk):
                 break
         self._close()

@@ -1,8 +1,10 @@
 """PostgreSQL LISTEN/NOTIFY: what wakes the projector, and what keeps each web process's view
 cache current.
 
-The library's recorder NOTIFYs its channel in every transaction that appends events; the
-projector listens there instead of polling the log every few milliseconds. The projector in
+Every transaction that appends events NOTIFYs the library's channel (the ledger's write
+function with the project and its last position as the payload); the projector listens there
+instead of polling the log every few milliseconds, and each web process learns from it how far
+each project's events have gone. The projector in
 turn NOTIFYs `grantledger_views` in every transaction that stores views, with the position
 reached and the projects whose views changed (service.store.viewstore.announcement); each web
 process listens there and copies those views into its ViewCache. SQLite cannot push: there
@@ -15,12 +17,14 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
 from service.reads.view_cache import ViewCache
 from service.store.connections import STORE_UNAVAILABLE
 from service.store.viewstore import VIEWS_CHANNEL, parse_announcement
+from service.store.write_function import parse_append
 
 RECONNECT_SECONDS = 0.5
 log = logging.getLogger(__name__)
@@ -106,8 +110,11 @@ class ViewFeed:
         self.heard = max([projected, *heads.values()])
 
     def _apply(self, notes: list[tuple[str, str]]) -> None:
-        if any(channel == self.appends for channel, _ in notes):
-            heads = self.application.queries.last_positions_after(self.heard)
+        appends = [payload for channel, payload in notes if channel == self.appends]
+        if appends:
+            heads = _named_heads(appends)
+            if heads is None:  # an append that does not say what it appended: read it
+                heads = self.application.queries.last_positions_after(self.heard)
             self.cache.appended(heads)
             self.heard = max([self.heard, *heads.values()])
         payloads = [payload for channel, payload in notes if channel == VIEWS_CHANNEL]
@@ -121,3 +128,17 @@ class ViewFeed:
         project_ids = set().union(*(ids for _, ids in announced if ids is not None))
         order = None if self.cache.knows_all(project_ids) else self.application.project_ids()
         self.cache.update(self.application.queries.views_of(project_ids), reached, order)
+
+
+def _named_heads(payloads: list[str]) -> dict[UUID, int] | None:
+    """Each project's last position, from appends' notifications that all name theirs (the
+    write function's: they arrive in commit order, which is the positions' order); None if
+    one does not."""
+    heads: dict[UUID, int] = {}
+    for payload in payloads:
+        named = parse_append(payload)
+        if named is None:
+            return None
+        project_id, position = named
+        heads[project_id] = max(position, heads.get(project_id, 0))
+    return heads

@@ -44,34 +44,34 @@ class Grant:
 
 @dataclass(frozen=True)
 class AccessChange:
-    """What an event did to the grants: `role` None for a revocation."""
+    """What an event of a write did to the grants: `role` None for a revocation; `event` is
+    the event's index among the write's (its position is known once they are inserted)."""
 
     project_id: UUID
     subject: str
     role: str | None
     name: str
     registration_number: str
-    position: int
+    event: int
 
-    def statement(self) -> tuple[str, tuple[Any, ...]]:
+    def statement(self, positions: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
         if self.role is None:
             return DELETE, (str(self.project_id), self.subject)
         return UPSERT, (str(self.project_id), self.subject, self.role, self.name,
-                        self.registration_number, self.position)
+                        self.registration_number, positions[self.event])
 
 
-def access_changes(project: Any, events: Sequence[Any],
-                   positions: Sequence[int]) -> list[AccessChange]:
+def access_changes(project: Any, events: Sequence[Any]) -> list[AccessChange]:
     """The changes to the grants that a write's events make, in order."""
     changes = []
-    for event, position in zip(events, positions, strict=True):
+    for index, event in enumerate(events):
         kind = type(event).__name__
         if kind == "AccessGranted":
             changes.append(AccessChange(project.id, event.subject, event.role, event.name,
-                                        project.registration_number, position))
+                                        project.registration_number, index))
         elif kind == "AccessRevoked":
             changes.append(AccessChange(project.id, event.subject, None, "",
-                                        project.registration_number, position))
+                                        project.registration_number, index))
     return changes
 
 

@@ -10,7 +10,7 @@ written once with `%s` placeholders; SQLite gets `?`.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -32,10 +32,10 @@ from service.store.writes import (
     IDEMPOTENCY_TABLE,
     RECORD_COLUMNS,
     IdempotencyRecord,
-    Key,
     PostgresWrites,
-    ProjectWrite,
     SQLiteWrites,
+    Write,
+    Written,
 )
 
 PositionedStoredEvent = tuple[int, StoredEvent]
@@ -223,8 +223,7 @@ class LedgerStore(LedgerQueries, ViewStoreQueries, AccessQueries):
                           lte: int | None = None, desc: bool = False,
                           limit: int | None = None) -> Sequence[StoredEvent]: ...
 
-        def project_write(self, project_id: UUID, after_version: int,
-                          keys: Sequence[Key] = ()) -> AbstractContextManager[ProjectWrite]: ...
+        def commit_write(self, write: Write) -> Written: ...
 
 
 class SQLiteLedgerRecorder(SQLiteWrites, LedgerStore, SQLiteApplicationRecorder):

@@ -1,32 +1,31 @@
-"""Writing to a project: one transaction that holds the project's lock, catches the writer's
-copy up, appends the decided events and the idempotency records of the requests that decided
-them — all or nothing.
+"""Writing to a project: one transaction that checks the project is still at the version
+the writer decided on, appends the decided events and the idempotency records of the requests
+that decided them, and applies the grants they change — all or nothing.
 
-A write is a few round trips to PostgreSQL, each pipelined:
-
-1. BEGIN, the project's transaction-scoped advisory lock, the project's events after the
-   version the writer holds (none, when its cached copy is current) and the idempotency
-   records of the keys in hand;
-2. (the writer decides, in Python) the events table's EXCLUSIVE lock (so positions follow
-   commit order), NOTIFY to wake the projector, INSERT … RETURNING the positions;
-3. INSERT of the idempotency records (their answers carry the positions) and COMMIT.
-
-The locks die with the transaction: a writer killed mid-way holds nothing, and a retry of
-its request simply runs. Writers to one project queue on its lock rather than racing to a
-version conflict. SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock
-is the project lock). A connection lost during COMMIT leaves the outcome unknown:
+On PostgreSQL that is one round trip: BEGIN, a call of the server's `grantledger_write`
+(service.store.write_function) and COMMIT, pipelined. The function takes the project's
+transaction-scoped advisory lock, so writers to one project queue rather than race; finding
+the project moved on, or an answer already stored for a key in hand, it records nothing and
+answers what the writer lacked (`Written.positions` None), and the writer decides again.
+SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock is the project
+lock). The locks die with the transaction: a writer killed mid-way holds nothing, and a retry
+of its request simply runs. A connection lost during COMMIT leaves the outcome unknown:
 `stored_positions` reads it back.
+
+An answer carries its events' positions, which only the insert knows: it is rendered with
+stand-ins (`Marks`) that the store replaces by the positions as it stores the answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -36,9 +35,9 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from psycopg.sql import SQL, Identifier
 
-from service.store.access import ACCESS_CHANNEL, AccessChange
+from service.store.access import AccessChange
+from service.store.write_function import CALL_WRITE, MARK_INDEX_DIGITS
 
 IDEMPOTENCY_TABLE = "grantledger_idempotency"
 RECORD_COLUMNS = "scope, key, fingerprint, status, body, location"
@@ -66,27 +65,59 @@ class IdempotencyRecord:
         return (self.scope, self.key, self.fingerprint, self.status, self.body, self.location)
 
 
+@dataclass(frozen=True)
+class Marks:
+    """Stand-ins for the positions of a write's events, to render answers before the insert
+    gives the positions: `mark` and the event's index in six digits, read as one negative
+    number. The mark is random, so no text of a client's can hold it."""
+
+    mark: str
+
+    @classmethod
+    def new(cls) -> Marks:
+        return cls(f"-{secrets.randbelow(9 * 10 ** 11) + 10 ** 11}")
+
+    def positions(self, count: int) -> list[int]:
+        return [int(f"{self.mark}{index:0{MARK_INDEX_DIGITS}d}") for index in range(count)]
+
+    def fill(self, text: str | None, positions: Sequence[int]) -> str | None:
+        """The text with each stand-in replaced by its event's position."""
+        if text is None or self.mark not in text:
+            return text
+        first, *parts = text.split(self.mark)
+        return first + "".join(str(positions[int(part[:MARK_INDEX_DIGITS])])
+                               + part[MARK_INDEX_DIGITS:] for part in parts)
+
+
 @dataclass
-class ProjectWrite:
-    """What a write finds when it holds the project's lock, and how it records."""
+class Write:
+    """What a writer decided, to be stored if the project is still at `expected`."""
 
-    newer: list[StoredEvent]
-    """The project's events after the version the writer holds, in version order."""
+    project_id: UUID
+    expected: int
+    """The version of the project the commands were decided on (0: none yet)."""
+    keys: Sequence[Key] = ()
+    """Every request key in hand: an answer stored for one means deciding again."""
+    events: Sequence[StoredEvent] = ()
+    records: Sequence[IdempotencyRecord] = ()
+    """The answers of the requests that recorded events, positions as `marks`' stand-ins."""
+    access: Sequence[AccessChange] = ()
+    registration_number: str = ""
+    marks: Marks = field(default_factory=Marks.new)
+    sent: bool = False
+    """Set once the events may have reached the store: an error after it is ambiguous."""
+
+
+@dataclass
+class Written:
+    """What a write found: the events' positions, or (positions None) why nothing was
+    recorded — the project's newer events, the answers stored for keys in hand, and its
+    latest version."""
+
+    positions: list[int] | None
+    newer: list[StoredEvent] = field(default_factory=list)
     records: dict[Key, IdempotencyRecord] = field(default_factory=dict)
-    """The records already stored for the keys the writer asked about."""
-    appended: bool = False
-
-    def append(self, events: Sequence[StoredEvent]) -> list[int]:
-        """Inserts the events; answers their positions."""
-        raise NotImplementedError
-
-    def remember(self, records: Sequence[IdempotencyRecord]) -> None:
-        """Inserts idempotency records, committed with the events."""
-        raise NotImplementedError
-
-    def record_access(self, changes: Sequence[AccessChange]) -> None:
-        """Applies the events' changes to the grants in force, committed with the events."""
-        raise NotImplementedError
+    latest: int = 0
 
 
 def _record(row: Any) -> IdempotencyRecord:
@@ -104,104 +135,53 @@ class PostgresWrites:
     """The write unit on PostgreSQL (mixed into the ledger's recorder)."""
 
     datastore: Any
-    events_table_name: str
-    channel_name: str
-    insert_events_statement: Any
 
-    if TYPE_CHECKING:  # the library's recorder's
-        def construct_pg_stored_event(self, *args: Any) -> Any: ...
-
-    @cached_property
-    def _write_statements(self) -> _WriteStatements:
-        table = Identifier(self.events_table_name)
-        return _WriteStatements(
-            newer=SQL("SELECT originator_id, originator_version, topic, state FROM {0} "
-                      "WHERE originator_id = %s AND originator_version > %s "
-                      "ORDER BY originator_version").format(table).as_string(None),
-            lock_table=SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table).as_string(None),
-            notify=SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string(None))
-
-    @contextmanager
-    def project_write(self, project_id: UUID, after_version: int,
-                      keys: Sequence[Key] = ()) -> Iterator[ProjectWrite]:
-        # BEGIN and COMMIT are sent by hand: psycopg's transaction() nests pipelines in
-        # pipeline mode, which adds a round trip at each end.
+    def commit_write(self, write: Write) -> Written:
+        """One round trip: BEGIN, `grantledger_write(…)`, COMMIT, pipelined and sent as the
+        pipeline ends (its one Sync; BEGIN and COMMIT by hand: psycopg's transaction() nests
+        pipelines in pipeline mode, which adds a round trip at each end)."""
         with self.datastore.get_connection() as conn:
             try:
-                with conn.pipeline() as pipeline, conn.cursor() as cursor:
-                    write = self._begin(conn, cursor, pipeline, project_id, after_version,
-                                        keys)
-                    yield write
+                with conn.pipeline(), conn.cursor() as cursor:
+                    call = conn.cursor()
+                    cursor.execute("BEGIN")
+                    call.execute(CALL_WRITE, _call_params(write))
                     cursor.execute("COMMIT")
+                    write.sent = bool(write.events)
+                return _written(write.project_id, call.fetchall())
             except BaseException:
                 _roll_back(conn)
                 raise
 
-    def _begin(self, conn: Any, cursor: Any, pipeline: Any, project_id: UUID,
-               after_version: int, keys: Sequence[Key]) -> _PostgresWrite:
-        """BEGIN, the project's lock, its newer events and the keys' records: one round
-        trip."""
-        newer, records = conn.cursor(), conn.cursor()
-        cursor.execute("BEGIN")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
-        newer.execute(self._write_statements.newer, [project_id, after_version])
-        if keys:
-            statement, params = _keys_clause(keys)
-            records.execute(statement, params)
-        pipeline.sync()
-        write = _PostgresWrite([_stored(row) for row in newer.fetchall()], conn=conn,
-                               pipeline=pipeline, recorder=self)
-        if keys:
-            write.records = {r.id: r for r in map(_record, records.fetchall())}
-        return write
 
-    def _append(self, conn: Any, pipeline: Any, events: Sequence[StoredEvent]) -> list[int]:
-        statements = self._write_statements
-        with conn.cursor() as cursor:
-            cursor.execute(statements.lock_table)
-            cursor.execute(statements.notify)
-            cursor.execute(self.insert_events_statement, [[
-                self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                               e.state) for e in events]])
-            pipeline.sync()
-            return [row["notification_id"] for row in cursor.fetchall()]
+def _call_params(write: Write) -> list[Any]:
+    events = write.events
+    return [
+        write.project_id, _lock_key(write.project_id), write.expected,
+        [e.originator_version for e in events], [e.topic for e in events],
+        [e.state for e in events],
+        json.dumps(write.keys), json.dumps([r.values() for r in write.records]),
+        write.marks.mark,
+        json.dumps([(c.event, c.subject, c.role, c.name) for c in write.access]),
+        write.registration_number]
 
 
-class _PostgresWrite(ProjectWrite):
-    def __init__(self, newer: list[StoredEvent], *, conn: Any, pipeline: Any,
-                 recorder: PostgresWrites) -> None:
-        super().__init__(newer)
-        self._conn, self._pipeline, self._recorder = conn, pipeline, recorder
-
-    def append(self, events: Sequence[StoredEvent]) -> list[int]:
-        self.appended = True
-        return self._recorder._append(self._conn, self._pipeline, events)
-
-    def remember(self, records: Sequence[IdempotencyRecord]) -> None:
-        if records:
-            with self._conn.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) "
-                    "VALUES (%s, %s, %s, %s, %s, %s)", [r.values() for r in records])
-
-    def record_access(self, changes: Sequence[AccessChange]) -> None:
-        if not changes:
-            return
-        with self._conn.cursor() as cursor:
-            for change in changes:
-                cursor.execute(*change.statement())
-            # Every web process forgets the subjects' grants it holds (service.reads.access).
-            for subject in dict.fromkeys(change.subject for change in changes):
-                cursor.execute("SELECT pg_notify(%s, %s)", [ACCESS_CHANNEL, subject])
-
-
-@dataclass(frozen=True)
-class _WriteStatements:
-    """The write unit's statements for the recorder's tables, composed once."""
-
-    newer: str
-    lock_table: str
-    notify: str
+def _written(project_id: UUID, rows: Sequence[Any]) -> Written:
+    written = Written(positions=[])
+    for row in rows:
+        kind = row["kind"]
+        if kind == "appended":
+            assert written.positions is not None
+            written.positions.append(int(row["at"]))
+        elif kind == "record":
+            record = _record(row)
+            written.records[record.id] = record
+        elif kind == "newer":
+            written.newer.append(StoredEvent(project_id, int(row["version"]), row["topic"],
+                                             bytes(row["state"])))
+        else:  # "latest": nothing was recorded
+            written.positions, written.latest = None, int(row["version"])
+    return written
 
 
 def _roll_back(conn: Any) -> None:
@@ -210,12 +190,6 @@ def _roll_back(conn: Any) -> None:
     if not conn.closed and not conn.broken:
         with contextlib.suppress(Exception):
             conn.execute("ROLLBACK")
-
-
-def _stored(row: Any) -> StoredEvent:
-    return StoredEvent(originator_id=row["originator_id"],
-                       originator_version=row["originator_version"], topic=row["topic"],
-                       state=bytes(row["state"]))
 
 
 def _lock_key(project_id: UUID) -> int:
@@ -230,56 +204,61 @@ class SQLiteWrites:
     datastore: Any
     events_table_name: str
 
-    @contextmanager
-    def project_write(self, project_id: UUID, after_version: int,
-                      keys: Sequence[Key] = ()) -> Iterator[ProjectWrite]:
+    def commit_write(self, write: Write) -> Written:
         with self.datastore.get_connection(commit=True) as conn, sqlite_errors():
             cursor = conn.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                cursor.execute(
-                    f"SELECT originator_id, originator_version, topic, state "
-                    f"FROM {self.events_table_name} WHERE originator_id = ? "
-                    "AND originator_version > ? ORDER BY originator_version",
-                    [project_id.hex, after_version])
-                newer = [StoredEvent(UUID(row["originator_id"]), row["originator_version"],
-                                     row["topic"], row["state"]) for row in cursor.fetchall()]
-                write = _SQLiteWrite(newer, cursor=cursor, table=self.events_table_name)
-                if keys:
-                    statement, params = _keys_clause(keys)
-                    cursor.execute(statement.replace("%s", "?"), params)
-                    write.records = {r.id: r for r in map(_record, cursor.fetchall())}
-                yield write
+                written = self._checked(cursor, write)
+                if written.positions is None or not write.events:
+                    conn.rollback()
+                    return written
+                write.sent = True
+                written.positions = self._append(cursor, write)
                 conn.commit()
+                return written
             except BaseException:
                 conn.rollback()
                 raise
 
+    def _checked(self, cursor: Any, write: Write) -> Written:
+        """What the write lacks: the answers stored for its keys, the project's newer events
+        (positions None when either is there)."""
+        written = Written(positions=[])
+        if write.keys:
+            statement, params = _keys_clause(write.keys)
+            cursor.execute(statement.replace("%s", "?"), params)
+            written.records = {r.id: r for r in map(_record, cursor.fetchall())}
+        cursor.execute(f"SELECT MAX(originator_version) AS latest FROM {self.events_table_name} "
+                       "WHERE originator_id = ?", [write.project_id.hex])
+        written.latest = int(cursor.fetchone()["latest"] or 0)
+        if written.records or written.latest != write.expected:
+            cursor.execute(
+                f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND originator_version > ? "
+                "ORDER BY originator_version", [write.project_id.hex, write.expected])
+            written.newer = [StoredEvent(write.project_id, row["originator_version"],
+                                         row["topic"], row["state"])
+                             for row in cursor.fetchall()]
+            written.positions = None
+        return written
 
-class _SQLiteWrite(ProjectWrite):
-    def __init__(self, newer: list[StoredEvent], *, cursor: Any, table: str) -> None:
-        super().__init__(newer)
-        self._cursor, self._table = cursor, table
-
-    def append(self, events: Sequence[StoredEvent]) -> list[int]:
-        self.appended = True
+    def _append(self, cursor: Any, write: Write) -> list[int]:
         positions = []
-        for e in events:
-            self._cursor.execute(f"INSERT INTO {self._table} VALUES (?, ?, ?, ?)",
-                                 [UUID(str(e.originator_id)).hex, e.originator_version, e.topic,
-                                  e.state])
-            positions.append(int(self._cursor.lastrowid))
-        return positions
-
-    def remember(self, records: Sequence[IdempotencyRecord]) -> None:
-        self._cursor.executemany(
+        for e in write.events:
+            cursor.execute(f"INSERT INTO {self.events_table_name} VALUES (?, ?, ?, ?)",
+                           [UUID(str(e.originator_id)).hex, e.originator_version, e.topic,
+                            e.state])
+            positions.append(int(cursor.lastrowid))
+        fill = write.marks.fill
+        cursor.executemany(
             f"INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            [r.values() for r in records])
-
-    def record_access(self, changes: Sequence[AccessChange]) -> None:
-        for change in changes:
-            statement, params = change.statement()
-            self._cursor.execute(statement.replace("%s", "?"), params)
+            [(r.scope, r.key, r.fingerprint, r.status, fill(r.body, positions),
+              fill(r.location, positions)) for r in write.records])
+        for change in write.access:
+            statement, params = change.statement(positions)
+            cursor.execute(statement.replace("%s", "?"), params)
+        return positions
 
 
 @contextmanager

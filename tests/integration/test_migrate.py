@@ -21,6 +21,7 @@ from service.bootstrap import ledger_env, open_ledger
 from service.demo import NEK_NUMBER, load_demo, record_nanoprogress, record_nek
 from service.store.database import APPLICATION_NAME, StoreError, eventsourcing_env
 from service.store.migrate import LATEST, STEPS, Migration, Step, migrate, schema_versions
+from service.store.write_function import CREATE_FILL, CREATE_WRITE
 
 LEDGER_TABLES = {"grantledger_idempotency", "grantledger_views", "grantledger_tracking",
                  "grantledger_checkpoints", "grantledger_schema_version", "grantledger_access"}
@@ -144,7 +145,12 @@ def _create_as_before_migrations(url: str) -> None:
 
 def _record_as_before_migrations(url: str) -> int:
     """The demo's projects recorded into the old tables (no grants: there were none before
-    version 1.2); answers the number of events."""
+    version 1.2); answers the number of events. This version's writer needs its server
+    function on PostgreSQL (version 5): it is lent for the recording and dropped after."""
+    postgres = not url.startswith("sqlite")
+    if postgres:
+        run_sql(url, CREATE_FILL)
+        run_sql(url, CREATE_WRITE)
     application = open_ledger(make_settings(url), migrating=False)
     try:
         record_nek(application)
@@ -152,6 +158,9 @@ def _record_as_before_migrations(url: str) -> int:
         return int(application.recorder.max_notification_id() or 0)
     finally:
         application.close()
+        if postgres:
+            run_sql(url, "DROP FUNCTION grantledger_write")
+            run_sql(url, "DROP FUNCTION grantledger_fill")
 
 
 def add_method_column(migration: Migration) -> None:
@@ -226,3 +235,18 @@ def test_the_migrate_command_applies_each_version_then_says_the_store_is_current
     assert first == "".join(f"{sqlite_url}: applied version {step.version}: "
                             f"{step.description}\n" for step in STEPS) + current
     assert second == current
+
+
+def test_version_5_gives_a_postgresql_store_its_write_functions_and_a_store_at_3_the_rest(
+        store_url: str) -> None:
+    migrate(store_url, [step for step in STEPS if step.version <= 3])
+
+    applied = migrate(store_url)
+
+    functions = [] if store_url.startswith("sqlite") else [row[0] for row in run_sql(
+        store_url, "SELECT proname FROM pg_proc WHERE proname LIKE 'grantledger%%' "
+                   "ORDER BY proname")]
+    assert [step.version for step in applied] == [s.version for s in STEPS if s.version > 3]
+    assert 5 in [step.version for step in applied]
+    assert functions == ([] if store_url.startswith("sqlite")
+                         else ["grantledger_fill", "grantledger_write"])

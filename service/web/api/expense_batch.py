@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from flask import Response, request
@@ -102,14 +102,19 @@ def _envelope() -> list[Any] | Response:
 
 def _commands(project_id: UUID, items: list[Any]) -> tuple[dict[int, RecordExpense],
                                                             FieldErrors]:
-    """Each well-formed item as a command, by its index; the others' invalid fields."""
+    """Each well-formed item as a command, by its index; the others' invalid fields. One
+    pass of the item schema over the whole list (marshmallow's `many`: its errors are keyed by
+    the items' indices), not a load per item."""
+    try:
+        loaded, errors = _ITEM.load(items, many=True), {}
+    except ValidationError as error:
+        loaded = error.valid_data
+        by_index = cast(dict[int, Any], error.messages)
+        errors = {index: flatten_messages(messages, whole="item")
+                  for index, messages in by_index.items()}
     commands: dict[int, RecordExpense] = {}
-    errors: FieldErrors = {}
-    for index, item in enumerate(items):
-        try:
-            fields_ = _ITEM.load(item)
-        except ValidationError as error:
-            errors[index] = flatten_messages(error.messages, whole="item")
+    for index, fields_ in enumerate(loaded):
+        if index in errors:
             continue
         expense_id = fields_.pop("expense_id", None) or uuid4()
         commands[index] = RecordExpense(project_id=project_id, expense_id=expense_id, **fields_)

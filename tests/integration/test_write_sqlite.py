@@ -1,0 +1,76 @@
+"""A project's write on SQLite, by two processes on one file: each decides against the state
+it holds and the write records nothing when the project moved on or a key in hand has an
+answer; the writer then catches up and decides again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from support import make_settings
+
+from domain.commands import RecordExpense, RegisterProject
+from service.application import LedgerApplication
+from service.bootstrap import open_ledger
+from service.demo import NEK_REGISTRATION
+from service.principals import Actor
+from service.writer import AnsweredBeforeError, IdempotentRequest, Outcome
+
+ACCOUNTANT = Actor.static("eva", "accountant")
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[tuple[LedgerApplication, LedgerApplication]]:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    first, second = open_ledger(make_settings(url)), open_ledger(make_settings(url))
+    yield first, second
+    first.close()
+    second.close()
+
+
+def expense(project_id: UUID, document: str) -> RecordExpense:
+    return RecordExpense(
+        project_id=project_id, expense_id=uuid4(), document_number=document,
+        document_type="invoice", supplier={"name": "S", "ico": "12345678", "country": "CZ"},
+        description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1),
+        amount_net=Decimal("100.00"), vat=Decimal("21.00"))
+
+
+def keyed(key: str) -> IdempotentRequest[Outcome]:
+    return IdempotentRequest("eva", key, "fingerprint", lambda outcome: (
+        201, json.dumps({"positions": list(outcome.positions)}), None))
+
+
+def test_a_process_whose_copy_is_behind_catches_up_and_records_after_the_other(
+        two: tuple[LedgerApplication, LedgerApplication]) -> None:
+    first, second = two
+    project_id = first.register(RegisterProject(NEK_REGISTRATION),
+                                Actor.static("m", "manager")).project.id
+    first.handle(expense(project_id, "FV-1"), ACCOUNTANT)
+
+    other = second.handle(expense(project_id, "FV-2"), ACCOUNTANT)
+    mine = first.handle(expense(project_id, "FV-3"), ACCOUNTANT)
+
+    assert (other.project.version, mine.project.version, mine.position - other.position) == (
+        3, 4, 1)
+    assert sorted(e.document_number for e in mine.project.expenses.values()) == [
+        "FV-1", "FV-2", "FV-3"]
+
+
+def test_a_key_answered_by_the_other_process_is_answered_from_its_record_with_its_positions(
+        two: tuple[LedgerApplication, LedgerApplication]) -> None:
+    first, second = two
+    project_id = first.register(RegisterProject(NEK_REGISTRATION),
+                                Actor.static("m", "manager")).project.id
+    recorded = first.handle(expense(project_id, "FV-1"), ACCOUNTANT, keyed("k"))
+
+    with pytest.raises(AnsweredBeforeError) as answered:
+        second.handle(expense(project_id, "FV-1"), ACCOUNTANT, keyed("k"))
+
+    assert (answered.value.record.body, second.recorder.max_notification_id()) == (
+        json.dumps({"positions": [recorded.position]}), recorded.position)
