@@ -36,6 +36,7 @@ from service.store.database import (
     postgres_connection,
     sqlite_transaction,
 )
+from service.store.portfolio import CREATE_STATEMENTS as CREATE_PORTFOLIO
 
 SCHEMA_TABLE = "grantledger_schema_version"
 # pg_advisory_xact_lock's key for migrations: any fixed number the ledger uses for nothing
@@ -164,12 +165,21 @@ def _version_3(migration: Migration) -> None:
     migration.execute(CREATE_INDEX)
 
 
+def _version_4(migration: Migration) -> None:
+    """The portfolio's index (service.store.portfolio), empty: the projector fills it when it
+    next renders every project, which it does on finding views of an older shape
+    (service.reads.rendering.VIEWS_FORMAT 4)."""
+    for statement in CREATE_PORTFOLIO:
+        migration.execute(statement)
+
+
 STEPS: list[Step] = [
     Step(1, "event store, snapshots, idempotency records, views, tracking, checkpoints",
          _version_1),
     Step(2, "idempotency records written with their events: an answer required, no "
             "in-flight records", _version_2),
     Step(3, "the grants of access to projects in force", _version_3),
+    Step(4, "the portfolio's index: paging, filters and totals", _version_4),
 ]
 LATEST = STEPS[-1].version
 

@@ -1,0 +1,248 @@
+"""The portfolio's index: one narrow row per project, beside its stored portfolio view, with
+the columns the portfolio's paging, filters and totals need (created by service.store.migrate,
+version 4).
+
+The projector writes a project's index row in the transaction that stores its views
+(service.store.viewstore), so the two never disagree. A page is a range of the index in the
+order of registration (`registered`: the position of the project's first event), joined to
+the views' rows for the bodies; the totals are sums the database makes over the matching index
+rows. Money is held in haléře (BIGINT), so that both backends sum it exactly. The open flags
+by rule are a second table, keyed by rule, for `?flag=`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from service.store.viewstore import FLAGS_TABLE, PORTFOLIO_TABLE, VIEWS_TABLE
+
+CREATE_STATEMENTS = (
+    f"CREATE TABLE IF NOT EXISTS {PORTFOLIO_TABLE} ("
+    "project_id TEXT PRIMARY KEY, registered BIGINT NOT NULL, position BIGINT NOT NULL, "
+    "on_date TEXT NOT NULL, registration_number TEXT NOT NULL, beneficiary_ico TEXT, "
+    "realisation_start TEXT NOT NULL, realisation_end TEXT NOT NULL, "
+    "planned BIGINT NOT NULL, eligible BIGINT NOT NULL, entitlement BIGINT NOT NULL, "
+    "flag_count INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, "
+    "reports_overdue INTEGER NOT NULL, indicators_shortfall INTEGER NOT NULL)",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_registered_idx "
+    f"ON {PORTFOLIO_TABLE} (registered)",
+    f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_ico_idx "
+    f"ON {PORTFOLIO_TABLE} (beneficiary_ico, registered)",
+    f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_overdue_idx "
+    f"ON {PORTFOLIO_TABLE} (registered) WHERE reports_overdue > 0",
+    f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_on_idx ON {PORTFOLIO_TABLE} (on_date)",
+    f"CREATE TABLE IF NOT EXISTS {FLAGS_TABLE} ("
+    "rule TEXT NOT NULL, registered BIGINT NOT NULL, project_id TEXT NOT NULL, "
+    "flags INTEGER NOT NULL, PRIMARY KEY (rule, registered))",
+    f"CREATE INDEX IF NOT EXISTS {FLAGS_TABLE}_project_idx ON {FLAGS_TABLE} (project_id)",
+)
+CENTS = 100
+_UPSERT_COLUMNS = ("position", "on_date", "registration_number", "beneficiary_ico",
+                   "realisation_start", "realisation_end", "planned", "eligible", "entitlement",
+                   "flag_count", "errors", "warnings", "reports_overdue", "indicators_shortfall")
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    """A project's index row: its rendered portfolio row's figures and its beneficiary's IČO."""
+
+    project_id: UUID
+    position: int
+    on: date
+    beneficiary_ico: str | None
+    row: dict[str, Any]
+
+    @classmethod
+    def of(cls, body: str, on: date, beneficiary_ico: str | None) -> PortfolioEntry:
+        """From the row exactly as the API sends it (its amounts to the haléř)."""
+        row = json.loads(body)
+        return cls(UUID(row["project_id"]), int(row["position"]), on, beneficiary_ico, row)
+
+    def values(self) -> list[Any]:
+        row = self.row
+        return [self.position, self.on.isoformat(), row["registration_number"],
+                self.beneficiary_ico, row["realisation_start"], row["realisation_end"],
+                haler(row["planned"]), haler(row["eligible_capped"]),
+                haler(row["entitlement"]), row["flag_count"], row["errors"], row["warnings"],
+                row["reports_overdue"], row["indicators_shortfall"]]
+
+
+def haler(amount: str) -> int:
+    return int(Decimal(amount) * CENTS)
+
+
+def crowns(haler_sum: Any) -> Decimal:
+    return (Decimal(int(haler_sum or 0)) / CENTS).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class PortfolioFilter:
+    """Which projects a portfolio answer is about: those of `visible` (None: every one)
+    matching the filters given, leaving out `excluded` (read elsewhere)."""
+
+    visible: frozenset[UUID] | None = None
+    flag: str | None = None
+    beneficiary_ico: str | None = None
+    overdue: bool | None = None
+    excluded: frozenset[UUID] = field(default_factory=frozenset)
+
+    def matches(self, row: dict[str, Any], beneficiary_ico: str | None) -> bool:
+        """The same test on a row folded outside the index."""
+        return ((self.visible is None or UUID(str(row["project_id"])) in self.visible)
+                and (self.flag is None or row["flags_by_rule"].get(self.flag, 0) > 0)
+                and (self.beneficiary_ico is None or beneficiary_ico == self.beneficiary_ico)
+                and (self.overdue is None or (row["reports_overdue"] > 0) == self.overdue))
+
+
+@dataclass(frozen=True)
+class Totals:
+    projects: int
+    budget: Decimal
+    eligible: Decimal
+    entitlement: Decimal
+    open_flags: int
+
+
+class PortfolioQueries:
+    """The index's statements, shared by both backends (see service.store.recorders)."""
+
+    events_table_name: str
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def _sql(self, statement: str) -> Any:
+        raise NotImplementedError
+
+    def _position_column(self) -> str:
+        raise NotImplementedError
+
+    def _id_param(self, originator_id: UUID) -> Any:
+        raise NotImplementedError
+
+    def _among(self, column: str, ids: Sequence[Any]) -> tuple[str, list[Any]]:
+        """`column` is one of `ids`, for any number of them: one parameter, a JSON array."""
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+
+    def save_portfolio_entries(self, cursor: Any, entries: Sequence[PortfolioEntry]) -> None:
+        """Writes index rows in the caller's transaction (the views' batch)."""
+        registered = (f"(SELECT {self._position_column()} FROM {self.events_table_name} "
+                      "WHERE originator_id = %s AND originator_version = 1)")
+        columns = ", ".join(_UPSERT_COLUMNS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in _UPSERT_COLUMNS)
+        marks = ", ".join(["%s"] * len(_UPSERT_COLUMNS))
+        for entry in entries:
+            project = str(entry.project_id)
+            cursor.execute(self._sql(
+                f"INSERT INTO {PORTFOLIO_TABLE} (project_id, registered, {columns}) "
+                f"VALUES (%s, {registered}, {marks}) "
+                f"ON CONFLICT (project_id) DO UPDATE SET {updates}"),
+                [project, self._id_param(entry.project_id), *entry.values()])
+            cursor.execute(self._sql(f"DELETE FROM {FLAGS_TABLE} WHERE project_id = %s"),
+                           [project])
+            for rule, count in sorted(entry.row["flags_by_rule"].items()):
+                cursor.execute(self._sql(
+                    f"INSERT INTO {FLAGS_TABLE} (rule, registered, project_id, flags) "
+                    f"SELECT %s, registered, project_id, %s FROM {PORTFOLIO_TABLE} "
+                    "WHERE project_id = %s"), [rule, count, project])
+
+    def portfolio_day(self) -> date | None:
+        """The day every index row was rendered for, if there are rows and all are for one."""
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(f"SELECT MIN(on_date) AS first, MAX(on_date) AS last "
+                                     f"FROM {PORTFOLIO_TABLE}"), [])
+            row = cursor.fetchone()
+        if row is None or row["first"] is None or row["first"] != row["last"]:
+            return None
+        return date.fromisoformat(row["first"])
+
+    def portfolio_page(self, where: PortfolioFilter, after: int,
+                       limit: int) -> list[tuple[int, str]]:
+        """Up to `limit` stored rows registered after position `after`, in that order: each
+        with its registration position."""
+        condition, params = self._where(where)
+        statement = (f"SELECT p.registered, v.body FROM {PORTFOLIO_TABLE} AS p "
+                     f"JOIN {VIEWS_TABLE} AS v ON v.project_id = p.project_id "
+                     f"AND v.view = 'portfolio' WHERE p.registered > %s{condition} "
+                     "ORDER BY p.registered LIMIT %s")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), [after, *params, limit])
+            return [(int(row["registered"]), row["body"]) for row in cursor.fetchall()]
+
+    def portfolio_totals(self, where: PortfolioFilter) -> Totals:
+        """The sums over every stored row that matches, made by the database."""
+        condition, params = self._where(where)
+        statement = ("SELECT COUNT(*) AS projects, SUM(p.planned) AS budget, "
+                     "SUM(p.eligible) AS eligible, SUM(p.entitlement) AS entitlement, "
+                     f"SUM(p.flag_count) AS open_flags FROM {PORTFOLIO_TABLE} AS p "
+                     f"WHERE 1 = 1{condition}")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            row = cursor.fetchone()
+        return Totals(int(row["projects"]), crowns(row["budget"]), crowns(row["eligible"]),
+                      crowns(row["entitlement"]), int(row["open_flags"] or 0))
+
+    def registrations(self, after: int, limit: int,
+                      visible: frozenset[UUID] | None) -> list[tuple[int, UUID]]:
+        """Up to `limit` projects registered after position `after` (of `visible`), in the
+        order of registration, each with its registration position."""
+        pos = self._position_column()
+        statement = (f"SELECT {pos} AS position, originator_id FROM {self.events_table_name} "
+                     f"WHERE originator_version = 1 AND {pos} > %s")
+        params: list[Any] = [after]
+        if visible is not None:
+            among, more = self._among("originator_id", [_stored_id(self, i) for i in visible])
+            statement, params = f"{statement} AND {among}", [*params, *more]
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(f"{statement} ORDER BY {pos} LIMIT %s"), [*params, limit])
+            return [(int(row["position"]), UUID(str(row["originator_id"])))
+                    for row in cursor.fetchall()]
+
+    def registration_positions(self, project_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Where each of these projects was registered (those that are)."""
+        if not project_ids:
+            return {}
+        among, params = self._among("originator_id",
+                                    [_stored_id(self, i) for i in project_ids])
+        statement = (f"SELECT {self._position_column()} AS position, originator_id "
+                     f"FROM {self.events_table_name} WHERE originator_version = 1 AND {among}")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            return {UUID(str(row["originator_id"])): int(row["position"])
+                    for row in cursor.fetchall()}
+
+    def _where(self, where: PortfolioFilter) -> tuple[str, list[Any]]:
+        conditions, params = [], []
+        if where.visible is not None:
+            among, more = self._among("p.project_id", sorted(map(str, where.visible)))
+            conditions.append(among)
+            params += more
+        if where.excluded:
+            among, more = self._among("p.project_id", sorted(map(str, where.excluded)))
+            conditions.append(f"NOT ({among})")
+            params += more
+        if where.flag is not None:
+            conditions.append(f"EXISTS (SELECT 1 FROM {FLAGS_TABLE} AS f "
+                              "WHERE f.rule = %s AND f.registered = p.registered)")
+            params.append(where.flag)
+        if where.beneficiary_ico is not None:
+            conditions.append("p.beneficiary_ico = %s")
+            params.append(where.beneficiary_ico)
+        if where.overdue is not None:
+            conditions.append("p.reports_overdue > 0" if where.overdue
+                              else "p.reports_overdue = 0")
+        return "".join(f" AND {condition}" for condition in conditions), params
+
+
+def _stored_id(queries: Any, project_id: UUID) -> Any:
+    """A project id as the events table holds it (hex on SQLite, a uuid on PostgreSQL)."""
+    return queries._id_param(project_id)
