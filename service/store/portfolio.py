@@ -15,13 +15,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from service.store.viewstore import FLAGS_TABLE, PORTFOLIO_TABLE, VIEWS_TABLE
+from service.store.viewstore import (
+    FLAGS_TABLE,
+    PORTFOLIO_TABLE,
+    SUMS_TABLE,
+    TRACKING_TABLE,
+    VIEWS_TABLE,
+)
 
 CREATE_STATEMENTS = (
     f"CREATE TABLE IF NOT EXISTS {PORTFOLIO_TABLE} ("
@@ -37,12 +43,19 @@ CREATE_STATEMENTS = (
     f"ON {PORTFOLIO_TABLE} (beneficiary_ico, registered)",
     f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_overdue_idx "
     f"ON {PORTFOLIO_TABLE} (registered) WHERE reports_overdue > 0",
+    f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_on_time_idx "
+    f"ON {PORTFOLIO_TABLE} (registered) WHERE reports_overdue = 0",
     f"CREATE INDEX IF NOT EXISTS {PORTFOLIO_TABLE}_on_idx ON {PORTFOLIO_TABLE} (on_date)",
     f"CREATE TABLE IF NOT EXISTS {FLAGS_TABLE} ("
     "rule TEXT NOT NULL, registered BIGINT NOT NULL, project_id TEXT NOT NULL, "
     "flags INTEGER NOT NULL, PRIMARY KEY (rule, registered))",
     f"CREATE INDEX IF NOT EXISTS {FLAGS_TABLE}_project_idx ON {FLAGS_TABLE} (project_id)",
+    f"CREATE TABLE IF NOT EXISTS {SUMS_TABLE} ("
+    "key TEXT PRIMARY KEY, projects BIGINT NOT NULL, budget BIGINT NOT NULL, "
+    "eligible BIGINT NOT NULL, entitlement BIGINT NOT NULL, open_flags BIGINT NOT NULL)",
 )
+# What a project adds to the sums: projects, budget, eligible, entitlement (haléře), flags.
+SUMMED = ("projects", "budget", "eligible", "entitlement", "open_flags")
 CENTS = 100
 _UPSERT_COLUMNS = ("position", "on_date", "registration_number", "beneficiary_ico",
                    "realisation_start", "realisation_end", "planned", "eligible", "entitlement",
@@ -64,6 +77,12 @@ class PortfolioEntry:
         """From the row exactly as the API sends it (its amounts to the haléř)."""
         row = json.loads(body)
         return cls(UUID(row["project_id"]), int(row["position"]), on, beneficiary_ico, row)
+
+    def contribution(self) -> dict[str, list[int]]:
+        row = self.row
+        return contribution([haler(row["planned"]), haler(row["eligible_capped"]),
+                             haler(row["entitlement"]), row["flag_count"]],
+                            row["reports_overdue"] > 0, list(row["flags_by_rule"]))
 
     def values(self) -> list[Any]:
         row = self.row
@@ -102,12 +121,60 @@ class PortfolioFilter:
 
 
 @dataclass(frozen=True)
+class PortfolioState:
+    """Where the log (`head`) and a projection (`projected`) are, and the day every index row
+    is for (None: no rows, or rows of different days)."""
+
+    head: int
+    projected: int
+    day: date | None
+
+
+@dataclass(frozen=True)
 class Totals:
     projects: int
     budget: Decimal
     eligible: Decimal
     entitlement: Decimal
     open_flags: int
+
+    def minus(self, other: Totals) -> Totals:
+        return Totals(self.projects - other.projects, self.budget - other.budget,
+                      self.eligible - other.eligible, self.entitlement - other.entitlement,
+                      self.open_flags - other.open_flags)
+
+
+def _totals(sums: list[Any]) -> Totals:
+    projects, budget, eligible, entitlement, open_flags = sums
+    return Totals(int(projects or 0), crowns(budget), crowns(eligible), crowns(entitlement),
+                  int(open_flags or 0))
+
+
+def sums_key(where: PortfolioFilter) -> str | None:
+    """The kept sums that answer a question, if any: every project, or those with a flag of
+    one rule, or with (or without) an overdue report; None for the others."""
+    if where.visible is not None or where.beneficiary_ico is not None or (
+            where.flag is not None and where.overdue is not None):
+        return None
+    if where.flag is not None:
+        return f"flag:{where.flag}"
+    return "all" if where.overdue is None else f"overdue:{str(where.overdue).lower()}"
+
+
+def contribution(figures: list[int], overdue: bool, rules: list[str]) -> dict[str, list[int]]:
+    """What a project with these figures (budget, eligible, entitlement in haléře, open flags)
+    adds to each kept sum."""
+    added = [1, *figures]
+    keys = ["all", f"overdue:{str(overdue).lower()}", *(f"flag:{rule}" for rule in rules)]
+    return {key: added for key in keys}
+
+
+def _move(changes: dict[str, list[int]], contributions: dict[str, list[int]],
+          sign: int) -> None:
+    for key, added in contributions.items():
+        held = changes.setdefault(key, [0] * len(SUMMED))
+        for n, value in enumerate(added):
+            held[n] += sign * int(value)
 
 
 class PortfolioQueries:
@@ -140,8 +207,11 @@ class PortfolioQueries:
         columns = ", ".join(_UPSERT_COLUMNS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in _UPSERT_COLUMNS)
         marks = ", ".join(["%s"] * len(_UPSERT_COLUMNS))
+        changes: dict[str, list[int]] = {}
         for entry in entries:
             project = str(entry.project_id)
+            _move(changes, self._stored_contribution(cursor, project), -1)
+            _move(changes, entry.contribution(), 1)
             cursor.execute(self._sql(
                 f"INSERT INTO {PORTFOLIO_TABLE} (project_id, registered, {columns}) "
                 f"VALUES (%s, {registered}, {marks}) "
@@ -154,16 +224,45 @@ class PortfolioQueries:
                     f"INSERT INTO {FLAGS_TABLE} (rule, registered, project_id, flags) "
                     f"SELECT %s, registered, project_id, %s FROM {PORTFOLIO_TABLE} "
                     "WHERE project_id = %s"), [rule, count, project])
+        self._save_sums(cursor, changes)
 
-    def portfolio_day(self) -> date | None:
-        """The day every index row was rendered for, if there are rows and all are for one."""
+    def _stored_contribution(self, cursor: Any, project: str) -> dict[str, list[int]]:
+        """What a project's stored index row adds to each of the kept sums (none if new)."""
+        cursor.execute(self._sql(
+            "SELECT p.planned, p.eligible, p.entitlement, p.flag_count, p.reports_overdue, "
+            f"f.rule FROM {PORTFOLIO_TABLE} AS p LEFT JOIN {FLAGS_TABLE} AS f "
+            "ON f.project_id = p.project_id WHERE p.project_id = %s"), [project])
+        rows = cursor.fetchall()
+        if not rows:
+            return {}
+        first = rows[0]
+        return contribution([first["planned"], first["eligible"], first["entitlement"],
+                             first["flag_count"]], first["reports_overdue"] > 0,
+                            [row["rule"] for row in rows if row["rule"] is not None])
+
+    def _save_sums(self, cursor: Any, changes: dict[str, list[int]]) -> None:
+        columns = ", ".join(SUMMED)
+        moved = ", ".join(f"{name} = {SUMS_TABLE}.{name} + excluded.{name}" for name in SUMMED)
+        for key, change in sorted(changes.items()):
+            if any(change):
+                cursor.execute(self._sql(
+                    f"INSERT INTO {SUMS_TABLE} (key, {columns}) VALUES (%s, %s, %s, %s, %s, %s) "
+                    f"ON CONFLICT (key) DO UPDATE SET {moved}"), [key, *change])
+
+    def portfolio_state(self, projection: str) -> PortfolioState:
+        """The log's head, the projection's position and the index's day, in one statement
+        (each a look-up at one end of an index): a page then takes three round trips."""
+        pos = self._position_column()
+        statement = (f"SELECT (SELECT MAX({pos}) FROM {self.events_table_name}) AS head, "
+                     f"(SELECT position FROM {TRACKING_TABLE} WHERE name = %s) AS projected, "
+                     f"(SELECT MIN(on_date) FROM {PORTFOLIO_TABLE}) AS first, "
+                     f"(SELECT MAX(on_date) FROM {PORTFOLIO_TABLE}) AS last")
         with self._cursor(commit=False) as cursor:
-            cursor.execute(self._sql(f"SELECT MIN(on_date) AS first, MAX(on_date) AS last "
-                                     f"FROM {PORTFOLIO_TABLE}"), [])
+            cursor.execute(self._sql(statement), [projection])
             row = cursor.fetchone()
-        if row is None or row["first"] is None or row["first"] != row["last"]:
-            return None
-        return date.fromisoformat(row["first"])
+        first, last = row["first"], row["last"]
+        day = date.fromisoformat(first) if first is not None and first == last else None
+        return PortfolioState(int(row["head"] or 0), int(row["projected"] or 0), day)
 
     def portfolio_page(self, where: PortfolioFilter, after: int,
                        limit: int) -> list[tuple[int, str]]:
@@ -179,7 +278,22 @@ class PortfolioQueries:
             return [(int(row["registered"]), row["body"]) for row in cursor.fetchall()]
 
     def portfolio_totals(self, where: PortfolioFilter) -> Totals:
-        """The sums over every stored row that matches, made by the database."""
+        """The sums over every stored row that matches: kept, less the rows `excluded`, if
+        they are of a question the projector keeps sums for; else made by the database."""
+        key = sums_key(where)
+        if key is None:
+            return self._summed(where)
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(f"SELECT {', '.join(SUMMED)} FROM {SUMS_TABLE} "
+                                     "WHERE key = %s"), [key])
+            row = cursor.fetchone()
+        kept = _totals([row[name] for name in SUMMED] if row else [0] * len(SUMMED))
+        if not where.excluded:
+            return kept
+        return kept.minus(self._summed(replace(where, visible=where.excluded,
+                                               excluded=frozenset())))
+
+    def _summed(self, where: PortfolioFilter) -> Totals:
         condition, params = self._where(where)
         statement = ("SELECT COUNT(*) AS projects, SUM(p.planned) AS budget, "
                      "SUM(p.eligible) AS eligible, SUM(p.entitlement) AS entitlement, "
@@ -188,8 +302,7 @@ class PortfolioQueries:
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(statement), params)
             row = cursor.fetchone()
-        return Totals(int(row["projects"]), crowns(row["budget"]), crowns(row["eligible"]),
-                      crowns(row["entitlement"]), int(row["open_flags"] or 0))
+        return _totals([row[name] for name in SUMMED])
 
     def registrations(self, after: int, limit: int,
                       visible: frozenset[UUID] | None) -> list[tuple[int, UUID]]:

@@ -2,8 +2,8 @@
 service.store.migrate).
 
 `grantledger_views` holds each project's rendered views (JSON, for the reference day they
-were rendered on) with the position they reflect; `grantledger_portfolio` (and its flags by
-rule) the portfolio's index, written with them (service.store.portfolio);
+were rendered on) with the position they reflect; `grantledger_portfolio` (with its flags by
+rule and its kept sums) the portfolio's index, written with them (service.store.portfolio);
 `grantledger_tracking` the position each projection has applied up to;
 `grantledger_checkpoints` a project's folded read model every
 few hundred events, so that `as_of` replays start near the moment asked for. A batch of views
@@ -29,6 +29,7 @@ CHECKPOINTS_TABLE = "grantledger_checkpoints"
 # The portfolio's index and its open flags by rule (service.store.portfolio).
 PORTFOLIO_TABLE = "grantledger_portfolio"
 FLAGS_TABLE = "grantledger_portfolio_flags"
+SUMS_TABLE = "grantledger_portfolio_sums"
 # Where a committed batch is announced (PostgreSQL NOTIFY), for the web processes' caches.
 VIEWS_CHANNEL = "grantledger_views"
 EVERY_PROJECT = "*"
@@ -192,7 +193,8 @@ class ViewStoreQueries:
     def reset_projection(self, name: str) -> None:
         """Forgets every view and checkpoint, so the projection starts again from the log."""
         with self._cursor(commit=True) as cursor:
-            for table in (VIEWS_TABLE, CHECKPOINTS_TABLE, PORTFOLIO_TABLE, FLAGS_TABLE):
+            for table in (VIEWS_TABLE, CHECKPOINTS_TABLE, PORTFOLIO_TABLE, FLAGS_TABLE,
+                          SUMS_TABLE):
                 cursor.execute(self._sql(f"DELETE FROM {table}"), [])
             cursor.execute(self._sql(f"DELETE FROM {TRACKING_TABLE} WHERE name = %s"), [name])
 

@@ -5,6 +5,11 @@ what it has not reached yet, folded (SQLite; tests/integration for PostgreSQL)."
 
 from __future__ import annotations
 
+import gzip
+import json
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from api_builders import PROJECTS, expense_body, post, problem, project_path
 from flask import Flask
@@ -19,6 +24,10 @@ from portfolio_world import (
     project,
     register_programme,
 )
+
+from schemas.queries import FLAG_RULES
+from service.reads.projector import Projector
+from service.store.portfolio import PortfolioFilter
 
 JANA = "jana"  # a static token's holder with no global role (tests/support.py)
 
@@ -203,6 +212,23 @@ def test_the_etag_depends_on_who_reads(client: FlaskClient, programme: dict[str,
     assert (response.status_code, acronyms(response.get_json())) == (200, ["P1"])
 
 
+def test_a_client_that_accepts_gzip_gets_the_page_gzipped_with_an_etag_of_its_own(
+        client: FlaskClient, programme: dict[str, str]) -> None:
+    plain = portfolio(client, "limit=4")
+
+    packed = portfolio(client, "limit=4", Accept_Encoding="gzip, deflate")
+    again = portfolio(client, "limit=4", Accept_Encoding="gzip", If_None_Match=packed.headers[
+        "ETag"])
+    crossed = portfolio(client, "limit=4", If_None_Match=packed.headers["ETag"])
+
+    assert (packed.headers["Content-Encoding"], packed.headers["Vary"]) == (
+        "gzip", "Accept-Encoding")
+    assert json.loads(gzip.decompress(packed.get_data())) == plain.get_json()
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
+    assert (again.status_code, crossed.status_code, "Content-Encoding" in plain.headers) == (
+        304, 200, False)
+
+
 # ---- as_of and on ----------------------------------------------------------------------------
 
 
@@ -255,3 +281,26 @@ def test_a_cursor_not_handed_out_is_400(client: FlaskClient, programme: dict[str
 
     assert (response.status_code, problem(response)["detail"]) == (
         400, "the cursor is not one this service handed out")
+
+
+# ---- the kept sums ---------------------------------------------------------------------------
+
+
+def test_the_sums_the_projector_keeps_are_those_of_the_rows_after_changes_and_a_new_day(
+        app: Flask, client: FlaskClient, programme: dict[str, str]) -> None:
+    post(client, project_path(programme["P4"], "expenses"),
+         expense_body("RENT", "20000.00", tax_point_date="2016-03-01"), "accountant")
+    post(client, project_path(programme["P1"], "expenses"), expense_body("RENT", "1000.50"),
+         "accountant")
+    project(app)
+    Projector(app.extensions["grantledger"], today=lambda: date(2017, 1, 1)).run_once()
+    queries = app.extensions["grantledger"].queries
+    questions = [PortfolioFilter(), PortfolioFilter(overdue=True), PortfolioFilter(overdue=False),
+                 *(PortfolioFilter(flag=rule) for rule in FLAG_RULES)]
+
+    kept = [queries.portfolio_totals(where) for where in questions]
+
+    assert kept == [queries._summed(where) for where in questions]
+    # On 2017-01-01 the only open flags are the expenses before the start: P2's, P4's two.
+    assert (kept[0].projects, kept[0].eligible, kept[0].open_flags) == (
+        5, Decimal("301000.50"), 3)

@@ -26,7 +26,8 @@ from service.web.app import create_app
 
 LEDGER_TABLES = {"grantledger_idempotency", "grantledger_views", "grantledger_tracking",
                  "grantledger_checkpoints", "grantledger_schema_version", "grantledger_access",
-                 "grantledger_portfolio", "grantledger_portfolio_flags"}
+                 "grantledger_portfolio", "grantledger_portfolio_flags",
+                 "grantledger_portfolio_sums"}
 # The library names its tables after the application on PostgreSQL only.
 LIBRARY_TABLES = {"sqlite": {"stored_events", "stored_snapshots"},
                   "postgresql": {"ledgerapplication_events", "ledgerapplication_snapshots"}}
@@ -242,6 +243,7 @@ def test_version_4_indexes_the_portfolio_of_a_store_with_views_of_version_3(
     finally:
         application.close()
     for statement in ("DROP TABLE grantledger_portfolio_flags", "DROP TABLE grantledger_portfolio",
+                      "DROP TABLE grantledger_portfolio_sums",
                       "DELETE FROM grantledger_schema_version WHERE version = 4",
                       "UPDATE grantledger_tracking SET position = 3 WHERE name = 'views-format'"):
         run_sql(store_url, statement)

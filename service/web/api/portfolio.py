@@ -22,7 +22,7 @@ from projections import portfolio_row
 from service.application import ProjectNotFoundError
 from service.reads.projector import NAME as PROJECTION
 from service.reads.rendering import render
-from service.store.portfolio import PortfolioFilter, Totals
+from service.store.portfolio import PortfolioFilter, PortfolioState, Totals
 from service.web.api.common import decode_cursor, encode_cursor, project_ledger
 from service.web.state import ledger
 
@@ -50,22 +50,28 @@ def portfolio_filter(query: dict[str, Any], visible: set[UUID] | None) -> Portfo
                            overdue=query.get("overdue"))
 
 
-def reads_stored_rows(on: date, as_of: datetime | None) -> bool:
+def portfolio_state() -> PortfolioState:
+    return ledger().queries.portfolio_state(PROJECTION)
+
+
+def reads_stored_rows(state: PortfolioState, on: date, as_of: datetime | None) -> bool:
     """Whether the answer comes from the index: live, on the day its rows are for."""
-    return as_of is None and ledger().queries.portfolio_day() == on
+    return as_of is None and state.day == on
 
 
-def portfolio_page(query: dict[str, Any], where: PortfolioFilter, on: date,
-                   as_of: datetime | None) -> PortfolioPage:
+def portfolio_page(query: dict[str, Any], where: PortfolioFilter, state: PortfolioState,
+                   on: date, as_of: datetime | None) -> PortfolioPage:
     after, limit = decode_cursor(query.get("cursor")), query["limit"]
-    if reads_stored_rows(on, as_of):
-        return _stored_page(where, after, limit, on)
+    if reads_stored_rows(state, on, as_of):
+        return _stored_page(where, after, limit, state, on)
     return _folded_page(where, after, limit, on, as_of)
 
 
-def _stored_page(where: PortfolioFilter, after: int, limit: int, on: date) -> PortfolioPage:
+def _stored_page(where: PortfolioFilter, after: int, limit: int, state: PortfolioState,
+                 on: date) -> PortfolioPage:
     queries = ledger().queries
-    stale = queries.projects_changed_after(queries.projection_position(PROJECTION))
+    stale = (queries.projects_changed_after(state.projected) if state.projected < state.head
+             else set())
     if where.visible is not None:
         stale &= where.visible
     positions = queries.registration_positions(sorted(stale))

@@ -40,8 +40,14 @@ from service.sheets.views import view_tables
 from service.sheets.workbook import workbook
 from service.web.api.common import Blueprint, project_ledger, reference_date
 from service.web.api.files import answers_as_files, file_name, file_response
-from service.web.api.portfolio import portfolio_filter, portfolio_page, reads_stored_rows
+from service.web.api.portfolio import (
+    portfolio_filter,
+    portfolio_page,
+    portfolio_state,
+    reads_stored_rows,
+)
 from service.web.auth import READ, access_control, current_principal, requires
+from service.web.compression import accepts_gzip, encoded_etag, varying
 from service.web.state import ledger, past_answers, settings, view_cache
 from service.web.urls import API
 
@@ -196,17 +202,21 @@ def portfolio(query: dict[str, Any]) -> Any:
     as_of: datetime | None = query.get("as_of")
     on = reference_date(query.get("on"), as_of)
     wait_for_position(query.get("min_position"))
-    position = ledger().recorder.max_notification_id() or 0
+    state = portfolio_state()
+    position = state.head
     visible = access_control().visible(current_principal())
     readers = "all" if visible is None else ",".join(sorted(map(str, visible)))
-    stored = reads_stored_rows(on, as_of)
-    etag = view_etag("portfolio", position, on, as_of, readers, stored, *(
-        query.get(name) for name in ("cursor", "limit", "flag", "beneficiary_ico", "overdue")))
+    stored = reads_stored_rows(state, on, as_of)
+    gzipped = accepts_gzip()
+    etag = encoded_etag(view_etag("portfolio", position, on, as_of, readers, stored, *(
+        query.get(name) for name in ("cursor", "limit", "flag", "beneficiary_ico", "overdue"))),
+        gzipped)
     cached = not_modified(etag)
     if cached is not None:
-        return cached
-    page = portfolio_page(query, portfolio_filter(query, visible), on, as_of)
+        return varying(cached, gzipped)
+    page = portfolio_page(query, portfolio_filter(query, visible), state, on, as_of)
     # The rows are JSON already (most of them rendered by the projector): splice them in.
     header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position,
                                     "totals": page.totals, "next_cursor": page.next_cursor})
-    return _body(f'{json.dumps(header)[:-1]},"projects":[{",".join(page.bodies)}]}}', etag)
+    body = f'{json.dumps(header)[:-1]},"projects":[{",".join(page.bodies)}]}}'
+    return varying(_body(body, etag), gzipped)
