@@ -28,6 +28,7 @@ from portfolio_world import (
 from schemas.queries import FLAG_RULES
 from service.reads.projector import Projector
 from service.store.portfolio import PortfolioFilter
+from service.web import compression
 
 JANA = "jana"  # a static token's holder with no global role (tests/support.py)
 
@@ -213,7 +214,8 @@ def test_the_etag_depends_on_who_reads(client: FlaskClient, programme: dict[str,
 
 
 def test_a_client_that_accepts_gzip_gets_the_page_gzipped_with_an_etag_of_its_own(
-        client: FlaskClient, programme: dict[str, str]) -> None:
+        client: FlaskClient, programme: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compression, "MIN_SIZE", 1024)  # four rows are some 3.6 KB
     plain = portfolio(client, "limit=4")
 
     packed = portfolio(client, "limit=4", Accept_Encoding="gzip, deflate")
@@ -227,6 +229,15 @@ def test_a_client_that_accepts_gzip_gets_the_page_gzipped_with_an_etag_of_its_ow
     assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
     assert (again.status_code, crossed.status_code, "Content-Encoding" in plain.headers) == (
         304, 200, False)
+
+
+def test_a_small_page_goes_plain_to_a_client_that_accepts_gzip(
+        client: FlaskClient, programme: dict[str, str]) -> None:
+    small = portfolio(client, "limit=4", Accept_Encoding="gzip")
+
+    assert ("Content-Encoding" in small.headers, len(small.get_data()) < compression.MIN_SIZE,
+            acronyms(small.get_json()), small.headers["Vary"]) == (
+        False, True, ["P1", "P2", "P3", "P4"], "Accept-Encoding")
 
 
 # ---- as_of and on ----------------------------------------------------------------------------
