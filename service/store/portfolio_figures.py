@@ -2,8 +2,8 @@
 (service.store.portfolio).
 
 At a programme's 100,000 projects, reading every row into Python to count them cost seconds
-and hundreds of megabytes a scrape; the database sums the index's narrow columns (no JSON to
-parse) and answers a handful of sums (service.metrics turns them into gauges). The rows of the
+and hundreds of megabytes a scrape; the database sums the index's columns (no JSON to parse)
+and answers a handful of sums (service.metrics turns them into gauges). The rows of the
 projects asked for by name or as the top N come back whole, a bounded number of them.
 """
 
@@ -65,9 +65,8 @@ def named_rows(queries: Any, project_ids: list[str]) -> list[str]:
 def top_rows(queries: Any, top: int) -> list[str]:
     """The stored rows of the `top` projects with the most open errors, then warnings (then
     by registration number)."""
-    statement = (f"SELECT v.body FROM {PORTFOLIO_TABLE} AS p JOIN {VIEWS_TABLE} AS v "
-                 "ON v.project_id = p.project_id AND v.view = 'portfolio' "
-                 "ORDER BY p.errors DESC, p.warnings DESC, p.registration_number LIMIT %s")
+    statement = (f"SELECT body FROM {PORTFOLIO_TABLE} "
+                 "ORDER BY errors DESC, warnings DESC, registration_number LIMIT %s")
     with queries._cursor(commit=False) as cursor:
         cursor.execute(queries._sql(statement), [top])
         return [row["body"] for row in cursor.fetchall()]
