@@ -7,10 +7,17 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.common import BaseSchema
-from schemas.fields import Code, Day, Moment, Sha256, Text
+from schemas.fields import ICO, Code, Day, Moment, Sha256, Text
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# The rules a compliance flag may name (docs/DOMAIN.md, "Compliance flags").
+FLAG_RULES = (
+    "EXPENSE_OUTSIDE_PERIOD", "LINE_OVERRUN", "EXPENSE_UNPAID", "SUBSIDY_CAP_REACHED",
+    "ACTIVITY_OVERDUE", "ACTIVITY_COMPLETED_LATE", "MILESTONE_OVERDUE", "MILESTONE_LATE",
+    "MILESTONE_MISSED", "FINAL_CLAIM_OVERDUE", "REPORT_OVERDUE", "INDICATOR_SHORTFALL",
+    "CLAIM_WITHOUT_REPORT",
+)
 
 
 def _lang() -> fields.String:
@@ -30,6 +37,22 @@ class PortfolioQuerySchema(BaseSchema):
     as_of = Moment()
     on = Day()
     min_position = fields.Integer(validate=validate.Range(min=0))
+
+
+class PortfolioPageQuerySchema(PortfolioQuerySchema):
+    """A page of the portfolio (`cursor` from the previous page's `next_cursor`, `limit` up
+    to 1,000, the default), of the projects with an open flag of a rule (`flag`), of one
+    beneficiary (`beneficiary_ico`), with or without an overdue report (`overdue`)."""
+
+    cursor = Text(max_length=500)
+    limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    flag = fields.String(validate=validate.OneOf(
+        FLAG_RULES, error="Not a rule of a compliance flag; choose one of: {choices}."))
+    beneficiary_ico = fields.String(validate=ICO, metadata={"description": "8 digits"})
+    overdue = fields.Boolean(
+        truthy={"true"}, falsy={"false"},
+        error_messages={"invalid": "Give true (an overdue report) or false (none)."},
+        metadata={"description": "true: projects with an overdue report; false: without"})
 
 
 class ViewQuerySchema(PortfolioQuerySchema):
@@ -108,11 +131,13 @@ class VerificationQuerySchema(BaseSchema):
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "FLAG_RULES",
     "MAX_LIMIT",
     "BatchQuerySchema",
     "EventQuerySchema",
     "ExpenseQuerySchema",
     "PageQuerySchema",
+    "PortfolioPageQuerySchema",
     "PortfolioQuerySchema",
     "ProjectQuerySchema",
     "ReportQuerySchema",

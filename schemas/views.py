@@ -261,12 +261,27 @@ class PortfolioRowSchema(BaseSchema):
         metadata={"description": "how many open flags name each rule (only rules with a flag)"})
 
 
+class PortfolioTotalsSchema(BaseSchema):
+    """Sums over every project the principal may read that matches the filters, across all
+    pages."""
+
+    projects = fields.Integer(required=True)
+    budget = Money(required=True, metadata={"description": "the planned budgets summed"})
+    eligible = Money(required=True, metadata={"description": "eligible_capped summed"})
+    entitlement = Money(required=True)
+    open_flags = fields.Integer(required=True, metadata={"description": "flag_count summed"})
+
+
 class PortfolioSchema(BaseSchema):
-    """Every project, one row each."""
+    """A page of the projects, one row each, in the order of registration."""
 
     position = fields.Integer(required=True)
     as_of = Moment(required=True, allow_none=True)
     on = Day(required=True)
+    totals = fields.Nested(PortfolioTotalsSchema, required=True, allow_none=True, metadata={
+        "description": "null with `as_of`, or with an `on` other than the day the stored rows "
+                       "are for: summing every project as it stood then would fold every one"})
+    next_cursor = fields.String(required=True, allow_none=True)
     projects = fields.List(fields.Nested(PortfolioRowSchema), required=True)
 
 
@@ -281,6 +296,7 @@ __all__ = [
     "MilestoneStatusSchema",
     "PortfolioRowSchema",
     "PortfolioSchema",
+    "PortfolioTotalsSchema",
     "ProjectScheduleSchema",
     "ReportDecisionSchema",
     "ReportListSchema",

@@ -41,9 +41,6 @@ from prometheus_client.registry import Collector
 
 from service.config import MetricsProjects
 from service.store.portfolio_figures import (
-    POSTGRES,
-    SQLITE,
-    Dialect,
     PortfolioFigures,
     named_rows,
     portfolio_figures,
@@ -99,11 +96,10 @@ class StoreCollector(Collector):
         yield from project_gauges([json.loads(body) for body in rows])
 
     def _portfolio(self, queries: Any) -> tuple[PortfolioFigures, list[str]]:
-        dialect = store_dialect(self.application)
-        figures = portfolio_figures(queries, dialect)
+        figures = portfolio_figures(queries)
         if self.projects.named:
             return figures, named_rows(queries, self._named_ids())
-        return figures, top_rows(queries, dialect, self.projects.top) if self.projects.top else []
+        return figures, top_rows(queries, self.projects.top) if self.projects.top else []
 
     def _named_ids(self) -> list[str]:
         """The projects named by id or by registration number (an id follows from it)."""
@@ -167,12 +163,6 @@ class SnapshotCache:
 
 
 PORTFOLIO = SnapshotCache()
-
-
-def store_dialect(application: Any) -> Dialect:
-    from service.store.recorders import PostgresLedgerRecorder
-
-    return POSTGRES if isinstance(application.recorder, PostgresLedgerRecorder) else SQLITE
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

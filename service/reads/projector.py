@@ -29,6 +29,7 @@ from service.application import LedgerApplication, prague_today, utc_now
 from service.reads.rendering import VIEWS_FORMAT, render
 from service.reads.view_feed import Listener
 from service.store.connections import STORE_UNAVAILABLE
+from service.store.portfolio import PortfolioEntry
 from service.store.viewstore import Checkpoint, RenderedView, TrackingConflictError
 from service.watchdog import Notifier
 
@@ -147,7 +148,8 @@ class Projector:
             self.heartbeat_at = now
 
     def _save(self, reached: int, versions_before: dict[UUID, int], on: date) -> None:
-        views, checkpoints = [], []
+        views: list[RenderedView] = []
+        checkpoints = []
         for project_id, version_before in versions_before.items():
             state = self.folds.state(project_id, self.position)
             views += _rendered_views(project_id, state, on)
@@ -157,7 +159,7 @@ class Projector:
                                               state.last_recorded_at, dump_state(state)))
         self.heartbeat_at = self.clock()
         self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints,
-                                         self.heartbeat_at)
+                                         self.heartbeat_at, self._entries(views))
         self.rendered_on = on
         self._take_snapshots(versions_before)
 
@@ -185,12 +187,21 @@ class Projector:
                 views += _rendered_views(project_id, state, on)
         try:
             self.store.save_projection_batch(NAME, self.position, self.position, views, [],
-                                             self.clock())
+                                             self.clock(), self._entries(views))
         except TrackingConflictError:
             self._resync()
             return
         self.store.save_views_format(VIEWS_FORMAT)
         self.rendered_on = on
+
+    def _entries(self, views: list[RenderedView]) -> list[PortfolioEntry]:
+        """The portfolio index rows of the batch's portfolio rows."""
+        return [PortfolioEntry.of(view.body, view.on, self._beneficiary_ico(view.project_id))
+                for view in views if view.view == "portfolio"]
+
+    def _beneficiary_ico(self, project_id: UUID) -> str | None:
+        ico = self.folds.state(project_id, self.position).project.beneficiary.get("ico")
+        return str(ico) if ico else None
 
     def _resync(self) -> None:
         self.folds.forget()

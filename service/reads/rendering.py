@@ -17,11 +17,11 @@ from schemas import (
     SubsidyViewSchema,
 )
 
-VIEWS_FORMAT = 3
+VIEWS_FORMAT = 4
 """The shape of the rendered views; raised whenever a view's JSON changes (2: version 1.1's
-reports, indicators and calendar; 3: the portfolio row's flags_by_rule), so that a projector
-finding views of another shape renders every project again instead of leaving old bodies to be
-served."""
+reports, indicators and calendar; 3: the portfolio row's flags_by_rule; 4: the portfolio's
+index beside the views, service.store.portfolio), so that a projector finding views of another
+shape renders every project again instead of leaving old bodies to be served."""
 
 SCHEMAS: dict[str, Schema] = {
     "budget": BudgetViewSchema(),

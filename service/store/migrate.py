@@ -36,6 +36,7 @@ from service.store.database import (
     postgres_connection,
     sqlite_transaction,
 )
+from service.store.portfolio import CREATE_STATEMENTS as CREATE_PORTFOLIO
 from service.store.write_function import CREATE_FILL, CREATE_WRITE
 
 SCHEMA_TABLE = "grantledger_schema_version"
@@ -165,6 +166,14 @@ def _version_3(migration: Migration) -> None:
     migration.execute(CREATE_INDEX)
 
 
+def _version_4(migration: Migration) -> None:
+    """The portfolio's index (service.store.portfolio), empty: the projector fills it when it
+    next renders every project, which it does on finding views of an older shape
+    (service.reads.rendering.VIEWS_FORMAT 4)."""
+    for statement in CREATE_PORTFOLIO:
+        migration.execute(statement)
+
+
 def _version_5(migration: Migration) -> None:
     """A project's write as one call (service.store.write_function); SQLite has no server
     functions and keeps writing in one transaction of its own, so its step does nothing."""
@@ -179,8 +188,7 @@ STEPS: list[Step] = [
     Step(2, "idempotency records written with their events: an answer required, no "
             "in-flight records", _version_2),
     Step(3, "the grants of access to projects in force", _version_3),
-    # Version 4 is the portfolio's (another change); the steps apply by number, whichever
-    # of them a store lacks, so 5 does not need 4.
+    Step(4, "the portfolio's index: paging, filters and totals", _version_4),
     Step(5, "a project's write as one call to the server (grantledger_write)", _version_5),
 ]
 LATEST = STEPS[-1].version

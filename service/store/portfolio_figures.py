@@ -1,8 +1,9 @@
-"""The portfolio's figures for /metrics, summed by the database from the stored portfolio rows.
+"""The portfolio's figures for /metrics, summed by the database from the portfolio's index
+(service.store.portfolio).
 
 At a programme's 100,000 projects, reading every row into Python to count them cost seconds
-and hundreds of megabytes a scrape; the database reads the few fields it needs from each row's
-JSON and answers a handful of sums (service.metrics turns them into gauges). The rows of the
+and hundreds of megabytes a scrape; the database sums the index's columns (no JSON to parse)
+and answers a handful of sums (service.metrics turns them into gauges). The rows of the
 projects asked for by name or as the top N come back whole, a bounded number of them.
 """
 
@@ -11,30 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.store.viewstore import VIEWS_TABLE
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """How each backend reads a field of a JSON body held in a text column."""
-
-    document: str  # the body, parsed once per row
-    pairs: str  # a table function over the body's flags_by_rule: key, value
-    fence: str  # ends a subquery the planner must not inline (PostgreSQL's OFFSET 0)
-
-    def text(self, key: str) -> str:
-        return f"(b ->> '{key}')" if self.document.endswith("jsonb") else (
-            f"json_extract(b, '$.{key}')")
-
-    def number(self, key: str) -> str:
-        raw = f"(b ->> '{key}')::integer" if self.document.endswith("jsonb") else (
-            f"json_extract(b, '$.{key}')")
-        return f"COALESCE({raw}, 0)"
-
-
-POSTGRES = Dialect(document="body::jsonb", pairs="jsonb_each_text(b -> 'flags_by_rule')",
-                   fence="OFFSET 0")
-SQLITE = Dialect(document="body", pairs="json_each(b, '$.flags_by_rule')", fence="")
+from service.store.viewstore import FLAGS_TABLE, PORTFOLIO_TABLE, VIEWS_TABLE
 
 
 @dataclass(frozen=True)
@@ -50,31 +28,21 @@ class PortfolioFigures:
     flags_by_rule: dict[str, int]
 
 
-def _rows(dialect: Dialect) -> str:
-    """The portfolio rows, each body parsed once (OFFSET 0 keeps PostgreSQL from inlining the
-    subquery and parsing the body again for every field read from it)."""
-    return (f"(SELECT project_id, on_date, {dialect.document} AS b FROM {VIEWS_TABLE} "
-            f"WHERE view = 'portfolio' {dialect.fence}) AS rows")
+SUMS = ("SELECT CASE WHEN on_date < realisation_start THEN 'before_realisation' "
+        "WHEN on_date <= realisation_end THEN 'realisation' ELSE 'after_realisation' END "
+        "AS phase, CASE WHEN errors > 0 THEN 'error' WHEN warnings > 0 THEN 'warning' "
+        "ELSE 'ok' END AS status, COUNT(*) AS projects, SUM(errors) AS errors, "
+        "SUM(warnings) AS warnings, SUM(reports_overdue) AS overdue, "
+        "SUM(CASE WHEN reports_overdue > 0 THEN 1 ELSE 0 END) AS late, "
+        f"SUM(indicators_shortfall) AS shortfall FROM {PORTFOLIO_TABLE} GROUP BY 1, 2")
+RULES = f"SELECT rule, SUM(flags) AS flags FROM {FLAGS_TABLE} GROUP BY rule"
 
 
-def portfolio_figures(queries: Any, dialect: Dialect) -> PortfolioFigures:
-    d = dialect
-    fields = (f"SELECT on_date, {d.text('realisation_start')} AS first_day, "
-              f"{d.text('realisation_end')} AS last_day, {d.number('errors')} AS errors, "
-              f"{d.number('warnings')} AS warnings, {d.number('reports_overdue')} AS overdue, "
-              f"{d.number('indicators_shortfall')} AS shortfall FROM {_rows(d)} {d.fence}")
-    sums = ("SELECT CASE WHEN on_date < first_day THEN 'before_realisation' "
-            "WHEN on_date <= last_day THEN 'realisation' ELSE 'after_realisation' END AS phase, "
-            "CASE WHEN errors > 0 THEN 'error' WHEN warnings > 0 THEN 'warning' ELSE 'ok' END "
-            "AS status, COUNT(*) AS projects, SUM(errors) AS errors, SUM(warnings) AS warnings, "
-            "SUM(overdue) AS overdue, SUM(CASE WHEN overdue > 0 THEN 1 ELSE 0 END) AS late, "
-            f"SUM(shortfall) AS shortfall FROM ({fields}) AS figures GROUP BY 1, 2")
-    rules = (f"SELECT rule.key AS rule, SUM(CAST(rule.value AS INTEGER)) AS flags "
-             f"FROM {_rows(d)}, {d.pairs} AS rule GROUP BY rule.key")
+def portfolio_figures(queries: Any) -> PortfolioFigures:
     with queries._cursor(commit=False) as cursor:
-        cursor.execute(queries._sql(sums), [])
+        cursor.execute(queries._sql(SUMS), [])
         groups = cursor.fetchall()
-        cursor.execute(queries._sql(rules), [])
+        cursor.execute(queries._sql(RULES), [])
         by_rule = {row["rule"]: int(row["flags"]) for row in cursor.fetchall()}
     total = {name: sum(int(g[name] or 0) for g in groups)
              for name in ("errors", "warnings", "overdue", "late", "shortfall")}
@@ -94,21 +62,11 @@ def named_rows(queries: Any, project_ids: list[str]) -> list[str]:
         return [row["body"] for row in cursor.fetchall()]
 
 
-def top_rows(queries: Any, dialect: Dialect, top: int) -> list[str]:
+def top_rows(queries: Any, top: int) -> list[str]:
     """The stored rows of the `top` projects with the most open errors, then warnings (then
     by registration number)."""
-    d = dialect
-    statement = (f"SELECT project_id FROM {_rows(d)} ORDER BY {d.number('errors')} DESC, "
-                 f"{d.number('warnings')} DESC, {d.text('registration_number')} LIMIT %s")
+    statement = (f"SELECT body FROM {PORTFOLIO_TABLE} "
+                 "ORDER BY errors DESC, warnings DESC, registration_number LIMIT %s")
     with queries._cursor(commit=False) as cursor:
         cursor.execute(queries._sql(statement), [top])
-        ranked = [row["project_id"] for row in cursor.fetchall()]
-    order = {project_id: n for n, project_id in enumerate(ranked)}
-    rows = named_rows(queries, ranked)
-    return sorted(rows, key=lambda body: order.get(_project_of(body), len(order)))
-
-
-def _project_of(body: str) -> str:
-    import json
-
-    return str(json.loads(body)["project_id"])
+        return [row["body"] for row in cursor.fetchall()]

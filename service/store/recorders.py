@@ -22,6 +22,7 @@ from psycopg.sql import SQL
 
 from service.store.access import AccessQueries
 from service.store.connections import install_idle_check
+from service.store.portfolio import PortfolioQueries
 from service.store.viewstore import (
     VIEWS_CHANNEL,
     VIEWS_TABLE,
@@ -215,7 +216,7 @@ class LedgerQueries:
                                       or record)
 
 
-class LedgerStore(LedgerQueries, ViewStoreQueries, AccessQueries):
+class LedgerStore(LedgerQueries, PortfolioQueries, ViewStoreQueries, AccessQueries):
     """Every extra statement of the ledger's store, whatever the backend."""
 
     if TYPE_CHECKING:  # the library's, and the backend's write unit (service.store.writes)
@@ -298,6 +299,9 @@ class PostgresLedgerRecorder(PostgresWrites, LedgerStore, PostgresApplicationRec
 
     def _announce(self, cursor: Any, payload: str) -> None:
         cursor.execute(SQL("SELECT pg_notify(%s, %s)"), [VIEWS_CHANNEL, payload])
+
+    def _among(self, column: str, ids: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s)", [list(ids)]
 
     def _position_column(self) -> str:
         return "notification_id"

@@ -2,8 +2,10 @@
 service.store.migrate).
 
 `grantledger_views` holds each project's rendered views (JSON, for the reference day they
-were rendered on) with the position they reflect; `grantledger_tracking` the position each
-projection has applied up to; `grantledger_checkpoints` a project's folded read model every
+were rendered on) with the position they reflect; `grantledger_portfolio` (with its flags by
+rule and its kept sums) the portfolio's index, written with them (service.store.portfolio);
+`grantledger_tracking` the position each projection has applied up to;
+`grantledger_checkpoints` a project's folded read model every
 few hundred events, so that `as_of` replays start near the moment asked for. A batch of views
 and its tracking position commit in one transaction, guarded by compare-and-set on the
 position, so each event is applied exactly once and a second projector is harmless.
@@ -15,12 +17,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from service.store.portfolio import PortfolioEntry
 
 VIEWS_TABLE = "grantledger_views"
 TRACKING_TABLE = "grantledger_tracking"
 CHECKPOINTS_TABLE = "grantledger_checkpoints"
+# The portfolio's index and its open flags by rule (service.store.portfolio).
+PORTFOLIO_TABLE = "grantledger_portfolio"
+FLAGS_TABLE = "grantledger_portfolio_flags"
+SUMS_TABLE = "grantledger_portfolio_sums"
 # Where a committed batch is announced (PostgreSQL NOTIFY), for the web processes' caches.
 VIEWS_CHANNEL = "grantledger_views"
 EVERY_PROJECT = "*"
@@ -106,6 +115,9 @@ class ViewStoreQueries:
     def _announce(self, cursor: Any, payload: str) -> None:
         """Tells listeners, when the transaction commits, which views changed (PostgreSQL)."""
 
+    def save_portfolio_entries(self, cursor: Any, entries: Sequence[PortfolioEntry]) -> None:
+        raise NotImplementedError
+
     def tracked_position(self, name: str) -> int:
         """Where a projection has got to (0 before its first batch)."""
         with self._cursor(commit=True) as cursor:
@@ -149,10 +161,11 @@ class ViewStoreQueries:
 
     def save_projection_batch(self, name: str, expected: int, reached: int,
                               views: Sequence[RenderedView],
-                              checkpoints: Sequence[Checkpoint], at: datetime) -> None:
-        """Stores a batch's views and checkpoints and moves the position from `expected` to
-        `reached`, with a heartbeat at `at`, all or nothing; raises TrackingConflictError if
-        it was not at `expected`."""
+                              checkpoints: Sequence[Checkpoint], at: datetime,
+                              portfolio: Sequence[PortfolioEntry] = ()) -> None:
+        """Stores a batch's views, their portfolio index rows and checkpoints and moves the
+        position from `expected` to `reached`, with a heartbeat at `at`, all or nothing;
+        raises TrackingConflictError if it was not at `expected`."""
         with self._cursor(commit=True) as cursor:
             cursor.execute(self._sql(f"UPDATE {TRACKING_TABLE} SET position = %s, "
                                      "heartbeat_at = %s WHERE name = %s AND position = %s"),
@@ -167,6 +180,7 @@ class ViewStoreQueries:
                     "body = excluded.body"),
                     [str(view.project_id), view.view, view.position, view.on.isoformat(),
                      view.body])
+            self.save_portfolio_entries(cursor, portfolio)
             for point in checkpoints:
                 cursor.execute(self._sql(
                     f"INSERT INTO {CHECKPOINTS_TABLE} "
@@ -179,7 +193,8 @@ class ViewStoreQueries:
     def reset_projection(self, name: str) -> None:
         """Forgets every view and checkpoint, so the projection starts again from the log."""
         with self._cursor(commit=True) as cursor:
-            for table in (VIEWS_TABLE, CHECKPOINTS_TABLE):
+            for table in (VIEWS_TABLE, CHECKPOINTS_TABLE, PORTFOLIO_TABLE, FLAGS_TABLE,
+                          SUMS_TABLE):
                 cursor.execute(self._sql(f"DELETE FROM {table}"), [])
             cursor.execute(self._sql(f"DELETE FROM {TRACKING_TABLE} WHERE name = %s"), [name])
 

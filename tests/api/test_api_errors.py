@@ -121,7 +121,7 @@ def test_a_far_as_of_with_an_on_in_the_years_is_answered(client: FlaskClient, ne
     assert (response.status_code, response.json["on"]) == (200, "2018-01-01")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/projects"])
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/projects", "/api/v1/portfolio"])
 @pytest.mark.parametrize("limit", ["0", "1001"])
 def test_a_page_size_outside_1_to_1000_is_400(client: FlaskClient, path: str, limit: str) -> None:
     response = get(client, f"{path}?limit={limit}", "auditor")
@@ -138,7 +138,7 @@ def test_a_page_size_outside_1_to_1000_is_400(client: FlaskClient, path: str, li
 def test_a_cursor_this_service_did_not_hand_out_is_400_on_every_list(
         client: FlaskClient, nek: str, cursor: str) -> None:
     lists = ["/api/v1/events", "/api/v1/projects", project_path(nek, "expenses"),
-             project_path(nek, "events")]
+             project_path(nek, "events"), "/api/v1/portfolio"]
 
     answers = {path: get(client, f"{path}?cursor={cursor}", "auditor") for path in lists}
 

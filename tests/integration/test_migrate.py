@@ -15,16 +15,20 @@ import pytest
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from raw_sql import events_table, run_sql
-from support import make_settings
+from support import auth, make_settings
 
 from service.bootstrap import ledger_env, open_ledger
 from service.demo import NEK_NUMBER, load_demo, record_nanoprogress, record_nek
+from service.reads.projector import Projector
 from service.store.database import APPLICATION_NAME, StoreError, eventsourcing_env
 from service.store.migrate import LATEST, STEPS, Migration, Step, migrate, schema_versions
 from service.store.write_function import CREATE_FILL, CREATE_WRITE
+from service.web.app import create_app
 
 LEDGER_TABLES = {"grantledger_idempotency", "grantledger_views", "grantledger_tracking",
-                 "grantledger_checkpoints", "grantledger_schema_version", "grantledger_access"}
+                 "grantledger_checkpoints", "grantledger_schema_version", "grantledger_access",
+                 "grantledger_portfolio", "grantledger_portfolio_flags",
+                 "grantledger_portfolio_sums"}
 # The library names its tables after the application on PostgreSQL only.
 LIBRARY_TABLES = {"sqlite": {"stored_events", "stored_snapshots"},
                   "postgresql": {"ledgerapplication_events", "ledgerapplication_snapshots"}}
@@ -250,3 +254,33 @@ def test_version_5_gives_a_postgresql_store_its_write_functions_and_a_store_at_3
     assert 5 in [step.version for step in applied]
     assert functions == ([] if store_url.startswith("sqlite")
                          else ["grantledger_fill", "grantledger_write"])
+
+
+def test_version_4_indexes_the_portfolio_of_a_store_with_views_of_version_3(
+        store_url: str) -> None:
+    """A store as version 3 left it (views rendered, no index) is upgraded by `migrate` and
+    the projector: its portfolio pages come from the index, with totals, the same rows."""
+    application = open_ledger(make_settings(store_url))
+    try:
+        load_demo(application, say=lambda _: None)
+        Projector(application).catch_up()
+    finally:
+        application.close()
+    for statement in ("DROP TABLE grantledger_portfolio_flags", "DROP TABLE grantledger_portfolio",
+                      "DROP TABLE grantledger_portfolio_sums",
+                      "DELETE FROM grantledger_schema_version WHERE version = 4",
+                      "UPDATE grantledger_tracking SET position = 3 WHERE name = 'views-format'"):
+        run_sql(store_url, statement)
+
+    applied = migrate(store_url)
+    app = create_app(make_settings(store_url))
+    try:
+        before = app.test_client().get("/api/v1/portfolio", headers=auth("viewer")).get_json()
+        Projector(app.extensions["grantledger"]).run_once()
+        after = app.test_client().get("/api/v1/portfolio", headers=auth("viewer")).get_json()
+    finally:
+        app.extensions["grantledger"].close()
+
+    indexed = run_sql(store_url, "SELECT COUNT(*) FROM grantledger_portfolio")[0][0]
+    assert ([step.version for step in applied], before["totals"], indexed) == ([4], None, 2)
+    assert (after["projects"], after["totals"]["projects"]) == (before["projects"], 2)

@@ -1,5 +1,5 @@
 """The compliance views of a project (budget, subsidy, schedule, indicators), and the portfolio
-of all projects.
+of all projects a page at a time (service.web.api.portfolio).
 
 Live or `as_of` a past moment; `on` is the reference date for statuses. Each answer carries
 an ETag derived from what the view is a function of (the events up to its position, `on` and
@@ -23,30 +23,31 @@ from uuid import UUID
 from flask import Response, request
 from werkzeug.exceptions import ServiceUnavailable
 
-from projections import budget_view, indicators_view, portfolio_row, schedule_view, subsidy_view
+from projections import budget_view, indicators_view, schedule_view, subsidy_view
 from schemas import (
     BudgetViewSchema,
     IndicatorsViewSchema,
-    PortfolioQuerySchema,
+    PortfolioPageQuerySchema,
     PortfolioSchema,
     ScheduleViewSchema,
     SubsidyViewSchema,
     ViewQuerySchema,
 )
 from service.application import ProjectNotFoundError, utc_now
-from service.reads.projector import NAME as PROJECTION
 from service.reads.rendering import SCHEMAS, render
 from service.reads.view_cache import CachedView, view_etag
 from service.sheets.views import view_tables
 from service.sheets.workbook import workbook
-from service.web.api.common import (
-    Blueprint,
-    project_ledger,
-    readable_project_ids,
-    reference_date,
-)
+from service.web.api.common import Blueprint, project_ledger, reference_date
 from service.web.api.files import answers_as_files, file_name, file_response
+from service.web.api.portfolio import (
+    portfolio_filter,
+    portfolio_page,
+    portfolio_state,
+    reads_stored_rows,
+)
 from service.web.auth import READ, access_control, current_principal, requires
+from service.web.compression import accepts_gzip, encoded_etag, varying
 from service.web.state import ledger, past_answers, settings, view_cache
 from service.web.urls import API
 
@@ -185,47 +186,37 @@ _view_endpoint("indicators", indicators_view, IndicatorsViewSchema,
 
 @blp.route("/portfolio", methods=["GET"])
 @requires(READ, listing=True)
-@blp.arguments(PortfolioQuerySchema, location="query")
+@blp.arguments(PortfolioPageQuerySchema, location="query")
 @blp.response(200, PortfolioSchema)
 def portfolio(query: dict[str, Any]) -> Any:
-    """One row per project the principal may read, with the key figures and flag counts,
-    for dashboards"""
+    """A page of the projects the principal may read, one row each with the key figures and
+    flag counts, and the totals over every page, for dashboards
+
+    In the order of registration, `limit` rows (1,000 unless fewer are asked for) after the
+    `cursor` of the previous page's `next_cursor`. Filters: `flag` (projects with an open flag
+    of that rule), `beneficiary_ico`, `overdue` (with an overdue report, or without one).
+    `totals` sums every matching project the principal may read; null with `as_of` or an
+    `on` other than the day the projector's rows are for (only the page's projects are
+    folded then).
+    """
     as_of: datetime | None = query.get("as_of")
     on = reference_date(query.get("on"), as_of)
-    cache, min_position = view_cache(), query.get("min_position")
+    wait_for_position(query.get("min_position"))
+    state = portfolio_state()
+    position = state.head
     visible = access_control().visible(current_principal())
-    cached_rows = None
-    if as_of is None and (min_position is None or cache.projected >= min_position):
-        position = cache.projected
-        cached_rows = cache.portfolio_rows(on, ledger().written, visible)
-    if cached_rows is None:
-        wait_for_position(min_position)
-        position = ledger().recorder.max_notification_id() or 0
     readers = "all" if visible is None else ",".join(sorted(map(str, visible)))
-    etag = view_etag("portfolio", position, on, as_of, readers)
+    stored = reads_stored_rows(state, on, as_of)
+    gzipped = accepts_gzip()
+    etag = encoded_etag(view_etag("portfolio", position, on, as_of, readers, stored, *(
+        query.get(name) for name in ("cursor", "limit", "flag", "beneficiary_ico", "overdue"))),
+        gzipped)
     cached = not_modified(etag)
     if cached is not None:
-        return cached
+        return varying(cached, gzipped)
+    page = portfolio_page(query, portfolio_filter(query, visible), state, on, as_of)
     # The rows are JSON already (most of them rendered by the projector): splice them in.
-    header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position})
-    rows = ",".join(cached_rows if cached_rows is not None else _portfolio_rows(on, as_of))
-    return _body(f'{json.dumps(header)[:-1]},"projects":[{rows}]}}', etag)
-
-
-def _portfolio_rows(on: date, as_of: datetime | None) -> list[str]:
-    """Each project's row as JSON: the projector's where it is current, else folded here."""
-    queries = ledger().queries
-    stored = queries.stored_views("portfolio") if as_of is None else {}
-    stale = queries.projects_changed_after(queries.projection_position(PROJECTION))
-    rows = []
-    for project_id in readable_project_ids():
-        row = stored.get(project_id)
-        if row is not None and row.on == on and project_id not in stale:
-            rows.append(row.body)
-            continue
-        try:
-            state = project_ledger(project_id, as_of)
-        except ProjectNotFoundError:  # registered after as_of
-            continue
-        rows.append(render("portfolio", portfolio_row(state, on)))
-    return rows
+    header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position,
+                                    "totals": page.totals, "next_cursor": page.next_cursor})
+    body = f'{json.dumps(header)[:-1]},"projects":[{",".join(page.bodies)}]}}'
+    return varying(_body(body, etag), gzipped)

@@ -140,6 +140,5 @@ def _shared() -> dict[str, Any]:
         "report_kind_label": lambda code: labels.label(labels.REPORT_KINDS, code),
         "field_label": lambda code: labels.label(labels.FIELDS, code),
         "ref_label": lambda code: labels.label(labels.REF_TYPES, code),
-        "flag_filter_label": lambda code: labels.label(labels.FLAG_FILTERS, code),
     }
 

@@ -21,14 +21,6 @@ RULES = {
     "INDICATOR_SHORTFALL": _("Indicator in shortfall"),
     "CLAIM_WITHOUT_REPORT": _("Payment claim without its report"),
 }
-FLAG_FILTERS = {
-    "errors": _("errors"),
-    "REPORT_OVERDUE": _("reports overdue"),
-    "ACTIVITY_OVERDUE": _("activities overdue"),
-    "MILESTONE": _("milestones late or missed"),
-    "INDICATOR_SHORTFALL": _("indicators in shortfall"),
-    "SUBSIDY_CAP_REACHED": _("the subsidy cap reached"),
-}
 STATUSES = {
     "not_started": _("not started"), "due": _("due to start"), "in_progress": _("in progress"),
     "overdue": _("overdue"), "completed": _("completed"), "completed_late": _("completed late"),

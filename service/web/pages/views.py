@@ -6,7 +6,6 @@ Each is the API's documents for the same `as_of`/`on`, fetched with the reader's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from service.web.pages.blueprint import pages, when
 from service.web.pages.charts import schedule_timeline
 from service.web.pages.fetch import api_get, api_json
 from service.web.pages.formats import parse_moment
+from service.web.pages.labels import RULES
 from service.web.urls import API
 
 VIEWS = ("budget", "subsidy", "schedule", "indicators")
@@ -30,15 +30,8 @@ SORTS = {
     "eligible_capped": Decimal, "utilisation": Decimal, "entitlement": Decimal,
     "flag_count": int, "reports_overdue": int,
 }
-# The portfolio's filters by flag: what a row's counts say of each rule.
-FLAG_FILTERS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "errors": lambda row: row["errors"] > 0,
-    "REPORT_OVERDUE": lambda row: row["reports_overdue"] > 0,
-    "ACTIVITY_OVERDUE": lambda row: row["activities_overdue"] > 0,
-    "MILESTONE": lambda row: row["milestones_late_or_missed"] > 0,
-    "INDICATOR_SHORTFALL": lambda row: row["indicators_shortfall"] > 0,
-    "SUBSIDY_CAP_REACHED": lambda row: bool(row["cap_reached"]),
-}
+# The portfolio's filters, passed to the API (which pages and sums by them).
+PORTFOLIO_FILTERS = ("flag", "beneficiary_ico")
 HISTORY_FILTERS = ("type", "recorded_by", "recorded_after", "recorded_before", "expense_id")
 HISTORY_PAGE = 50
 # Beneficiaries' names by project id, for the portfolio's rows (which do not carry them).
@@ -47,20 +40,22 @@ BENEFICIARIES: LRUCache[str, str] = LRUCache(maxsize=100_000)
 
 @pages.get("/")
 def portfolio() -> str:
+    """A page of the API's portfolio (its filters, `limit` and totals; sorted within the
+    page)."""
     travel = when()
-    query = {**travel.api_query, "cursor": request.args.get("cursor", "")}  # API 1.2's pages
+    filters = {name: request.args.get(name, "").strip() for name in PORTFOLIO_FILTERS}
+    if filters["flag"] and filters["flag"] not in RULES:
+        raise BadRequest(f"flag={filters['flag']!r}: choose one of {', '.join(RULES)}")
+    query = {**travel.api_query, **filters, "cursor": request.args.get("cursor", ""),
+             "limit": request.args.get("limit", "")}
     document = api_json(f"{API}/portfolio", query)
     rows = document["projects"]
     _add_beneficiaries(rows)
-    flag = request.args.get("flag") or ""
-    if flag:
-        if flag not in FLAG_FILTERS:
-            raise BadRequest(f"flag={flag!r}: choose one of {', '.join(FLAG_FILTERS)}")
-        rows = [row for row in rows if FLAG_FILTERS[flag](row)]
     sort, order = _sorting()
     rows.sort(key=lambda row: _sort_key(row, sort), reverse=order == "desc")
     return render_template("pages/portfolio.html", document=document, rows=rows, sort=sort,
-                           order=order, flag=flag, flag_filters=list(FLAG_FILTERS))
+                           order=order, filters=filters, rules=list(RULES),
+                           totals=document["totals"])
 
 
 def _sorting() -> tuple[str, str]:
