@@ -12,9 +12,10 @@ process wrote (`written`) or heard of (the view feed's `heard`: each append's no
 milliseconds after its commit) — the positions the process's copy of the views already must
 reflect (service.reads.view_cache) — and the request's `min_position`. The replica's position
 is read from its events table (`max(notification_id)`), polled every few milliseconds for at
-most the replica's connect timeout (with `min_position`: at most GRANTLEDGER_MIN_POSITION_
-TIMEOUT, too); not reached by then, the request reads the store, which answers as without a
-replica (an unreached `min_position` waits out its timeout there, then 503). So a client reads
+most the replica's connect timeout (with `min_position`, within the same
+GRANTLEDGER_MIN_POSITION_TIMEOUT as the whole wait); not reached by then, the request reads
+the store, which answers as without a replica (an unreached `min_position` waits out the rest
+of its timeout there, then 503). So a client reads
 its own writes, and every write acknowledged before its notification reached this process,
 however far the replica lags; a lagging replica costs latency and the store's load, never
 freshness. Without a live feed (its LISTEN connection lost) the fence is unknown, and every

@@ -85,7 +85,9 @@ class ViewFeed:
     """Keeps a ViewCache equal to the stored views, from the projector's announcements, and
     tells it how far each project's events have gone, from the appends' notifications: a
     view the projector has not yet brought up to a project's last event heard of is not
-    served from the copy (another process's acknowledged write included)."""
+    served from the copy (another process's acknowledged write included). It listens and
+    reads on the store even with a read replica (a standby refuses LISTEN, and may not have
+    replayed an announced batch yet); `heard` is the fence of the replica's reads."""
 
     def __init__(self, application: Any, cache: ViewCache, projection: str) -> None:
         self.application = application
