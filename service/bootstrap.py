@@ -35,10 +35,12 @@ def open_ledger(settings: Settings, *, migrating: bool = True, checking: bool = 
 def open_replica(settings: Settings, *,
                  env: Mapping[str, str] | None = None) -> LedgerApplication | None:
     """The ledger on the configured read replica (GRANTLEDGER_READ_DATABASE_URL), or None.
-    Nothing is checked or migrated (a standby takes neither): a replica that is down as the
-    process starts is only a replica whose reads go to the store until it answers."""
+    Reached first by one connection of its own, so that a replica down fails at once
+    (StoreUnavailableError) rather than after the pool's timeout; never migrated (a standby
+    takes no writes)."""
     if settings.read_database_url is None:
         return None
+    check_reachable(StoreUrl(settings.read_database_url))
     return LedgerApplication(env={**ledger_env(settings),
                                   **eventsourcing_env(settings.read_database_url),
                                   STORE_NAME_KEY: "read replica", **(env or {})})

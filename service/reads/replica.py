@@ -23,7 +23,9 @@ read goes to the store.
 
 A replica that does not answer (refused, unreachable, no events table) sends the reads to the
 store for RETRY_SECONDS, then is tried again; a read under way when it fails is a 503 like any
-store failure, and the client's retry goes to the store.
+store failure, and the client's retry goes to the store. It is opened in a thread of its own,
+tried again every RETRY_SECONDS while it cannot be: a replica down as a worker starts neither
+holds up the worker nor fails it, and meanwhile the reads go to the store.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,25 +59,61 @@ class ReplicaStatus:
 
 
 class ReadReplica:
-    def __init__(self, primary: Any, replica: Any, feed: ViewFeed, patience: float) -> None:
-        self.primary, self.replica, self.feed = primary, replica, feed
+    def __init__(self, primary: Any, open_replica: Callable[[], Any], feed: ViewFeed,
+                 patience: float) -> None:
+        self.primary, self.feed = primary, feed
+        self.replica: Any = None  # the ledger on the replica, once opened
         self.patience = patience  # the replica's connect timeout
         self.reached = 0  # the replica's position as last read (it only moves forward)
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._opener = threading.Thread(target=self._open, args=(open_replica,), daemon=True,
+                                        name="read-replica-open")
+
+    def start(self) -> ReadReplica:
+        self._opener.start()
+        return self
+
+    def close(self) -> None:
+        self._closed.set()
+        self._opener.join(timeout=self.patience + 1)
+        if self.replica is not None:
+            self.replica.close()
+
+    def _open(self, open_replica: Callable[[], Any]) -> None:
+        failed = False
+        while not self._closed.is_set():
+            try:
+                replica = open_replica()
+            except Exception as error:
+                if not failed:
+                    log.warning("the read replica cannot be opened (%s); reads go to the store "
+                                "until it can", one_line(error))
+                failed = True
+                self._closed.wait(RETRY_SECONDS)
+                continue
+            if self._closed.is_set():  # closed while it was being opened
+                replica.close()
+                return
+            self.replica = replica
+            if failed:
+                log.info("the read replica is open: reads go to it again")
+            return
 
     def fence(self) -> int | None:
         """The position every read must reflect: the last this process wrote or heard of;
         None while the feed is not connected (so it is not known)."""
         if not self.feed.cache.live:
             return None
-        return max(self.feed.heard, max(self.primary.written.values(), default=0))
+        last_written: int = self.primary.writer.last_written
+        return max(self.feed.heard, last_written)
 
     def source(self, min_position: int | None = None, patience: float | None = None) -> Any:
         """The application to read from: the replica once it has replayed the fence and
         `min_position`, within its connect timeout (and `patience`); else the store."""
         fence = self.fence()
-        if fence is None or time.monotonic() < self._down_until:
+        if fence is None or self.replica is None or time.monotonic() < self._down_until:
             return self.primary
         target = max(fence, min_position or 0)
         wait = self.patience if patience is None else min(self.patience, patience)
@@ -93,8 +132,10 @@ class ReadReplica:
         return True
 
     def _position(self, patience: float) -> int | None:
-        """The replica's position now (None: it did not answer; reads go to the store for
-        RETRY_SECONDS)."""
+        """The replica's position now (None: it did not answer, or is not open yet; reads go
+        to the store for RETRY_SECONDS)."""
+        if self.replica is None:
+            return None
         try:
             with waiting_at_most(patience):
                 position = self.replica.recorder.max_notification_id() or 0

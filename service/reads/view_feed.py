@@ -103,9 +103,10 @@ class ViewFeed:
         queries = self.application.queries
         projected = queries.projection_position(self.projection)  # read first: views ≥ it
         heads = queries.last_positions_after(projected)
+        # Before the copy is live again: a read replica's reads follow `heard` from then on.
+        self.heard = max([projected, *heads.values()])
         self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids(),
                                heads)
-        self.heard = max([projected, *heads.values()])
 
     def _apply(self, notes: list[tuple[str, str]]) -> None:
         if any(channel == self.appends for channel, _ in notes):

@@ -120,12 +120,12 @@ def _read_replica(settings: Settings, application: LedgerApplication,
                   feed: ViewFeed | None) -> ReadReplica | None:
     """The read replica (GRANTLEDGER_READ_DATABASE_URL), if one is configured: its reads
     follow the feed's fence (service.reads.replica)."""
-    replica = open_replica(settings) if feed is not None else None
-    if replica is None or feed is None:
+    if settings.read_database_url is None or feed is None:
         return None
+    patience = StoreUrl(settings.read_database_url).connect_timeout()
+    replica = ReadReplica(application, lambda: open_replica(settings), feed, patience).start()
     application.on_close(replica.close)
-    patience = StoreUrl(settings.read_database_url or "").connect_timeout()
-    return ReadReplica(application, replica, feed, patience)
+    return replica
 
 
 def _home() -> Any:

@@ -59,7 +59,9 @@ def app(replicated: Replicated) -> Iterator[Flask]:
     made = create_app(make_settings(replicated.primary_url,
                                     read_database_url=replicated.replica_url,
                                     min_position_timeout=REPLICA_PATIENCE + 2))
-    eventually(lambda: made.extensions["grantledger_views"].live)  # the feed has connected
+    # The feed has connected, the replica is open.
+    eventually(lambda: made.extensions["grantledger_views"].live
+               and made.extensions["grantledger_replica"].replica is not None)
     yield made
     made.extensions["grantledger"].close()
 
@@ -163,6 +165,32 @@ def test_a_client_reads_its_own_write_through_the_replica_without_min_position(
     assert counted.counts == {"primary": 0, "replica": 4}
 
 
+def test_another_workers_acknowledged_write_is_waited_for_on_the_replica(
+        replicated: Replicated, app: Flask, client: FlaskClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = create_app(make_settings(replicated.primary_url))  # another worker, no replica
+    try:
+        project_id = register_nek(writer.test_client())
+        eventually(lambda: replica_position(replicated) == 1)
+        replicated.on_replica("SELECT pg_wal_replay_pause()")
+        position = record(writer.test_client(), project_id, "2000.00")
+    finally:
+        writer.extensions["grantledger"].close()
+    eventually(lambda: reads_of(app).feed.heard >= position)  # its notification is in
+    counted = ReadsCounted(app, monkeypatch)
+    answers: list[list[str]] = []
+    reader = threading.Thread(target=lambda: answers.append(expense_amounts(client, project_id)))
+    reader.start()
+    reader.join(timeout=1.5)
+    held = reader.is_alive()
+    replicated.on_replica("SELECT pg_wal_replay_resume()")
+    reader.join(timeout=REPLICA_PATIENCE + 5)
+
+    assert held  # the replica had not replayed the write this worker had heard of
+    assert answers == [["2000.00"]]
+    assert counted.counts == {"primary": 0, "replica": 1}
+
+
 def test_a_paused_replica_is_passed_over_never_read_stale(
         replicated: Replicated, app: Flask, client: FlaskClient,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,3 +260,29 @@ def test_a_stopped_replica_sends_the_reads_to_the_primary_and_readiness_says_so(
     assert (ready.status_code, ready.get_json()["status"],
             ready.get_json()["checks"]["read_replica"]) == (200, "ok", "unavailable")
     assert "grantledger_read_replica_lag_events" not in metrics
+
+
+def test_a_replica_down_as_the_process_starts_holds_nothing_up_and_is_read_once_it_is_back(
+        replicated: Replicated) -> None:
+    replicated.replica.stop()
+    started = time.monotonic()
+    app = create_app(make_settings(replicated.primary_url,
+                                   read_database_url=replicated.replica_url))
+    try:
+        took = time.monotonic() - started
+        client = app.test_client()
+        project_id = register_nek(client)
+        record(client, project_id, "1000.00")
+        down = expense_amounts(client, project_id)
+        replicated.replica.start()
+        eventually(lambda: reads_of(app).replica is not None)
+        eventually(lambda: replica_position(replicated) == 2)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            counted = ReadsCounted(app, monkeypatch)
+            back = expense_amounts(client, project_id)
+    finally:
+        app.extensions["grantledger"].close()
+
+    assert took < 3  # not the replica's connect timeout, nor the pool's
+    assert down == back == ["1000.00"]
+    assert counted.counts == {"primary": 0, "replica": 1}
