@@ -22,8 +22,8 @@ freshness. Without a live feed (its LISTEN connection lost) the fence is unknown
 read goes to the store.
 
 A replica that does not answer (refused, unreachable, no events table) sends the reads to the
-store for RETRY_SECONDS, then is tried again; a read under way when it fails is a 503 like any
-store failure, and the client's retry goes to the store. It is opened in a thread of its own,
+store for RETRY_SECONDS, then is tried again; a GET whose read on the replica fails is read
+again from the store (service.web.read_fallback). It is opened in a thread of its own,
 tried again every RETRY_SECONDS while it cannot be: a replica down as a worker starts neither
 holds up the worker nor fails it, and meanwhile the reads go to the store.
 """
@@ -140,16 +140,20 @@ class ReadReplica:
             with waiting_at_most(patience):
                 position = self.replica.recorder.max_notification_id() or 0
         except Exception as error:
-            with self._lock:
-                was_up, self._down_until = self._down_until == 0.0, time.monotonic() + RETRY_SECONDS
-            if was_up and not isinstance(error, STORE_UNAVAILABLE):  # its outage logs those
-                log.warning("the read replica cannot be read (%s); reads go to the store",
-                            one_line(error))
+            self.failed(error)
             return None
         with self._lock:
             self.reached = max(self.reached, position)
             self._down_until = 0.0
         return position
+
+    def failed(self, error: BaseException) -> None:
+        """The replica failed a read: the reads go to the store for RETRY_SECONDS."""
+        with self._lock:
+            was_up, self._down_until = self._down_until == 0.0, time.monotonic() + RETRY_SECONDS
+        if was_up and not isinstance(error, STORE_UNAVAILABLE):  # its outage logs those
+            log.warning("the read replica cannot be read (%s); reads go to the store",
+                        one_line(error))
 
     def status(self, patience: float) -> ReplicaStatus:
         """The replica's position, waiting at most `patience` seconds (a probe, a scrape)."""

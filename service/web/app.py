@@ -26,6 +26,7 @@ from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.json_body import StrictJSONProvider, StrictRequest
 from service.web.problems import http_exception_problem, register_problem_handlers
+from service.web.read_fallback import fall_back_to_the_store
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
 from service.web.response_headers import ResponseHeaders
@@ -73,7 +74,10 @@ def create_app(settings: Settings | None = None,
     app.extensions["grantledger"] = application
     cache, feed = _view_cache(settings, application)
     app.extensions["grantledger_views"] = cache
-    app.extensions["grantledger_replica"] = _read_replica(settings, application, feed)
+    replica = _read_replica(settings, application, feed)
+    app.extensions["grantledger_replica"] = replica
+    if replica is not None:
+        fall_back_to_the_store(app, replica)
     app.extensions["grantledger_past_answers"] = PastAnswers()
     app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})

@@ -5,18 +5,26 @@ the reads to the primary. Two throwaway clusters: a primary and a `pg_basebackup
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from api_builders import expense_body, get, post, project_path, register_nek
+from api_builders import expense_body, get, nek_registration, post, project_path, register_nek
 from flask import Flask
 from flask.testing import FlaskClient
-from pg_cluster import Cluster, replica_of, throwaway_cluster
+from pg_cluster import Cluster, free_port, replica_of, throwaway_cluster
 from support import make_settings
 
 from service.bootstrap import open_ledger
@@ -262,6 +270,22 @@ def test_a_stopped_replica_sends_the_reads_to_the_primary_and_readiness_says_so(
     assert "grantledger_read_replica_lag_events" not in metrics
 
 
+def test_a_read_the_replica_fails_is_read_again_from_the_primary(
+        replicated: Replicated, app: Flask, client: FlaskClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = register_nek(client)
+    record(client, project_id, "1000.00")
+    assert expense_amounts(client, project_id) == ["1000.00"]  # the replica is known past it
+    replicated.replica.stop()
+    counted = ReadsCounted(app, monkeypatch)
+    answer = get(client, project_path(project_id, "expenses"))
+    again = get(client, project_path(project_id, "expenses"))
+
+    assert (answer.status_code, again.status_code) == (200, 200)
+    assert [item["amount_net"] for item in answer.get_json()["expenses"]] == ["1000.00"]
+    assert counted.counts == {"primary": 2, "replica": 1}  # then passed over, not tried
+
+
 def test_a_replica_down_as_the_process_starts_holds_nothing_up_and_is_read_once_it_is_back(
         replicated: Replicated) -> None:
     replicated.replica.stop()
@@ -286,3 +310,64 @@ def test_a_replica_down_as_the_process_starts_holds_nothing_up_and_is_read_once_
     assert took < 3  # not the replica's connect timeout, nor the pool's
     assert down == back == ["1000.00"]
     assert counted.counts == {"primary": 0, "replica": 1}
+
+
+SERVE_TOKEN = "replica-test-admin-token-0123456789"
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"{base}{path}", method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {SERVE_TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+    except OSError:
+        return 0, None
+
+
+def test_served_workers_read_the_replica_and_fall_back_when_it_stops(
+        replicated: Replicated, tmp_path: Path) -> None:
+    port, log = free_port(), tmp_path / "serve.log"
+    env = {**os.environ, "GRANTLEDGER_DATABASE_URL": replicated.primary_url,
+           "GRANTLEDGER_READ_DATABASE_URL": replicated.replica_url.replace(
+               "postgres@", "postgres:s3cret@"),  # trust ignores it; the log must mask it
+           "GRANTLEDGER_TOKENS": f"tester:admin:{SERVE_TOKEN}"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        eventually(lambda: call(base, "GET", "/health/ready")[1] is not None
+                   and call(base, "GET", "/health/ready")[1]["checks"].get("read_replica")
+                   == "ok", 60)
+        status, registered = call(base, "POST", "/api/v1/projects", nek_registration())
+        project = f"/api/v1/projects/{registered['id']}"
+        _, recorded = call(base, "POST", f"{project}/expenses", expense_body("TRAVEL", "700.00"))
+        views = [call(base, "GET", f"{project}/views/budget?min_position={recorded['position']}")
+                 for _ in range(4)]  # either worker: the replica has the write, or it waits
+        ready_up = call(base, "GET", "/health/ready")[1]
+        replicated.replica.stop()
+        after = [call(base, "GET", f"{project}/expenses") for _ in range(4)]
+        ready_down = call(base, "GET", "/health/ready")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    text = log.read_text()
+
+    assert status == 201
+    assert [code for code, _ in views] == [200] * 4
+    assert {view["totals"]["recorded"] for _, view in views} == {"700.00"}
+    assert (ready_up["checks"]["read_replica"], ready_up["checks"]["read_replica_lag"]) == (
+        "ok", 0)
+    assert [(code, [e["amount_net"] for e in body["expenses"]]) for code, body in after] == [
+        (200, ["700.00"])] * 4
+    assert (ready_down[0], ready_down[1]["checks"]["read_replica"]) == (200, "unavailable")
+    assert (f"reads from the replica postgresql://postgres:***@127.0.0.1:"
+            f"{replicated.replica.port}/grantledger") in text
+    assert "s3cret" not in text
