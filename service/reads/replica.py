@@ -15,11 +15,10 @@ is read from its events table (`max(notification_id)`), polled every few millise
 most the replica's connect timeout (with `min_position`, within the same
 GRANTLEDGER_MIN_POSITION_TIMEOUT as the whole wait); not reached by then, the request reads
 the store, which answers as without a replica (an unreached `min_position` waits out the rest
-of its timeout there, then 503). So a client reads
-its own writes, and every write acknowledged before its notification reached this process,
-however far the replica lags; a lagging replica costs latency and the store's load, never
-freshness. Without a live feed (its LISTEN connection lost) the fence is unknown, and every
-read goes to the store.
+of its timeout there, then 503). So a client reads its own writes, and every write
+acknowledged before its notification reached this process, however far the replica lags; a
+lagging replica costs latency and the store's load, never freshness. Without a live feed (its
+LISTEN connection lost) the fence is unknown, and every read goes to the store.
 
 A replica that does not answer (refused, unreachable, no events table) sends the reads to the
 store for RETRY_SECONDS, then is tried again; a GET whose read on the replica fails is read
@@ -59,6 +58,9 @@ class ReplicaStatus:
 
 
 class ReadReplica:
+    """Where a request reads: the store (`primary`) or, once it has replayed far enough, the
+    replica (`replica`, None until opened)."""
+
     def __init__(self, primary: Any, open_replica: Callable[[], Any], feed: ViewFeed,
                  patience: float) -> None:
         self.primary, self.feed = primary, feed
