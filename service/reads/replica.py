@@ -66,7 +66,9 @@ class ReadReplica:
         self.primary, self.feed = primary, feed
         self.replica: Any = None  # the ledger on the replica, once opened
         self.patience = patience  # the replica's connect timeout
-        self.reached = 0  # the replica's position as last read (it only moves forward)
+        # The replica's position as last read (it only moves forward); -1: not read yet, so
+        # the first read checks it answers (an empty ledger's fence is 0).
+        self.reached = -1
         self._down_until = 0.0
         self._lock = threading.Lock()
         self._closed = threading.Event()

@@ -121,3 +121,12 @@ def test_a_replica_that_cannot_be_opened_is_tried_again_until_it_can(
     reads.close()
 
     assert (reads.replica, len(attempts)) == (opened, 3)
+
+
+def test_an_empty_ledgers_replica_is_checked_before_it_is_first_read() -> None:
+    broken, primary, replica = replica_reads([psycopg.OperationalError("no such database")])
+    answering, _, other = replica_reads([0])
+
+    assert broken.source() is primary  # the fence is 0, but the replica has not answered yet
+    assert answering.source() is other
+    assert (replica.recorder.reads, other.recorder.reads) == (1, 1)
