@@ -292,6 +292,25 @@ def test_a_read_the_replica_fails_is_read_again_from_the_primary(
     assert time.monotonic() - back < 5  # read there again soon after it is back
 
 
+def test_a_table_the_replica_lacks_is_read_from_the_primary_instead_of_a_server_error(
+        replicated: Replicated, app: Flask, client: FlaskClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = register_nek(client)
+    record(client, project_id, "1000.00")
+    counted = ReadsCounted(app, monkeypatch)
+    replica = reads_of(app).replica
+
+    def not_migrated_yet(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.errors.UndefinedColumn('column "new_column" does not exist')
+
+    monkeypatch.setattr(replica.queries, "latest_checkpoint", not_migrated_yet)
+    answer = get(client, project_path(project_id, "expenses"))
+
+    assert answer.status_code == 200
+    assert [item["amount_net"] for item in answer.get_json()["expenses"]] == ["1000.00"]
+    assert counted.counts == {"primary": 1, "replica": 1}
+
+
 def test_a_replica_down_as_the_process_starts_holds_nothing_up_and_is_read_once_it_is_back(
         replicated: Replicated) -> None:
     replicated.replica.stop()
