@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from service.application import LedgerApplication
 from service.config import Settings
-from service.store.database import StoreUrl, check_reachable, eventsourcing_env
+from service.store.database import STORE_NAME_KEY, StoreUrl, check_reachable, eventsourcing_env
 from service.store.migrate import migrate
 
 
@@ -30,3 +30,17 @@ def open_ledger(settings: Settings, *, migrating: bool = True, checking: bool = 
     if migrating:
         migrate(settings.database_url)
     return LedgerApplication(env={**ledger_env(settings), **(env or {})})
+
+
+def open_replica(settings: Settings, *,
+                 env: Mapping[str, str] | None = None) -> LedgerApplication | None:
+    """The ledger on the configured read replica (GRANTLEDGER_READ_DATABASE_URL), or None.
+    Reached first by one connection of its own, so that a replica down fails at once
+    (StoreUnavailableError) rather than after the pool's timeout; never migrated (a standby
+    takes no writes)."""
+    if settings.read_database_url is None:
+        return None
+    check_reachable(StoreUrl(settings.read_database_url))
+    return LedgerApplication(env={**ledger_env(settings),
+                                  **eventsourcing_env(settings.read_database_url),
+                                  STORE_NAME_KEY: "read replica", **(env or {})})

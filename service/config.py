@@ -60,6 +60,9 @@ class MetricsProjects:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # A PostgreSQL streaming replica of that store, for views, lists and history
+    # (service.reads.replica); None: every read goes to the store itself.
+    read_database_url: str | None = None
     tokens: Mapping[str, Principal] = field(default_factory=dict)
     min_position_timeout: float = 5.0
     # Readiness fails when the projector is this many events behind the log. Under a sustained
@@ -95,8 +98,11 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        database_url = env.get("GRANTLEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL
         return cls(
-            database_url=env.get("GRANTLEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url,
+            read_database_url=_read_database_url(database_url,
+                                                 env.get("GRANTLEDGER_READ_DATABASE_URL")),
             tokens=parse_tokens(env.get("GRANTLEDGER_TOKENS", ""),
                                 _tokens_file(env.get("GRANTLEDGER_TOKENS_FILE"))),
             min_position_timeout=_number(env, "GRANTLEDGER_MIN_POSITION_TIMEOUT", float, 5.0),
@@ -113,6 +119,21 @@ class Settings:
                                      env.get("GRANTLEDGER_FEED_SECRET") or None),
             oidc=_oidc(env),
         )
+
+
+def _read_database_url(database_url: str, read_url: str | None) -> str | None:
+    """A replica's URL, refused unless both it and the store are PostgreSQL: SQLite has no
+    replicas, and a setting that would be silently ignored is a surprise later."""
+    if not read_url:
+        return None
+    if urlsplit(database_url).scheme not in POSTGRES_SCHEMES:
+        raise ConfigurationError("GRANTLEDGER_READ_DATABASE_URL is set, but the store "
+                                 "(GRANTLEDGER_DATABASE_URL) is SQLite, which has no replicas: "
+                                 "unset it, or store on PostgreSQL")
+    if urlsplit(read_url).scheme not in POSTGRES_SCHEMES:
+        raise ConfigurationError("GRANTLEDGER_READ_DATABASE_URL must start with postgresql:// "
+                                 "(a streaming replica of the store)")
+    return read_url
 
 
 def _oidc(env: Mapping[str, str]) -> OidcSettings | None:

@@ -67,10 +67,13 @@ class StoreCollector(Collector):
     """Gauges read from the database at scrape time."""
 
     def __init__(self, application: Any, projection: str,
-                 projects: MetricsProjects | None = None) -> None:
+                 projects: MetricsProjects | None = None,
+                 replica_position: Callable[[], int | None] | None = None) -> None:
         self.application = application
         self.projection = projection
         self.projects = projects or MetricsProjects()
+        # The read replica's position (None: it did not answer), when one is configured.
+        self.replica_position = replica_position
 
     def collect(self) -> Iterator[Metric]:
         queries = self.application.queries
@@ -81,6 +84,7 @@ class StoreCollector(Collector):
                      status.position)
         yield _gauge("grantledger_projection_lag_events", "Events the views are behind",
                      head - status.position)
+        yield from self._replica_lag(head)
         if status.heartbeat_at is not None:
             age = (datetime.now(UTC) - status.heartbeat_at).total_seconds()
             yield _gauge("grantledger_projector_heartbeat_age_seconds",
@@ -94,6 +98,13 @@ class StoreCollector(Collector):
         figures, rows = PORTFOLIO.get(key, lambda: self._portfolio(queries))
         yield from portfolio_gauges(figures)
         yield from project_gauges([json.loads(body) for body in rows])
+
+    def _replica_lag(self, head: int) -> Iterator[Metric]:
+        """The read replica's replay lag, in events; absent while it does not answer."""
+        position = self.replica_position() if self.replica_position is not None else None
+        if position is not None:
+            yield _gauge("grantledger_read_replica_lag_events",
+                         "Events the read replica has not replayed yet", max(0, head - position))
 
     def _portfolio(self, queries: Any) -> tuple[PortfolioFigures, list[str]]:
         figures = portfolio_figures(queries)

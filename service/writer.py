@@ -133,6 +133,8 @@ class ProjectWriter:
         self._group_commit: GroupCommit[Outcome] = GroupCommit()
         # Each project's last event written by this process: reads here reflect at least it.
         self.written: dict[UUID, int] = {}
+        # ... and the last of all (what a read replica must have replayed, service.reads.replica).
+        self.last_written = 0
 
     def write(self, project_id: UUID, order: Order) -> Outcome:
         """Decides and saves one order, together with those queued for the project."""
@@ -233,6 +235,7 @@ class ProjectWriter:
                        position: int) -> None:
         with self._lock:
             self._committed[project.id] = project
+            self.last_written = max(self.last_written, position)
         self.written[project.id] = position
         for event in events:
             EVENTS_APPENDED.labels(type(event).__name__).inc()

@@ -1,9 +1,10 @@
 """A PostgreSQL cluster of a test's own, to stop, restart and kill: never the machine's server.
 
 Made with Debian's `initdb` and run with `pg_ctl` as the `postgres` user, on a free port, its
-data and socket in a temporary folder removed afterwards. Without the server binaries (or
-without root, to act as `postgres`) the tests that need one skip with a message saying how to
-enable them, and fail instead when CI=true.
+data and socket in a temporary folder removed afterwards; a streaming replica of one (a hot
+standby) is made with `pg_basebackup -R` into a folder of its own, on another port. Without
+the server binaries (or without root, to act as `postgres`) the tests that need one skip with
+a message saying how to enable them, and fail instead when CI=true.
 """
 
 from __future__ import annotations
@@ -43,17 +44,26 @@ class Cluster:
                           "--no-sync")
 
     def start(self) -> None:
-        self._ctl("start", "-w", "-l", str(self.log), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=200")
+        self._ctl("start", "-w", "-l", str(self.log), "-o", self._options())
 
     def stop(self, mode: str = "fast") -> None:
         self._ctl("stop", "-w", "-m", mode)
 
     def restart(self, mode: str = "fast") -> None:
-        self._ctl("restart", "-w", "-m", mode, "-l", str(self.log), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=200")
+        self._ctl("restart", "-w", "-m", mode, "-l", str(self.log), "-o", self._options())
+
+    def _options(self) -> str:
+        # Replication needs wal_level=replica and WAL senders (PostgreSQL's defaults, said
+        # here so that a test's replica does not depend on them); initdb's pg_hba.conf lets
+        # `replication` connect from 127.0.0.1 with the trust it was given.
+        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c max_connections=200 -c wal_level=replica -c max_wal_senders=5")
+
+    def base_backup_of(self, primary: Cluster) -> None:
+        """This cluster's data: a copy of `primary`'s, set up to follow it (a standby)."""
+        self._as_postgres(BIN / "pg_basebackup", "-D", str(self.data), "-R", "-X", "stream",
+                          "-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", str(primary.port),
+                          "-U", "postgres")
 
     def create_database(self, name: str) -> str:
         import psycopg
@@ -83,6 +93,23 @@ def _unavailable(reason: str) -> None:
 @contextmanager
 def throwaway_cluster() -> Iterator[Cluster]:
     """A started cluster of its own, stopped and removed at the end."""
+    with _cluster_folder() as cluster:
+        cluster.init()
+        cluster.start()
+        yield cluster
+
+
+@contextmanager
+def replica_of(primary: Cluster) -> Iterator[Cluster]:
+    """A started hot standby streaming from `primary`, stopped and removed at the end."""
+    with _cluster_folder() as replica:
+        replica.base_backup_of(primary)
+        replica.start()
+        yield replica
+
+
+@contextmanager
+def _cluster_folder() -> Iterator[Cluster]:
     if not (BIN / "initdb").exists():
         _unavailable("initdb not found")
     if os.geteuid() != 0 or shutil.which("runuser") is None:
@@ -91,8 +118,6 @@ def throwaway_cluster() -> Iterator[Cluster]:
     shutil.chown(root, "postgres", "postgres")
     cluster = Cluster(root)
     try:
-        cluster.init()
-        cluster.start()
         yield cluster
     finally:
         subprocess.run(["runuser", "-u", "postgres", "--", str(BIN / "pg_ctl"), "-D",

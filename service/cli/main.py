@@ -69,6 +69,8 @@ ENVIRONMENT = """\
 environment (every setting; the README's configuration table says more):
   GRANTLEDGER_DATABASE_URL       the store: sqlite:///grantledger.db (default) or
                                  postgresql://user:password@host:port/db?options
+  GRANTLEDGER_READ_DATABASE_URL  a streaming replica of that PostgreSQL store, for views,
+                                 lists and history (default: none; reads go to the store)
   GRANTLEDGER_TOKENS             name:role:token,... (roles viewer, accountant, manager,
                                  auditor, admin, or none: only roles granted on projects;
                                  tokens of 24+ characters)
@@ -325,8 +327,10 @@ def _startup_line(settings: Settings, bind: str, tokens: int, start_projector: b
     workers = os.environ.get("GRANTLEDGER_WORKERS") or str(multiprocessing.cpu_count())
     threads = os.environ.get("GRANTLEDGER_THREADS") or "8"
     projector = "the projector beside it" if start_projector else "no projector"
+    replica = (f", reads from the replica {StoreUrl(settings.read_database_url).masked}"
+               if settings.read_database_url else "")
     return (f"grantledger {package_version('grantledger')} serving on {bind}: store "
-            f"{StoreUrl(settings.database_url).masked}, {_count(workers, 'worker')} × "
+            f"{StoreUrl(settings.database_url).masked}{replica}, {_count(workers, 'worker')} × "
             f"{_count(threads, 'thread')}, {_count(tokens, 'token')}, {projector}")
 
 

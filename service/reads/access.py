@@ -10,6 +10,10 @@ under the project's lock (service.application), so none is ever recorded under a
 
 Without a live notification connection (SQLite, which cannot push, or the connection lost)
 nothing is kept: every request reads the table, which is then the only truth.
+
+Grants are read, and listened for, on the store itself even with a read replica
+(service.reads.replica): a standby refuses LISTEN, and a revocation reaches the checks
+without any replication lag.
 """
 
 from __future__ import annotations

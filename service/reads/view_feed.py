@@ -89,7 +89,9 @@ class ViewFeed:
     """Keeps a ViewCache equal to the stored views, from the projector's announcements, and
     tells it how far each project's events have gone, from the appends' notifications: a
     view the projector has not yet brought up to a project's last event heard of is not
-    served from the copy (another process's acknowledged write included)."""
+    served from the copy (another process's acknowledged write included). It listens and
+    reads on the store even with a read replica (a standby refuses LISTEN, and may not have
+    replayed an announced batch yet); `heard` is the fence of the replica's reads."""
 
     def __init__(self, application: Any, cache: ViewCache, projection: str) -> None:
         self.application = application
@@ -105,9 +107,10 @@ class ViewFeed:
         queries = self.application.queries
         projected = queries.projection_position(self.projection)  # read first: views ≥ it
         heads = queries.last_positions_after(projected)
+        # Before the copy is live again: a read replica's reads follow `heard` from then on.
+        self.heard = max([projected, *heads.values()])
         self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids(),
                                heads)
-        self.heard = max([projected, *heads.values()])
 
     def _apply(self, notes: list[tuple[str, str]]) -> None:
         appends = [payload for channel, payload in notes if channel == self.appends]

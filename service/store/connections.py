@@ -62,8 +62,10 @@ _limit = threading.local()  # per thread: a probe's cap on each wait; a request'
 class Outage:
     """Whether the store answers, as this process last found it."""
 
-    def __init__(self, on_start: Callable[[str], None] = lambda why: None) -> None:
+    def __init__(self, on_start: Callable[[str], None] = lambda why: None,
+                 name: str = "event store") -> None:
         self.since: float | None = None
+        self.name = name  # in the log: the event store, or its read replica
         self.on_start = on_start
         # Whether the store has answered this process yet: one still opening it (a worker
         # booting while the server restarts) waits for it as long as the pool does.
@@ -81,7 +83,7 @@ class Outage:
                 return
             self.since = time.monotonic()
         why = outage_reason(error)
-        log.warning("the event store does not answer: %s", why)
+        log.warning("the %s does not answer: %s", self.name, why)
         if self.served:
             self.on_start(why)
 
@@ -92,7 +94,7 @@ class Outage:
         with self._lock:
             since, self.since = self.since, None
         if since is not None:
-            log.info("the event store answers again, after %.1f s", time.monotonic() - since)
+            log.info("the %s answers again, after %.1f s", self.name, time.monotonic() - since)
 
 
 def outage_reason(error: BaseException) -> str:
@@ -132,7 +134,8 @@ def patience_left() -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
-def _answered() -> None:
+def renew_patience() -> None:
+    """This thread's deadline starts again (the store answered it, or it turns to another)."""
     patience = getattr(_limit, "patience", None)
     if patience is not None:
         _limit.deadline = time.monotonic() + patience
@@ -174,15 +177,15 @@ class AnsweringConnection(psycopg.Connection[Any]):
             raise error from None
         # The outage ends when a new connection opens (`tracked_connect`), not on an answer
         # here: as a server shuts down, a session not yet told to end still answers.
-        _answered()
+        renew_patience()
         return answer
 
 
-def watch_outages(pool: Any, answer_timeout: float) -> Outage:
+def watch_outages(pool: Any, answer_timeout: float, name: str = "event store") -> Outage:
     """Gives `pool` connections that wait at most `answer_timeout` for an answer, tracks the
     store's outages through its connection attempts, and makes a request in an outage wait
     at most OUTAGE_WAIT for a connection."""
-    outage = Outage(on_start=lambda why: _outage_started(pool, why))
+    outage = Outage(on_start=lambda why: _outage_started(pool, why), name=name)
     pool.connection_class = type("PoolConnection", (AnsweringConnection,),
                                  {"answer_timeout": answer_timeout, "outage": outage})
     connect, getconn = pool._connect, pool.getconn

@@ -34,6 +34,8 @@ CONNINFO_KEY = "GRANTLEDGER_POSTGRES_CONNINFO"
 # ... and how long its connections wait for an answer of the server (default: the connect
 # timeout; the projector, whose single statements may store thousands of views, waits longer).
 ANSWER_TIMEOUT_KEY = "POSTGRES_ANSWER_TIMEOUT"
+# ... and what the log calls it when it does not answer ("event store", or "read replica").
+STORE_NAME_KEY = "POSTGRES_STORE_NAME"
 _PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&]*")
 
 

@@ -15,7 +15,7 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg.rows import dict_row
 
 from service.store.connections import watch_outages
-from service.store.database import ANSWER_TIMEOUT_KEY, CONNINFO_KEY, StoreUrl
+from service.store.database import ANSWER_TIMEOUT_KEY, CONNINFO_KEY, STORE_NAME_KEY, StoreUrl
 from service.store.recorders import PostgresSnapshotRecorder
 
 
@@ -29,7 +29,8 @@ class Factory(LibraryFactory):
         pool.conninfo = store.url
         pool.kwargs = {"row_factory": dict_row, **store.connection_kwargs()}
         self.answer_timeout = float(self.env.get(ANSWER_TIMEOUT_KEY) or store.connect_timeout())
-        self.outage = watch_outages(pool, self.answer_timeout)
+        self.outage = watch_outages(pool, self.answer_timeout,
+                                    self.env.get(STORE_NAME_KEY) or "event store")
 
 
 __all__ = ["Factory"]

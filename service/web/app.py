@@ -11,19 +11,22 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from schemas import ProblemSchema
 from service.application import LedgerApplication
-from service.bootstrap import open_ledger
+from service.bootstrap import open_ledger, open_replica
 from service.config import Settings
 from service.reads.access import AccessDirectory, follow_grants
 from service.reads.past_answers import PastAnswers
 from service.reads.projector import NAME
+from service.reads.replica import ReadReplica
 from service.reads.view_cache import ViewCache
 from service.reads.view_feed import ViewFeed
+from service.store.database import StoreUrl
 from service.web import pages
 from service.web.auth import AccessControl, oidc_verifier
 from service.web.docs import ErrorResponses, docs
 from service.web.fast_reads import FastViewReads
 from service.web.json_body import StrictJSONProvider, StrictRequest
 from service.web.problems import http_exception_problem, register_problem_handlers
+from service.web.read_fallback import fall_back_to_the_store
 from service.web.request_log import RequestLog, access_log
 from service.web.request_metrics import instrument
 from service.web.response_headers import ResponseHeaders
@@ -70,7 +73,12 @@ def create_app(settings: Settings | None = None,
     application = application or open_ledger(settings, migrating=settings.migrate,
                                              checking=settings.migrate)
     app.extensions["grantledger"] = application
-    app.extensions["grantledger_views"] = _view_cache(settings, application)
+    cache, feed = _view_cache(settings, application)
+    app.extensions["grantledger_views"] = cache
+    replica = _read_replica(settings, application, feed)
+    app.extensions["grantledger_replica"] = replica
+    if replica is not None:
+        fall_back_to_the_store(app, replica)
     app.extensions["grantledger_past_answers"] = PastAnswers()
     app.extensions["grantledger_access"] = _access_control(settings, application)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
@@ -101,13 +109,30 @@ def create_app(settings: Settings | None = None,
     return app
 
 
-def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache:
+def _view_cache(settings: Settings,
+                application: LedgerApplication) -> tuple[ViewCache, ViewFeed | None]:
     """The process's copy of the views; kept current by NOTIFY on PostgreSQL, and never
-    used on SQLite (which cannot push), where reads go to the database."""
+    used on SQLite (which cannot push), where reads go to the database. The feed LISTENs
+    and reads the views on the store itself, also with a read replica (a standby refuses
+    LISTEN, and the store holds what each announcement announces)."""
     cache = ViewCache()
-    if settings.uses_postgres:
-        application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
-    return cache
+    if not settings.uses_postgres:
+        return cache, None
+    feed = ViewFeed(application, cache, NAME)
+    application.on_close(feed.listener.start().stop)
+    return cache, feed
+
+
+def _read_replica(settings: Settings, application: LedgerApplication,
+                  feed: ViewFeed | None) -> ReadReplica | None:
+    """The read replica (GRANTLEDGER_READ_DATABASE_URL), if one is configured: its reads
+    follow the feed's fence (service.reads.replica)."""
+    if settings.read_database_url is None or feed is None:
+        return None
+    patience = StoreUrl(settings.read_database_url).connect_timeout()
+    replica = ReadReplica(application, lambda: open_replica(settings), feed, patience).start()
+    application.on_close(replica.close)
+    return replica
 
 
 def _home() -> Any:

@@ -92,6 +92,21 @@ def test_the_startup_line_names_version_masked_store_workers_and_tokens(
                     "2 tokens, no projector")
 
 
+def test_the_startup_line_names_the_read_replica_masked_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTLEDGER_WORKERS", "1")
+    monkeypatch.setenv("GRANTLEDGER_THREADS", "8")
+    settings = Settings(database_url="postgresql://gl:s3cret@db.internal/grantledger",
+                        read_database_url="postgresql://gl:s3cret@standby.internal/grantledger")
+
+    line = _startup_line(settings, "127.0.0.1:8000", 1, start_projector=True)
+
+    assert line == (f"grantledger {version('grantledger')} serving on 127.0.0.1:8000: store "
+                    "postgresql://gl:***@db.internal/grantledger, reads from the replica "
+                    "postgresql://gl:***@standby.internal/grantledger, 1 worker × 8 threads, "
+                    "1 token, the projector beside it")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -24,7 +24,7 @@ from service.audit.export import audit_bundle
 from service.web.api.common import Blueprint
 from service.web.auth import AUDIT, requires
 from service.web.problems import rule_problem
-from service.web.state import ledger
+from service.web.state import reads
 from service.web.urls import API
 
 blp = Blueprint("audit", __name__, url_prefix=f"{API}/projects/<uuid:project_id>",
@@ -92,7 +92,7 @@ def get_expense_history(project_id: UUID, expense_id: UUID) -> Any:
 
 
 def _stored_entries(project_id: UUID) -> list[StoredEntry]:
-    entries = read_chain(ledger(), project_id)
+    entries = read_chain(reads(), project_id)
     if not entries:
         raise ProjectNotFoundError(str(project_id))
     return entries

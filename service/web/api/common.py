@@ -21,7 +21,7 @@ from projections import LedgerState
 from schemas.fields import Day
 from service.application import Outcome, ProjectNotFoundError, prague_today, utc_now
 from service.web.json_body import StrictBodyParser
-from service.web.state import ledger
+from service.web.state import ledger, reads
 from service.writer import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,7 +72,7 @@ def body_limit(max_bytes: int) -> Callable[[F], F]:
 
 def project_ledger(project_id: UUID, as_of: datetime | None = None) -> LedgerState:
     """The project's read model, folded from its events (up to `as_of` when given)."""
-    state = ledger().project_state(project_id, as_of=as_of)
+    state = reads().project_state(project_id, as_of=as_of)
     if not state.is_registered:
         raise ProjectNotFoundError(str(project_id))
     return state
@@ -82,7 +82,7 @@ def readable_project_ids() -> list[UUID]:
     """The projects the request's principal may read, in the order of registration."""
     from service.web.auth import access_control, current_principal
 
-    ids = ledger().project_ids()
+    ids = reads().project_ids()
     visible = access_control().visible(current_principal())
     return ids if visible is None else [i for i in ids if i in visible]
 

@@ -13,7 +13,7 @@ from service.application import ProjectNotFoundError
 from service.web.api.common import Blueprint, decode_cursor, encode_cursor
 from service.web.api.event_filters import project_event_page
 from service.web.auth import AUDIT, access_control, current_principal, requires
-from service.web.state import ledger
+from service.web.state import reads
 from service.web.urls import API
 
 blp = Blueprint("events", __name__, url_prefix=API,
@@ -43,7 +43,7 @@ def project_events(query: dict[str, Any], project_id: UUID) -> Any:
     `expense_id` (the events that touched that expense).
     """
     after, limit = decode_cursor(query.get("cursor")), query["limit"]
-    application = ledger()
+    application = reads()
     pairs = project_event_page(application, project_id, query, after, limit)
     if not pairs and not application.project_exists(project_id):
         raise ProjectNotFoundError(str(project_id))
@@ -64,7 +64,7 @@ def all_events(query: dict[str, Any]) -> Any:
     """
     after, limit = decode_cursor(query.get("cursor")), query["limit"]
     visible = access_control().visible(current_principal(), AUDIT)
-    pairs = ledger().global_events(after, limit + 1, only=visible)
+    pairs = reads().global_events(after, limit + 1, only=visible)
     shown = pairs[:limit]
     next_cursor = encode_cursor(shown[-1][0]) if len(pairs) > limit else None
     return {"events": [event_document(*pair) for pair in shown], "next_cursor": next_cursor}

@@ -10,7 +10,7 @@ from service.reads.projector import NAME as PROJECTION
 from service.store.connections import waiting_at_most
 from service.store.viewstore import ProjectionStatus
 from service.web.api.common import Blueprint
-from service.web.state import ledger, settings
+from service.web.state import ledger, read_replica, settings
 
 blp = Blueprint("health", __name__, url_prefix="/health",
                 description="Liveness and readiness probes.")
@@ -31,7 +31,9 @@ def live() -> Any:
 @blp.alt_response(503, schema=HealthSchema, description=(
     "Not ready: the event store does not answer (`unavailable`), the log moved and no "
     "projector showed it is alive within `projector_heartbeat_bound_seconds` (`stalled`), or "
-    "the projector is more than `projection_lag_bound` events behind (`lagging`)."))
+    "the projector is more than `projection_lag_bound` events behind (`lagging`). With a read "
+    "replica, `read_replica` is `ok` (with `read_replica_lag`, events not yet replayed) or "
+    "`unavailable`; either way the status is the store's: reads go to it meanwhile."))
 def ready() -> Any:
     """The event store answers and a live projector keeps up with the log"""
     try:
@@ -42,6 +44,9 @@ def ready() -> Any:
         # once, by the store's connections, not on every probe)
         return {"status": "unavailable", "checks": {"event_store": "unavailable"}}, 503
     checks, status = _projection_checks(head, projection)
+    replica = read_replica()
+    if replica is not None:  # reads fall back to the store: ready whatever it says
+        checks.update(replica.status(READY_WAIT_SECONDS).checks(head))
     return {"status": status, "checks": checks}, 200 if status == "ok" else 503
 
 

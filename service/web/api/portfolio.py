@@ -24,7 +24,7 @@ from service.reads.projector import NAME as PROJECTION
 from service.reads.rendering import render
 from service.store.portfolio import PortfolioFilter, PortfolioState, Totals
 from service.web.api.common import decode_cursor, encode_cursor, project_ledger
-from service.web.state import ledger
+from service.web.state import reads
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def portfolio_filter(query: dict[str, Any], visible: set[UUID] | None) -> Portfo
 
 
 def portfolio_state() -> PortfolioState:
-    return ledger().queries.portfolio_state(PROJECTION)
+    return reads().queries.portfolio_state(PROJECTION)
 
 
 def reads_stored_rows(state: PortfolioState, on: date, as_of: datetime | None) -> bool:
@@ -69,7 +69,7 @@ def portfolio_page(query: dict[str, Any], where: PortfolioFilter, state: Portfol
 
 def _stored_page(where: PortfolioFilter, after: int, limit: int, state: PortfolioState,
                  on: date) -> PortfolioPage:
-    queries = ledger().queries
+    queries = reads().queries
     stale = (queries.projects_changed_after(state.projected) if state.projected < state.head
              else set())
     if where.visible is not None:
@@ -86,7 +86,7 @@ def _stored_page(where: PortfolioFilter, after: int, limit: int, state: Portfoli
 
 def _folded_page(where: PortfolioFilter, after: int, limit: int, on: date,
                  as_of: datetime | None) -> PortfolioPage:
-    queries, rows = ledger().queries, list[tuple[int, str]]()
+    queries, rows = reads().queries, list[tuple[int, str]]()
     while len(rows) <= limit:
         batch = queries.registrations(after, limit + 1 - len(rows), where.visible)
         if not batch:

@@ -48,7 +48,7 @@ from service.web.api.portfolio import (
 )
 from service.web.auth import READ, access_control, current_principal, requires
 from service.web.compression import accepts_gzip, encoded_etag, varying
-from service.web.state import ledger, past_answers, settings, view_cache
+from service.web.state import choose_reads, ledger, past_answers, reads, settings, view_cache
 from service.web.urls import API
 
 blp = Blueprint("views", __name__, url_prefix=API,
@@ -67,12 +67,15 @@ def not_modified(etag: str) -> Response | None:
 
 
 def wait_for_position(min_position: int | None) -> None:
-    """Holds the request until the store has reached `min_position`, or answers 503."""
-    if min_position is None:
-        return
+    """Chooses where the request reads (service.web.state.choose_reads) and holds it until
+    that has reached `min_position`, or answers 503. A read replica is waited for within
+    the same timeout; one that has not replayed that far leaves the wait to the store."""
     timeout = settings().min_position_timeout
     deadline = time.monotonic() + timeout
-    while (ledger().recorder.max_notification_id() or 0) < min_position:
+    source = choose_reads(min_position, None if min_position is None else timeout)
+    if min_position is None or source is not ledger():
+        return
+    while (source.recorder.max_notification_id() or 0) < min_position:
         if time.monotonic() >= deadline:
             raise ServiceUnavailable(
                 f"the view did not reach position {min_position} within {timeout:g} s",
@@ -114,7 +117,7 @@ def _live(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
           on: date) -> Response:
     """The projector's stored view if it reflects the project's last event and the same
     reference day; otherwise the events folded here (never stale)."""
-    position, stored = ledger().queries.current_view(project_id, name)
+    position, stored = reads().queries.current_view(project_id, name)
     if position is None:
         raise ProjectNotFoundError(str(project_id))
     etag = view_etag(name, project_id, position, on, None)

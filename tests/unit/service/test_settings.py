@@ -66,3 +66,31 @@ def test_by_default_no_proxy_is_trusted_and_the_access_log_goes_to_standard_outp
     settings = Settings.from_env({})
 
     assert (settings.proxy_hops, settings.access_log, dict(settings.tokens)) == (0, "-", {})
+
+
+def test_a_read_replica_is_taken_beside_a_postgresql_store() -> None:
+    settings = Settings.from_env({
+        "GRANTLEDGER_DATABASE_URL": "postgresql://gl@primary.internal/grantledger",
+        "GRANTLEDGER_READ_DATABASE_URL": "postgresql://gl@standby.internal/grantledger"})
+
+    assert (settings.database_url, settings.read_database_url) == (
+        "postgresql://gl@primary.internal/grantledger",
+        "postgresql://gl@standby.internal/grantledger")
+    assert Settings.from_env({}).read_database_url is None
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"GRANTLEDGER_READ_DATABASE_URL": "postgresql://gl:s3cret@standby/grantledger"},
+     "GRANTLEDGER_READ_DATABASE_URL is set, but the store (GRANTLEDGER_DATABASE_URL) is SQLite, "
+     "which has no replicas: unset it, or store on PostgreSQL"),
+    ({"GRANTLEDGER_DATABASE_URL": "postgresql://gl@primary/grantledger",
+      "GRANTLEDGER_READ_DATABASE_URL": "sqlite:///replica.db"},
+     "GRANTLEDGER_READ_DATABASE_URL must start with postgresql:// (a streaming replica of the "
+     "store)"),
+])
+def test_a_read_replica_is_refused_where_there_can_be_none(env: dict[str, str],
+                                                           message: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env(env)
+
+    assert str(refused.value) == message

@@ -21,7 +21,7 @@ def test_a_request_has_the_deadline_of_its_outermost_scope_and_none_outside() ->
 def test_each_answer_of_the_store_renews_the_deadline() -> None:
     with freeze_time("2026-12-07 01:00:00") as clock, answering_within(5.0):
         clock.tick(4)
-        connections._answered()
+        connections.renew_patience()
         clock.tick(3)
         assert patience_left() == 2.0
         clock.tick(3)
