@@ -68,3 +68,9 @@ def all_pages(client: FlaskClient, query: str, role: str = "viewer") -> list[dic
         pages.append(portfolio(client, f"{query}&cursor={pages[-1]['next_cursor']}",
                                role).get_json())
     return pages
+
+
+def totals(projects: int, eligible: str, entitlement: str, open_flags: int) -> dict[str, object]:
+    """The portfolio's `totals` over `projects` of the programme (each budgeted PLANNED)."""
+    return {"projects": projects, "budget": f"{int(PLANNED[:-3]) * projects}.00",
+            "eligible": eligible, "entitlement": entitlement, "open_flags": open_flags}

@@ -41,12 +41,6 @@ def programme(app: Flask, client: FlaskClient) -> dict[str, str]:
     return ids
 
 
-def totals(projects: int, eligible: str, entitlement: str, open_flags: int) -> dict[str, object]:
-    budget = f"{int(PLANNED.split('.')[0]) * projects}.00"
-    return {"projects": projects, "budget": budget, "eligible": eligible,
-            "entitlement": entitlement, "open_flags": open_flags}
-
-
 ALL = totals(5, "300000.00", "150000.00", 50)
 
 

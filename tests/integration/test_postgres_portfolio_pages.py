@@ -24,20 +24,10 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_client(pg_app: Flask) -> Iterator[FlaskClient]:
-    yield pg_app.test_client()
-
-
-@pytest.fixture
 def programme(pg_app: Flask, pg_client: FlaskClient) -> dict[str, str]:
     ids = register_programme(pg_client)
     project(pg_app)
     return ids
-
-
-def totals(projects: int, eligible: str, entitlement: str, open_flags: int) -> dict[str, object]:
-    return {"projects": projects, "budget": f"{int(PLANNED[:-3]) * projects}.00",
-            "eligible": eligible, "entitlement": entitlement, "open_flags": open_flags}
 
 
 @pytest.mark.parametrize(("query", "expected", "expected_totals"), [
