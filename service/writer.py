@@ -128,8 +128,9 @@ class ProjectWriter:
         self._committed: LRUCache[UUID, GrantProject] = LRUCache(maxsize=cache_size)
         self._lock = threading.Lock()
         self._group_commit: GroupCommit[Outcome] = GroupCommit()
-        # Each project's last event written by this process: reads here reflect at least it.
-        self.written: dict[UUID, int] = {}
+        # Told of each commit, with the position of the project's last event (the view cache:
+        # reads here reflect at least it).
+        self.committed: list[Callable[[UUID, int], None]] = []
 
     def write(self, project_id: UUID, order: Order) -> Outcome:
         """Decides and saves one order, together with those queued for the project."""
@@ -202,7 +203,8 @@ class ProjectWriter:
                        position: int) -> None:
         with self._lock:
             self._committed[project.id] = project
-        self.written[project.id] = position
+        for tell in self.committed:
+            tell(project.id, position)
         for event in events:
             EVENTS_APPENDED.labels(type(event).__name__).inc()
 

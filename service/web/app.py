@@ -99,9 +99,10 @@ def create_app(settings: Settings | None = None,
 
 
 def _view_cache(settings: Settings, application: LedgerApplication) -> ViewCache:
-    """The process's copy of the views; kept current by NOTIFY on PostgreSQL, and never
-    used on SQLite (which cannot push), where reads go to the database."""
-    cache = ViewCache()
+    """The process's cache of the hot projects' views; kept current by NOTIFY on PostgreSQL,
+    and never used on SQLite (which cannot push), where reads go to the database."""
+    cache = ViewCache(settings.view_cache_mb << 20, load=application.queries.current_view)
+    application.on_written(cache.wrote)
     if settings.uses_postgres:
         application.on_close(ViewFeed(application, cache, NAME).listener.start().stop)
     return cache

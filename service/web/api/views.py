@@ -5,7 +5,7 @@ Live or `as_of` a past moment; `on` is the reference date for statuses. Each ans
 an ETag derived from what the view is a function of (the events up to its position, `on` and
 `as_of`), so a dashboard's conditional poll is answered 304 without folding anything.
 
-A live view comes from the process's copy of the projector's views when that is current
+A live view comes from the process's cache of the projector's views when that is current
 (service.reads.view_cache; most polls never get here, see service.web.fast_reads), else from the
 stored view when it reflects the project's last event, else from the events folded here. An
 answer about a settled past moment is kept for the next time (service.reads.past_answers).
@@ -140,9 +140,8 @@ def _past(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
 
 def _cached(project_id: UUID, name: str, on: date,
             min_position: int | None) -> CachedView | None:
-    """The view from this process's copy of the projector's views (PostgreSQL only)."""
-    written = ledger().written.get(project_id, 0)
-    return view_cache().current(project_id, name, on, written, min_position)
+    """The view from this process's cache of the projector's views (PostgreSQL only)."""
+    return view_cache().current(project_id, name, on, min_position)
 
 
 def _answer(etag: str, body: str) -> Response:
@@ -192,15 +191,9 @@ def portfolio(query: dict[str, Any]) -> Any:
     for dashboards"""
     as_of: datetime | None = query.get("as_of")
     on = reference_date(query.get("on"), as_of)
-    cache, min_position = view_cache(), query.get("min_position")
     visible = access_control().visible(current_principal())
-    cached_rows = None
-    if as_of is None and (min_position is None or cache.projected >= min_position):
-        position = cache.projected
-        cached_rows = cache.portfolio_rows(on, ledger().written, visible)
-    if cached_rows is None:
-        wait_for_position(min_position)
-        position = ledger().recorder.max_notification_id() or 0
+    wait_for_position(query.get("min_position"))
+    position = ledger().recorder.max_notification_id() or 0
     readers = "all" if visible is None else ",".join(sorted(map(str, visible)))
     etag = view_etag("portfolio", position, on, as_of, readers)
     cached = not_modified(etag)
@@ -208,7 +201,7 @@ def portfolio(query: dict[str, Any]) -> Any:
         return cached
     # The rows are JSON already (most of them rendered by the projector): splice them in.
     header = PORTFOLIO_HEADER.dump({"as_of": as_of, "on": on, "position": position})
-    rows = ",".join(cached_rows if cached_rows is not None else _portfolio_rows(on, as_of))
+    rows = ",".join(_portfolio_rows(on, as_of))
     return _body(f'{json.dumps(header)[:-1]},"projects":[{rows}]}}', etag)
 
 
