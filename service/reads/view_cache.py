@@ -19,7 +19,8 @@ answers from the stored view if current, else from the events: the cache can onl
 faster, never staler.
 
 What is known of a project's position is kept only while its views are held or being read
-(`heads`, `_loading`): a project not held is read from the database, which knows more. A read
+(`heads`, `_loading`; a dropped project's until the next announcement): a project not held is
+read from the database, which knows more. A read
 from the database that a notification or a reconnection overtook keeps what it read only if it
 is no older than what the cache has heard of since.
 """
@@ -69,19 +70,17 @@ def footprint(view: CachedView) -> int:
 
 
 class _Views(LRUCache[tuple[UUID, str], CachedView]):
-    """The held views, the least recently read dropped first; tells when a project's last
-    view goes."""
+    """The held views, the least recently read dropped first; counts each project's."""
 
-    def __init__(self, max_bytes: int, dropped: Callable[[UUID], None]) -> None:
+    def __init__(self, max_bytes: int) -> None:
         super().__init__(maxsize=max_bytes, getsizeof=footprint)
         self.held: dict[UUID, int] = {}  # how many views of each project are held
-        self._dropped = dropped
 
     def __setitem__(self, key: tuple[UUID, str], value: CachedView, *args: Any) -> None:
-        new = key not in self
+        if key in self:  # replaced as new: making room must not drop the key it counted
+            del self[key]
         super().__setitem__(key, value)
-        if new:
-            self.held[key[0]] = self.held.get(key[0], 0) + 1
+        self.held[key[0]] = self.held.get(key[0], 0) + 1
 
     def __delitem__(self, key: tuple[UUID, str], *args: Any) -> None:
         super().__delitem__(key)
@@ -90,7 +89,6 @@ class _Views(LRUCache[tuple[UUID, str], CachedView]):
             self.held[key[0]] = left
         else:
             del self.held[key[0]]
-            self._dropped(key[0])
 
     def clear(self) -> None:
         super().clear()
@@ -103,7 +101,7 @@ class ViewCache:
         self.max_bytes = max_bytes
         self._load = load
         self._lock = threading.Lock()
-        self._views = _Views(max_bytes, self._dropped)
+        self._views = _Views(max_bytes)
         self.live = False
         # Where the projector had got to when it last announced a batch.
         self.projected = 0
@@ -143,8 +141,10 @@ class ViewCache:
                                                   or view.project_id in self._loading):
                     self._keep(view.project_id, view.view, _cached(view))
             self.projected = max(self.projected, projected)
-            # Every view held of a project with no event past `projected` reflects them all.
-            self._heads = {p: h for p, h in self._heads.items() if h > self.projected}
+            # Every view held of a project with no event past `projected` reflects them all;
+            # and a project neither held nor being read is read from the store when asked for.
+            self._heads = {p: h for p, h in self._heads.items()
+                           if h > self.projected and self._follows(p)}
 
     def forget(self) -> None:
         """The feed lost its connection: nothing here can be trusted to be current."""
@@ -175,7 +175,8 @@ class ViewCache:
         return int(self._views.currsize)
 
     def known(self) -> int:
-        """How many projects' positions are kept (bounded by those held or being read)."""
+        """How many projects' positions are kept (those held or being read, and those dropped
+        since the last announcement)."""
         return len(self._heads)
 
     # ---- under the lock ------------------------------------------------------------------
@@ -193,15 +194,14 @@ class ViewCache:
         if footprint(cached) <= self.max_bytes:
             self._views[key] = cached
 
+    def _follows(self, project_id: UUID) -> bool:
+        """Whether the project's views are held or being read (its position is then kept)."""
+        return project_id in self._views.held or project_id in self._loading
+
     def _note_heads(self, heads: dict[UUID, int]) -> None:
         for project_id, position in heads.items():
-            if position > self.projected and (project_id in self._views.held
-                                              or project_id in self._loading):
+            if position > self.projected and self._follows(project_id):
                 self._heads[project_id] = max(position, self._heads.get(project_id, 0))
-
-    def _dropped(self, project_id: UUID) -> None:
-        if project_id not in self._loading:
-            self._heads.pop(project_id, None)
 
     def _clear(self) -> None:
         self._epoch += 1
@@ -220,19 +220,24 @@ class ViewCache:
             self._loading[project_id] = self._loading.get(project_id, 0) + 1
         try:
             position, stored = self._load(project_id, view)
-        finally:
+        except BaseException:
             with self._lock:
-                self._loading[project_id] -= 1
-                if not self._loading[project_id]:
-                    del self._loading[project_id]
-        with self._lock:
+                self._loaded(project_id)
+            raise
+        with self._lock:  # kept and no longer loading at once: no notification between
             if stored is not None and stored.position == position and epoch == self._epoch:
                 self._keep(project_id, view, _cached(RenderedView(
                     project_id, view, stored.position, stored.on, stored.body)))
-            if project_id not in self._views.held and project_id not in self._loading:
-                self._heads.pop(project_id, None)
+            self._loaded(project_id)
             held = self._views.get((project_id, view))
             return held if held is not None and self._serves(project_id, held, on) else None
+
+    def _loaded(self, project_id: UUID) -> None:
+        self._loading[project_id] -= 1
+        if not self._loading[project_id]:
+            del self._loading[project_id]
+        if not self._follows(project_id):
+            self._heads.pop(project_id, None)
 
 
 def _cached(view: RenderedView) -> CachedView:

@@ -227,3 +227,31 @@ def test_an_announcement_too_long_for_notify_says_every_project() -> None:
     payload = announcement(7, many)
 
     assert (payload, parse_announcement(payload)) == ("7:*", (7, None))
+
+
+def test_a_held_view_replaced_by_a_larger_one_in_a_full_cache_is_still_held() -> None:
+    one = CachedView(5, DAY, '{"budget":5}', view_etag("budget", A, 5, DAY, None))
+    cache, store = live_cache(max_bytes=2 * footprint(one) + 10)
+    cache.current(A, "budget", DAY, None)
+    cache.current(B, "budget", DAY, None)
+    larger = RenderedView(A, "budget", 9, DAY, '{"budget":9,"more":"' + "x" * 20 + '"}')
+    store.store(larger)
+    store.reads.clear()
+
+    cache.update([larger], 9)  # A was the least recently read: making room drops B
+
+    assert (position(cache.current(A, "budget", DAY, None)), store.reads) == (9, [])
+    assert (len(cache), cache.wanted({A, B})) == (1, {A})
+
+
+def test_the_positions_of_projects_dropped_are_forgotten_at_the_next_announcement() -> None:
+    one = CachedView(5, DAY, '{"budget":5}', view_etag("budget", A, 5, DAY, None))
+    cache, _ = live_cache(max_bytes=footprint(one))
+    cache.current(A, "budget", DAY, None)
+    cache.appended({A: 9})
+    cache.current(B, "budget", DAY, None)  # drops A
+    known_after_drop = cache.known()
+
+    cache.update([], 8)
+
+    assert (known_after_drop, cache.known(), cache.wanted({A, B})) == (1, 0, {B})
