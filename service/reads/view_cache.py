@@ -213,7 +213,7 @@ class ViewCache:
     def _read(self, project_id: UUID, view: str, on: date) -> CachedView | None:
         """The stored view, kept if it reflects the project's last event; served if it is
         current by the rules above (a notification may have overtaken the read)."""
-        if self._load is None:
+        if self._load is None or not self.max_bytes:  # nothing would be kept: the API reads
             return None
         with self._lock:
             epoch = self._epoch

@@ -255,3 +255,9 @@ def test_the_positions_of_projects_dropped_are_forgotten_at_the_next_announcemen
     cache.update([], 8)
 
     assert (known_after_drop, cache.known(), cache.wanted({A, B})) == (1, 0, {B})
+
+
+def test_a_cache_of_no_size_reads_nothing_from_the_store() -> None:
+    cache, store = live_cache(max_bytes=0)
+
+    assert (cache.current(A, "budget", DAY, None), store.reads) == (None, [])
