@@ -3,6 +3,7 @@ views rendered from it. Pure: the store and the clock are passed in."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -26,16 +27,26 @@ VIEWS: dict[str, Callable[[LedgerState, date], dict[str, Any]]] = {
 CHECKPOINT_EVERY = 250
 """Versions between a small project's checkpoints (see `interval_crossed`)."""
 
+RETAINED_EVENTS = 20_000
+"""How much of the folded states a projector keeps between batches, in events: those of the
+projects it folded most recently (a busy project is not loaded again for every batch), and no
+more, however many projects there are."""
+REGISTRATION_EVENTS = 20
+"""What a project's registration weighs in that count: a project of a few expenses takes about
+23 KB, most of it its registration (budget, activities, indicators)."""
+
 StateLoader = Callable[[UUID, int], LedgerState]
 """Folds a project's events up to a global position (the projection's)."""
 
 
 class ProjectFolds:
-    """Each touched project's state at the projection's position, loaded when first needed."""
+    """Each touched project's state at the projection's position, loaded when first needed;
+    between batches (`settle`) only the most recently folded are kept, up to `retained`."""
 
-    def __init__(self, load: StateLoader) -> None:
+    def __init__(self, load: StateLoader, retained: int = RETAINED_EVENTS) -> None:
         self._load = load
-        self._states: dict[UUID, LedgerState] = {}
+        self._retained = retained
+        self._states: OrderedDict[UUID, LedgerState] = OrderedDict()
 
     def apply(self, pairs: Iterable[Pair], position: int) -> dict[UUID, int]:
         """Folds a batch that follows `position`; answers each touched project's version
@@ -50,13 +61,29 @@ class ProjectFolds:
 
     def state(self, project_id: UUID, position: int) -> LedgerState:
         """The project's state; loaded as at `position` if not held yet."""
-        if project_id not in self._states:
-            self._states[project_id] = self._load(project_id, position)
-        return self._states[project_id]
+        state = self._states.get(project_id)
+        if state is None:
+            state = self._states[project_id] = self._load(project_id, position)
+        else:
+            self._states.move_to_end(project_id)
+        return state
+
+    def settle(self) -> None:
+        """Between batches: drops the states folded least recently beyond `retained`."""
+        weight = sum(map(_weight, self._states.values()))
+        while weight > self._retained and self._states:
+            weight -= _weight(self._states.popitem(last=False)[1])
+
+    def __len__(self) -> int:
+        return len(self._states)
 
     def forget(self) -> None:
         """Drops every state, e.g. after another projector moved the position."""
         self._states.clear()
+
+
+def _weight(state: LedgerState) -> int:
+    return state.version + REGISTRATION_EVENTS
 
 
 def rendered(state: LedgerState, on: date) -> dict[str, dict[str, Any]]:

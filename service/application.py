@@ -106,10 +106,10 @@ class LedgerApplication(Application[UUID]):
         assert isinstance(recorder, LedgerStore)
         return recorder
 
-    @property
-    def written(self) -> dict[UUID, int]:
-        """Each project's last event written by this process: reads here reflect at least it."""
-        return self.writer.written
+    def on_written(self, callback: Callable[[UUID, int], None]) -> None:
+        """Tells `callback` of every write this process commits: the project and its last
+        event's position (reads here reflect at least it)."""
+        self.writer.committed.append(callback)
 
     def load(self, project_id: UUID) -> GrantProject:
         """The project from its latest snapshot and the events after it."""

@@ -76,6 +76,8 @@ class Settings:
     metrics_token: str | None = None
     metrics_projects: MetricsProjects = field(default_factory=MetricsProjects)
     aggregate_cache_size: int = 1000
+    # Megabytes of views each web worker keeps of the projects read most recently (PostgreSQL).
+    view_cache_mb: int = 32
     # How many proxies in front of the service may set X-Forwarded-For/-Proto/-Host/-Port/
     # -Prefix (werkzeug's ProxyFix); with none, those headers are ignored.
     proxy_hops: int = 0
@@ -109,6 +111,7 @@ class Settings:
             max_projection_lag=_number(env, "GRANTLEDGER_MAX_PROJECTION_LAG", int, 10_000),
             max_heartbeat_age=_number(env, "GRANTLEDGER_MAX_HEARTBEAT_AGE", float, 30.0),
             projector_batch=_number(env, "GRANTLEDGER_PROJECTOR_BATCH", int, 1000),
+            view_cache_mb=_number(env, "GRANTLEDGER_VIEW_CACHE_MB", int, 32),
             metrics_token=_long_enough("GRANTLEDGER_METRICS_TOKEN",
                                        env.get("GRANTLEDGER_METRICS_TOKEN") or None),
             metrics_projects=MetricsProjects.parse(env.get("GRANTLEDGER_METRICS_PROJECTS", "")),

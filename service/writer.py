@@ -131,9 +131,11 @@ class ProjectWriter:
         self._committed: LRUCache[UUID, GrantProject] = LRUCache(maxsize=cache_size)
         self._lock = threading.Lock()
         self._group_commit: GroupCommit[Outcome] = GroupCommit()
-        # Each project's last event written by this process: reads here reflect at least it.
-        self.written: dict[UUID, int] = {}
-        # ... and the last of all (what a read replica must have replayed, service.reads.replica).
+        # Told of each commit, with the position of the project's last event (the view cache:
+        # reads here reflect at least it).
+        self.committed: list[Callable[[UUID, int], None]] = []
+        # The last position this process wrote (what a read replica must have replayed,
+        # service.reads.replica).
         self.last_written = 0
 
     def write(self, project_id: UUID, order: Order) -> Outcome:
@@ -236,7 +238,8 @@ class ProjectWriter:
         with self._lock:
             self._committed[project.id] = project
             self.last_written = max(self.last_written, position)
-        self.written[project.id] = position
+        for tell in self.committed:
+            tell(project.id, position)
         for event in events:
             EVENTS_APPENDED.labels(type(event).__name__).inc()
 

@@ -104,6 +104,7 @@ environment (every setting; the README's configuration table says more):
                                  (default 10000)
   GRANTLEDGER_MIN_POSITION_TIMEOUT  seconds a read with min_position waits (default 5)
   GRANTLEDGER_PROJECTOR_BATCH    events the projector folds per transaction (default 1000)
+  GRANTLEDGER_VIEW_CACHE_MB      megabytes of views each web worker keeps (default 32)
   GRANTLEDGER_URL, GRANTLEDGER_TOKEN  the service and token of `grantledger import`
   GRANTLEDGER_MIGRATE            internal: n in gunicorn's workers (the master migrated)
   PROMETHEUS_MULTIPROC_DIR       where the processes' metrics are summed (default: a

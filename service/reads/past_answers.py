@@ -10,6 +10,7 @@ always replayed.
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -17,16 +18,25 @@ from uuid import UUID
 from cachetools import LRUCache
 
 SETTLED_AFTER = timedelta(minutes=1)
-KEPT_ANSWERS = 512
+# The answers kept take at most this many bytes (a view of a large project is large).
+KEPT_BYTES = 8 << 20
+ENTRY_BYTES = 400  # an answer's key, ETag and the cache's bookkeeping
 
 Key = tuple[str, UUID, datetime, date]
 
 
-class PastAnswers:
-    """(view, project, as_of, on) → (ETag, JSON body), the least recently used dropped."""
+def footprint(answer: tuple[str, str]) -> int:
+    return sys.getsizeof(answer[1]) + ENTRY_BYTES
 
-    def __init__(self, size: int = KEPT_ANSWERS) -> None:
-        self._answers: LRUCache[Key, tuple[str, str]] = LRUCache(maxsize=size)
+
+class PastAnswers:
+    """(view, project, as_of, on) → (ETag, JSON body), the least recently used dropped once
+    they take `size` bytes."""
+
+    def __init__(self, size: int = KEPT_BYTES) -> None:
+        self._size = size
+        self._answers: LRUCache[Key, tuple[str, str]] = LRUCache(maxsize=size,
+                                                                 getsizeof=footprint)
         self._lock = threading.Lock()  # LRUCache reorders itself on reads too
 
     def get(self, key: Key) -> tuple[str, str] | None:
@@ -35,6 +45,6 @@ class PastAnswers:
 
     def keep(self, key: Key, answer: tuple[str, str], now: datetime) -> None:
         """Keeps the answer if its moment is settled."""
-        if key[2] <= now - SETTLED_AFTER:
+        if key[2] <= now - SETTLED_AFTER and footprint(answer) <= self._size:
             with self._lock:
                 self._answers[key] = answer

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
+from cachetools import LRUCache
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections import LedgerState
@@ -60,6 +61,13 @@ MAX_PAUSE = 1.0
 # An idle projector records that it is alive this often (readiness and the heartbeat metric
 # read it; a batch records it too).
 HEARTBEAT_SECONDS = 2.0
+# A new day's views are rendered and stored this many projects at a time: few enough that the
+# announcement names them (service.store.viewstore.MAX_PAYLOAD), so the web workers' caches
+# refresh what they hold of them instead of starting afresh. A chunk stored before a crash is
+# rendered again after it (the stored views are then not all for one day).
+RERENDER_CHUNK = 150
+# How many projects' last snapshot versions the projector remembers.
+SNAPSHOTS_REMEMBERED = 10_000
 # After a failed batch (the store away, say), the projector tries again this soon.
 RETRY_SECONDS = 0.5
 log = logging.getLogger(__name__)
@@ -77,7 +85,9 @@ class Projector:
         self.clock = clock
         self.heartbeat_at: datetime | None = None
         self.snapshot_every = snapshot_every
-        self.snapshotted: dict[UUID, int] = {}  # the version of each project's last snapshot
+        # The version of each recently snapshotted project's last snapshot (one forgotten is
+        # due again at the next multiple of its interval: at worst a snapshot early).
+        self.snapshotted: LRUCache[UUID, int] = LRUCache(maxsize=SNAPSHOTS_REMEMBERED)
         self.store = application.queries
         self.batch = batch
         self.today = today
@@ -110,6 +120,7 @@ class Projector:
             self._resync()
             raise
         self.position = reached
+        self.folds.settle()
         return len(pairs)
 
     def run_forever(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
@@ -178,19 +189,24 @@ class Projector:
                 log.exception("could not take a snapshot of project %s", project_id)
 
     def _rerender_all(self, on: date) -> None:
-        """A new day changes statuses and flags: every project's views are rendered again."""
-        views = []
-        for project_id in self.application.project_ids():
-            self.alive()
-            state = self.folds.state(project_id, self.position)
-            if state.is_registered:
-                views += _rendered_views(project_id, state, on)
-        try:
-            self.store.save_projection_batch(NAME, self.position, self.position, views, [],
-                                             self.clock(), self._entries(views))
-        except TrackingConflictError:
-            self._resync()
-            return
+        """A new day changes statuses and flags: every project's views are rendered again, a
+        chunk of projects at a time (the states of a chunk only are kept while it renders)."""
+        project_ids = self.application.project_ids()
+        for start in range(0, max(len(project_ids), 1), RERENDER_CHUNK):
+            views = []
+            for project_id in project_ids[start:start + RERENDER_CHUNK]:
+                self.alive()
+                state = self.folds.state(project_id, self.position)
+                if state.is_registered:
+                    views += _rendered_views(project_id, state, on)
+            entries = self._entries(views)  # the chunk's states still at hand
+            self.folds.settle()
+            try:
+                self.store.save_projection_batch(NAME, self.position, self.position, views, [],
+                                                 self.clock(), entries)
+            except TrackingConflictError:
+                self._resync()
+                return
         self.store.save_views_format(VIEWS_FORMAT)
         self.rendered_on = on
 

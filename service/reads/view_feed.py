@@ -7,7 +7,7 @@ instead of polling the log every few milliseconds, and each web process learns f
 each project's events have gone. The projector in
 turn NOTIFYs `grantledger_views` in every transaction that stores views, with the position
 reached and the projects whose views changed (service.store.viewstore.announcement); each web
-process listens there and copies those views into its ViewCache. SQLite cannot push: there
+process listens there and copies those of the views its ViewCache holds. SQLite cannot push: there
 the projector polls and the web processes read the views from the database.
 """
 
@@ -21,7 +21,7 @@ from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
-from service.reads.view_cache import ViewCache
+from service.reads.view_cache import CACHED_VIEWS, ViewCache
 from service.store.connections import STORE_UNAVAILABLE
 from service.store.viewstore import VIEWS_CHANNEL, parse_announcement
 from service.store.write_function import parse_append
@@ -86,12 +86,14 @@ class Listener:
 
 
 class ViewFeed:
-    """Keeps a ViewCache equal to the stored views, from the projector's announcements, and
-    tells it how far each project's events have gone, from the appends' notifications: a
-    view the projector has not yet brought up to a project's last event heard of is not
-    served from the copy (another process's acknowledged write included). It listens and
-    reads on the store even with a read replica (a standby refuses LISTEN, and may not have
-    replayed an announced batch yet); `heard` is the fence of the replica's reads."""
+    """Keeps the views a ViewCache holds equal to the stored views, from the projector's
+    announcements, and tells it how far each project's events have gone, from the appends'
+    notifications: a view the projector has not yet brought up to a project's last event
+    heard of is not served from the cache (another process's acknowledged write included).
+    Connecting reads no view: the cache starts empty and reads each from the store when
+    first asked for it. It listens and reads on the store even with a read replica (a
+    standby refuses LISTEN, and may not have replayed an announced batch yet); `heard` is the
+    fence of the replica's reads."""
 
     def __init__(self, application: Any, cache: ViewCache, projection: str) -> None:
         self.application = application
@@ -100,17 +102,16 @@ class ViewFeed:
         self.appends = application.recorder.channel_name
         self.heard = 0  # the log's position up to which appends are in cache.heads
         self.listener = Listener(application.recorder.datastore, [self.appends, VIEWS_CHANNEL],
-                                 connected=self._load_all, notified=self._apply,
+                                 connected=self._start, notified=self._apply,
                                  lost=cache.forget)
 
-    def _load_all(self) -> None:
+    def _start(self) -> None:
         queries = self.application.queries
         projected = queries.projection_position(self.projection)  # read first: views ≥ it
         heads = queries.last_positions_after(projected)
-        # Before the copy is live again: a read replica's reads follow `heard` from then on.
+        # Before the cache is live again: a read replica's reads follow `heard` from then on.
         self.heard = max([projected, *heads.values()])
-        self.cache.replace_all(queries.views_of(None), projected, self.application.project_ids(),
-                               heads)
+        self.cache.reset(projected, heads)
 
     def _apply(self, notes: list[tuple[str, str]]) -> None:
         appends = [payload for channel, payload in notes if channel == self.appends]
@@ -126,11 +127,11 @@ class ViewFeed:
         announced = [parse_announcement(payload) for payload in payloads]
         reached = max(position for position, _ in announced)
         if any(ids is None for _, ids in announced):
-            self._load_all()
+            self._start()
             return
-        project_ids = set().union(*(ids for _, ids in announced if ids is not None))
-        order = None if self.cache.knows_all(project_ids) else self.application.project_ids()
-        self.cache.update(self.application.queries.views_of(project_ids), reached, order)
+        wanted = self.cache.wanted(set().union(*(ids for _, ids in announced if ids)))
+        views = self.application.queries.views_of(wanted, CACHED_VIEWS) if wanted else []
+        self.cache.update(views, reached)
 
 
 def _named_heads(payloads: list[str]) -> dict[UUID, int] | None:

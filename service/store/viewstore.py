@@ -219,14 +219,20 @@ class ViewStoreQueries:
             return None
         return date.fromisoformat(row["first"])
 
-    def views_of(self, project_ids: Iterable[UUID] | None) -> list[RenderedView]:
-        """Every view of these projects (None: of every project)."""
+    def views_of(self, project_ids: Iterable[UUID] | None,
+                 names: Iterable[str] | None = None) -> list[RenderedView]:
+        """Every view of these projects (None: of every project); only `names` if given."""
         statement = f"SELECT project_id, view, position, on_date, body FROM {VIEWS_TABLE}"
         params = [str(project_id) for project_id in project_ids or ()]
         if project_ids is not None:
             if not params:
                 return []
             statement += f" WHERE project_id IN ({', '.join(['%s'] * len(params))})"
+        if names is not None:
+            wanted = sorted(names)
+            statement += " AND" if project_ids is not None else " WHERE"
+            statement += f" view IN ({', '.join(['%s'] * len(wanted))})"
+            params += wanted
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(statement), params)
             rows = cursor.fetchall()

@@ -111,11 +111,12 @@ def create_app(settings: Settings | None = None,
 
 def _view_cache(settings: Settings,
                 application: LedgerApplication) -> tuple[ViewCache, ViewFeed | None]:
-    """The process's copy of the views; kept current by NOTIFY on PostgreSQL, and never
-    used on SQLite (which cannot push), where reads go to the database. The feed LISTENs
-    and reads the views on the store itself, also with a read replica (a standby refuses
-    LISTEN, and the store holds what each announcement announces)."""
-    cache = ViewCache()
+    """The process's cache of the hot projects' views; kept current by NOTIFY on PostgreSQL,
+    and never used on SQLite (which cannot push), where reads go to the database. The feed
+    LISTENs and reads the views on the store itself, also with a read replica (a standby
+    refuses LISTEN, and the store holds what each announcement announces)."""
+    cache = ViewCache(settings.view_cache_mb << 20, load=application.queries.current_view)
+    application.on_written(cache.wrote)
     if not settings.uses_postgres:
         return cache, None
     feed = ViewFeed(application, cache, NAME)

@@ -5,7 +5,7 @@ it from memory is cheap; Flask's request context, routing, argument parsing and 
 wrappers cost more than the answer itself. This WSGI middleware answers exactly the requests
 the cache can: `GET` of a project's budget, subsidy, schedule or indicators view without a
 query string, by a principal that may read the project, when the cache holds the view
-current for today.
+current for today (or reads it so from the stored views: one indexed query).
 Every other request, and every case it is unsure of, goes on to the Flask app unchanged, so
 the API's validation, errors and problem documents stay in one place. The bodies, ETags, 304s and
 metrics it produces are the ones the Flask view would produce for the same request.
@@ -39,7 +39,6 @@ class FastViewReads:
         self.next_app: WSGIApp = app.wsgi_app
         self.access = app.extensions["grantledger_access"]
         self.cache = app.extensions["grantledger_views"]
-        self.application = app.extensions["grantledger"]
         # The metrics' endpoint label is the URL rule, as the Flask views are counted.
         self.rules = {rule.endpoint.rpartition(".")[2]: rule.rule
                       for rule in app.url_map.iter_rules() if rule.endpoint.startswith("views.")}
@@ -73,8 +72,7 @@ class FastViewReads:
         if self.access.role_on(principal, project_id, READ) is None:
             return None  # the app answers 404, as for an unknown project
         environ[PRINCIPAL] = principal.subject  # for the access log
-        written = self.application.written.get(project_id, 0)
-        cached = self.cache.current(project_id, match[2], prague_today(utc_now()), written, None)
+        cached = self.cache.current(project_id, match[2], prague_today(utc_now()), None)
         return (match[2], cached) if cached is not None else None
 
 

@@ -17,12 +17,12 @@ from flask.testing import FlaskClient
 from portfolio_world import (
     ICO_A,
     ICO_B,
-    PLANNED,
     acronyms,
     all_pages,
     portfolio,
     project,
     register_programme,
+    totals,
 )
 
 from schemas.queries import FLAG_RULES

@@ -4,20 +4,18 @@ not reached yet, and ETags per page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from api_builders import expense_body, post, project_path
 from flask import Flask
 from flask.testing import FlaskClient
 from portfolio_world import (
     ICO_A,
-    PLANNED,
     acronyms,
     all_pages,
     portfolio,
     project,
     register_programme,
+    totals,
 )
 
 pytestmark = pytest.mark.postgres

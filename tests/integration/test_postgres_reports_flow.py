@@ -124,7 +124,7 @@ def test_the_projected_indicators_view_is_served_from_the_process_as_flask_answe
     application, cache = pg_app.extensions["grantledger"], pg_app.extensions["grantledger_views"]
     Projector(application).catch_up()
     today = prague_today(utc_now())
-    eventually(lambda: cache.current(UUID(project_id), "indicators", today, 0, None))
+    eventually(lambda: cache.current(UUID(project_id), "indicators", today, None))
     stored = application.queries.stored_view(UUID(project_id), "indicators")
     path = project_path(project_id, "views/indicators")
 

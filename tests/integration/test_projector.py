@@ -39,12 +39,13 @@ from domain.commands import (
     SubmitReport,
 )
 from projections import fold_as_of
-from projections.materialise import VIEWS
+from projections.materialise import REGISTRATION_EVENTS, VIEWS, ProjectFolds
 from service import application as application_module
 from service.application import LedgerApplication, Outcome
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
 from service.principals import Actor
+from service.reads import projector as projector_module
 from service.reads.projector import NAME, Projector
 from service.reads.rendering import VIEWS_FORMAT, render
 
@@ -166,6 +167,28 @@ def test_a_new_day_renders_every_view_again(application: LedgerApplication) -> N
 
     projector.run_once()
 
+    assert_views_equal_replayed(application, date(2018, 9, 1))
+
+
+def test_a_new_day_renders_a_chunk_of_projects_at_a_time_keeping_few_states(
+        application: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projector_module, "RERENDER_CHUNK", 2)
+    for n in range(5):
+        record_every_event_type(application, f"CZ.TEST/{n}")
+    days = iter([ON, date(2018, 9, 1)])
+    projector = Projector(application, today=lambda: next(days))
+    projector.folds = ProjectFolds(projector.folds._load, retained=21 + REGISTRATION_EVENTS)
+    projector.catch_up()
+    kept_after_catch_up = len(projector.folds)
+    saved: list[int] = []
+    save = application.queries.save_projection_batch
+    monkeypatch.setattr(application.queries, "save_projection_batch",
+                        lambda *args: saved.append(len(args[3])) or save(*args))
+
+    projector.run_once()
+
+    assert (kept_after_catch_up, len(projector.folds)) == (1, 1)
+    assert saved == [2 * len(VIEWS), 2 * len(VIEWS), len(VIEWS)]
     assert_views_equal_replayed(application, date(2018, 9, 1))
 
 

@@ -5,7 +5,7 @@ Live or `as_of` a past moment; `on` is the reference date for statuses. Each ans
 an ETag derived from what the view is a function of (the events up to its position, `on` and
 `as_of`), so a dashboard's conditional poll is answered 304 without folding anything.
 
-A live view comes from the process's copy of the projector's views when that is current
+A live view comes from the process's cache of the projector's views when that is current
 (service.reads.view_cache; most polls never get here, see service.web.fast_reads), else from the
 stored view when it reflects the project's last event, else from the events folded here. An
 answer about a settled past moment is kept for the next time (service.reads.past_answers).
@@ -144,9 +144,8 @@ def _past(name: str, fold_view: Callable[..., dict[str, Any]], project_id: UUID,
 
 def _cached(project_id: UUID, name: str, on: date,
             min_position: int | None) -> CachedView | None:
-    """The view from this process's copy of the projector's views (PostgreSQL only)."""
-    written = ledger().written.get(project_id, 0)
-    return view_cache().current(project_id, name, on, written, min_position)
+    """The view from this process's cache of the projector's views (PostgreSQL only)."""
+    return view_cache().current(project_id, name, on, min_position)
 
 
 def _answer(etag: str, body: str) -> Response:

@@ -1,0 +1,65 @@
+"""The projector's folded states: loaded when a batch first touches a project, and between
+batches only the most recently folded kept, up to a bound in events, however many projects
+the log holds."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from projections.ledger import LedgerState
+from projections.materialise import REGISTRATION_EVENTS, ProjectFolds
+
+A, B, C = UUID(int=1), UUID(int=2), UUID(int=3)
+
+
+class Loader:
+    """States of a given number of events, counting the loads."""
+
+    def __init__(self, versions: dict[UUID, int]) -> None:
+        self.versions = versions
+        self.loaded: list[UUID] = []
+
+    def __call__(self, project_id: UUID, position: int) -> LedgerState:
+        self.loaded.append(project_id)
+        state = LedgerState()
+        state.version = self.versions[project_id]
+        return state
+
+
+def test_a_state_is_loaded_once_and_kept_while_within_the_bound() -> None:
+    loader = Loader({A: 5, B: 5})
+    folds = ProjectFolds(loader, retained=2 * (5 + REGISTRATION_EVENTS))
+
+    first = folds.state(A, 10)
+    folds.state(B, 10)
+    folds.settle()
+
+    assert (folds.state(A, 10) is first, loader.loaded, len(folds)) == (True, [A, B], 2)
+
+
+def test_settling_drops_the_least_recently_folded_beyond_the_bound() -> None:
+    loader = Loader({A: 5, B: 5, C: 5})
+    folds = ProjectFolds(loader, retained=2 * (5 + REGISTRATION_EVENTS))
+    folds.state(A, 10)
+    folds.state(B, 10)
+    folds.state(C, 10)  # a batch may hold more than the bound: it needs them all
+    folds.state(A, 10)  # A folded again: B is now the least recent
+    held_in_batch = len(folds)
+
+    folds.settle()
+    folds.state(A, 10)
+    folds.state(C, 10)
+    folds.state(B, 10)
+
+    assert (held_in_batch, loader.loaded) == (3, [A, B, C, B])
+
+
+def test_a_large_project_counts_by_its_events() -> None:
+    loader = Loader({A: 1000, B: 5})
+    folds = ProjectFolds(loader, retained=500)
+    folds.state(B, 10)
+    folds.state(A, 10)
+
+    folds.settle()
+
+    assert len(folds) == 0  # even the most recent, alone past the bound, is not kept
