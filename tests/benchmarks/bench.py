@@ -283,6 +283,12 @@ class Seeder:
         return project_id
 
 
+def fillers_of(options: Options) -> int:
+    """The projects beside those read and posted to: the portfolio's bulk, and the targets
+    of the POSTs spread over many projects."""
+    return options.projects - 2 - 3 * options.rounds
+
+
 def seed(app: LedgerApplication, options: Options) -> Seeded:
     started = time.perf_counter()
     seeder = Seeder(app)
@@ -299,7 +305,7 @@ def seed(app: LedgerApplication, options: Options) -> Seeded:
         post_batch.append(seeder.project(f"BENCH/POST/BATCH/{r}", options.large))
         say(f"seeded the projects to post to, round {r}: {options.small}, {options.large} "
             f"and {options.large} (for batches) expenses")
-    filler_count = options.projects - 2 - 3 * rounds
+    filler_count = fillers_of(options)
     missing = options.log_events - seeder.events - filler_count
     per_filler = max(0, math.ceil(missing / filler_count)) if filler_count else 0
     fillers = []
@@ -721,12 +727,15 @@ class Driver:
 
     def service_run(self, round_no: int, key: str, target: str, token: str,
                     body: str | None = None, if_none_match: str | None = None,
-                    repeatable: bool = True) -> Run:
+                    repeatable: bool = True, paths: list[str] | None = None) -> Run:
+        """One wrk run against the service; with `paths`, each POST goes to one at random."""
         env = {**os.environ, "WRK_AUTH": f"Bearer {token}"}
-        for name in ("WRK_BODY", "WRK_IF_NONE_MATCH"):
+        for name in ("WRK_BODY", "WRK_IF_NONE_MATCH", "WRK_PATHS"):
             env.pop(name, None)
         if body:
             env["WRK_BODY"] = body
+        if paths:
+            env["WRK_PATHS"] = ",".join(paths)
         if if_none_match:
             env["WRK_IF_NONE_MATCH"] = if_none_match
         args = ["--url", self.service.url, "--targets", target,
@@ -932,6 +941,10 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
             say(f"  round {r} {key:<16} {events:,} expenses recorded, {conflicts} conflicts "
                 f"retried; projector lag: max {lags[-1].max_lag} events, {final} at the end "
                 f"of the load, applied {drain:.2f} s later")
+        # The same POST spread over the filler projects: writes to many projects at once.
+        many = [f"{API}/projects/{project}/expenses" for project in seeded.fillers]
+        driver.service_run(r, "post_many", f"post:{many[0]}", tokens.accountant,
+                           body=POST_BODY, repeatable=False, paths=many)
         driver.floor(r, [("floor_json", "get:/floor/json")])
         small, large = budget.format(seeded.get_small), budget.format(seeded.get_large)
         viewer = tokens.viewer
@@ -1109,6 +1122,8 @@ def build_rows(driver: Driver, projector: ProjectorFigures, lags: list[LagFigure
     cost_row(f"POST, {large} vs {options.small} expenses", "post_large", "post_small",
              f"POST, {options.small} expenses", 1.2)
     batch_row(f"POST …/expenses/batch of {BATCH_ITEMS}, project of {large} expenses")
+    throughput_row(f"POST …/expenses, each to one of {fillers_of(options)} projects at random",
+                   "post_many", "post_small", "POST to one project", 0.8, None)
     throughput_row(f"GET …/views/budget 200, {options.small} expenses", "get_small",
                    "floor_json", "`GET /floor/json`", 0.8, None)
     throughput_row(f"GET …/views/budget 304 (If-None-Match), {options.small} expenses",
