@@ -336,21 +336,31 @@ class Server:
             return 0, {}
         return answer.status, body.get("checks", {})
 
-    def wait_ready(self, limit: float, *, caught_up: bool = False) -> float:
-        """Seconds until /health/ready is 200 (and, if `caught_up`, the lag is 0)."""
+    def wait_ready(self, limit: float) -> float:
+        """Seconds until /health/ready is 200."""
         started = time.monotonic()
-        lag_shown = started
         while time.monotonic() - started < limit:
             self.running()
-            status, checks = self.readiness()
-            lag = checks.get("projection_lag")
-            if status == 200 and (not caught_up or lag == 0):
+            if self.readiness()[0] == 200:
                 return time.monotonic() - started
-            if caught_up and lag is not None and time.monotonic() - lag_shown >= 15:
-                say(f"  the projector is {lag:,} events behind")
-                lag_shown = time.monotonic()
-            time.sleep(0.05 if not caught_up else 0.5)
+            time.sleep(0.05)
         raise RuntimeError(f"/health/ready not 200 within {limit:.0f} s; see {self.log}")
+
+    def wait_caught_up(self, events: int, limit: float) -> float:
+        """Seconds until the views have caught up with the log (`projection_lag` 0), with a
+        progress bar of the events projected."""
+        started = time.monotonic()
+        with tqdm(total=events, unit="event", desc="projecting", smoothing=0.1) as bar:
+            while time.monotonic() - started < limit:
+                self.running()
+                status, checks = self.readiness()
+                lag = checks.get("projection_lag")
+                if lag is not None:
+                    bar.update(max(0, events - lag - bar.n))
+                if status == 200 and lag == 0:
+                    return time.monotonic() - started
+                time.sleep(0.5)
+        raise RuntimeError(f"the views not caught up within {limit:.0f} s; see {self.log}")
 
     def gunicorn(self) -> int:
         assert self.process is not None
@@ -478,43 +488,59 @@ def measure_reads(server: Server, token: str, size: int, options: Options) -> Re
 
 
 @dataclass
-class SizeResult:
-    size: int
-    database: str
-    seeding: Seeding
+class Served:
+    """What `grantledger serve` showed on one database."""
+
     catch_up_seconds: float
     settle_seconds: float
     reads: Reads
     workers: list[Memory]
     projector: Memory | None
     restart_seconds: float
+
+
+@dataclass
+class SizeResult:
+    size: int
+    seeding: Seeding
+    served: Served
     verify: str
 
 
-def serve_and_measure(database_url: str, size: int, options: Options,
-                      log: Path) -> tuple[float, float, Reads, list[Memory], Memory | None,
-                                          float]:
+def serve_and_measure(database_url: str, seeding: Seeding, options: Options,
+                      log: Path) -> Served:
     token = secrets.token_urlsafe(24)
     server = Server(database_url, token, log)
     try:
         say(f"starting grantledger serve --workers 2 on port {server.port} (log: {log})")
         server.start()
-        catch_up = server.wait_ready(3600, caught_up=True)
+        catch_up = server.wait_caught_up(seeding.events, 7200)
         say(f"views caught up {catch_up:.1f} s after the start")
         settle = server.wait_projector_idle(1800)
         say(f"the projector idle {settle:.1f} s later")
-        reads = measure_reads(server, token, size, options)
+        reads = measure_reads(server, token, seeding.projects, options)
+        say_reads(reads)
         workers = [memory(pid) for pid in server.workers()]
         projector_pid = server.projector()
         projector = memory(projector_pid) if projector_pid else None
+        say("RSS: workers " + ", ".join(fmt_bytes(w.rss) for w in workers) + "; projector "
+            + (fmt_bytes(projector.rss) if projector else "?"))
         server.stop()
         say("serve stopped; starting it again")
         server.start()
         restart = server.wait_ready(600)
         say(f"ready {restart:.2f} s after the start")
-        return catch_up, settle, reads, workers, projector, restart
+        return Served(catch_up, settle, reads, workers, projector, restart)
     finally:
         server.stop()
+
+
+def say_reads(reads: Reads) -> None:
+    """The reads' figures as soon as they are known (a run cut short still shows them)."""
+    for name, sample in (("portfolio", reads.portfolio), ("budget cold", reads.cold),
+                         ("budget warm", reads.warm), ("metrics", reads.metrics)):
+        say(f"{name}: {fmt_bytes(sample.size)}, p50 {fmt_ms(sample.p50)}, "
+            f"p99 {fmt_ms(sample.p99)}")
 
 
 def run_verify(database_url: str) -> str:
@@ -542,15 +568,13 @@ def run_size(size: int, options: Options, log_dir: Path) -> SizeResult:
             f"({seeding.projects_per_second:,.0f} projects/s, "
             f"{seeding.events_per_second:,.0f} events/s); VACUUM ANALYZE "
             f"{seeding.vacuum_seconds:.1f} s")
-        catch_up, settle, reads, workers, projector, restart = serve_and_measure(
-            url, size, options, log_dir / f"serve-{size}.log")
+        served = serve_and_measure(url, seeding, options, log_dir / f"serve-{size}.log")
         verified = "not run (--no-verify)"
         if options.verify:
             say("grantledger verify")
             verified = run_verify(url)
             say(verified)
-        return SizeResult(size, database, seeding, catch_up, settle, reads, workers, projector,
-                          restart, verified)
+        return SizeResult(size, seeding, served, verified)
 
 
 # ---- the table ------------------------------------------------------------------------------
@@ -578,16 +602,16 @@ def all_within(checks: list[tuple[float, float]]) -> str:
     return judged(worst <= 1, worst)
 
 
-def memory_rows(result: SizeResult) -> list[tuple[str, str, str, str]]:
+def memory_rows(served: Served) -> list[tuple[str, str, str, str]]:
     rows = []
-    for n, worker in enumerate(result.workers, 1):
+    for n, worker in enumerate(served.workers, 1):
         rows.append((f"web worker {n}: RSS (peak)",
                      f"{fmt_bytes(worker.rss)} ({fmt_bytes(worker.peak)})", "≤ 150 MB",
                      limit_result(worker.rss, 150 * MB)))
-    if result.projector is not None:
-        rows.append(("projector: RSS (peak)", f"{fmt_bytes(result.projector.rss)} "
-                     f"({fmt_bytes(result.projector.peak)})", "≤ 150 MB",
-                     limit_result(result.projector.rss, 150 * MB)))
+    if served.projector is not None:
+        rows.append(("projector: RSS (peak)", f"{fmt_bytes(served.projector.rss)} "
+                     f"({fmt_bytes(served.projector.peak)})", "≤ 150 MB",
+                     limit_result(served.projector.rss, 150 * MB)))
     return rows
 
 
@@ -613,24 +637,30 @@ def read_rows(reads: Reads, options: Options) -> list[tuple[str, str, str, str]]
     ]
 
 
-def size_table(result: SizeResult, options: Options) -> str:
-    s = result.seeding
+def seeding_row(s: Seeding, options: Options) -> tuple[str, str, str, str]:
     for_100k = s.seconds * 100_000 / s.projects
+    value = (f"{s.seconds:,.1f} s: {s.projects_per_second:,.0f} projects/s, "
+             f"{s.events_per_second:,.0f} events/s ({options.jobs} processes); VACUUM ANALYZE "
+             f"{s.vacuum_seconds:.1f} s")
+    if s.projects != 100_000:
+        value += f"; 100,000 at this rate: {for_100k / 60:.1f} min"
+    return ("seeding (domain-built events, batched saves)", value, "100,000 well under 15 min",
+            limit_result(for_100k, 900))
+
+
+def size_table(result: SizeResult, options: Options) -> str:
+    served, events = result.served, result.seeding.events
     rows = [
-        ("seeding (domain-built events, batched saves)",
-         f"{s.seconds:,.1f} s: {s.projects_per_second:,.0f} projects/s, "
-         f"{s.events_per_second:,.0f} events/s ({options.jobs} processes); VACUUM ANALYZE "
-         f"{s.vacuum_seconds:.1f} s" + ("" if s.projects == 100_000 else
-                                         f"; 100,000 at this rate: {for_100k / 60:.1f} min"),
-         "100,000 well under 15 min", limit_result(for_100k, 900)),
+        seeding_row(result.seeding, options),
         ("views caught up after the first start (projection lag 0)",
-         f"{result.catch_up_seconds:,.1f} s ({s.events / result.catch_up_seconds:,.0f} "
-         f"events/s); projector idle {result.settle_seconds:,.1f} s later", "–", "–"),
-        *read_rows(result.reads, options),
-        *memory_rows(result),
+         f"{served.catch_up_seconds:,.1f} s ({events / served.catch_up_seconds:,.0f} "
+         f"events/s); projector idle {served.settle_seconds:,.1f} s later", "–", "–"),
+        *read_rows(served.reads, options),
+        *memory_rows(served),
         ("restart to ready (serve stopped, started, `/health/ready` 200)",
-         f"{result.restart_seconds:.2f} s", "–", "–"),
-        ("`grantledger verify`", result.verify, "every chain holds", "**met**"),
+         f"{served.restart_seconds:.2f} s", "–", "–"),
+        ("`grantledger verify`", result.verify, "every chain holds",
+         "**met**" if options.verify else "–"),
     ]
     lines = [f"| measurement ({result.size:,} projects) | value | target | result |",
              "| --- | --- | --- | --- |"]
