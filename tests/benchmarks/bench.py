@@ -80,6 +80,7 @@ from service.store.migrate import migrate  # noqa: E402
 FLOOR_DIR = Path(os.environ.get("GRANTLEDGER_BENCH_FLOOR_DIR",
                                Path(__file__).resolve().parent / "floor"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SCALE_HEADING = "# Scale results (tests/benchmarks/scale.py)"  # scale.py appends below it
 PYTHON = Path(sys.executable)
 API = "/api/v1"
 
@@ -1276,8 +1277,15 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
     lines += ["", "## run_floor.sh headers", "", "```", *driver.headers, "```", ""]
     text = "\n".join(lines)
     if options.write_results:
-        RESULTS.write_text(text)
+        RESULTS.write_text(text + scale_results())
     return text
+
+
+def scale_results() -> str:
+    """What scale.py appended to RESULTS.md: kept when this run rewrites the file."""
+    existing = RESULTS.read_text() if RESULTS.exists() else ""
+    at = existing.find(SCALE_HEADING)
+    return "" if at < 0 else "\n" + existing[at:]
 
 
 # ---- main ---------------------------------------------------------------------------------------
