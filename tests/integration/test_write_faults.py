@@ -77,14 +77,16 @@ def test_a_commit_cut_off_before_it_reached_the_server_is_decided_again_and_reco
         1, 201, 2)
 
 
-def test_while_the_store_cannot_be_reached_requests_get_503_and_the_first_after_it_succeeds(
+def test_while_the_store_cannot_be_reached_requests_get_503_and_the_first_retry_succeeds(
         proxied: Proxied) -> None:
+    """The client retries as told: after the Retry-After pause, the store back meanwhile."""
     project = register_nek(proxied.client)
     proxied.proxy.refuse()
 
     refused = post_expense(proxied.client, project, Idempotency_Key=KEY)
     ready = proxied.client.get("/health/ready")
     proxied.proxy.accept()
+    time.sleep(float(refused.headers["Retry-After"]))
     retried = post_expense(proxied.client, project, Idempotency_Key=KEY)
 
     assert (refused.status_code, refused.headers["Retry-After"], problem(refused)["type"]) == (
