@@ -54,6 +54,10 @@ class ProjectFolds:
         versions_before: dict[UUID, int] = {}
         for event_position, event in pairs:
             project_id = event.originator_id
+            if event.originator_version == 1 and project_id not in self._states:
+                # A project registered in this batch: nothing before it to load (in a first
+                # pass over many projects, a look-up per project saved).
+                self._states[project_id] = LedgerState()
             state = self.state(project_id, position)
             versions_before.setdefault(project_id, state.version)
             state.apply(event_position, event)

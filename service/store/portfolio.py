@@ -210,53 +210,66 @@ class PortfolioQueries:
         return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
     def save_portfolio_entries(self, cursor: Any, entries: Sequence[PortfolioEntry]) -> None:
-        """Writes index rows in the caller's transaction (the views' batch)."""
+        """Writes index rows in the caller's transaction (the views' batch): a statement per
+        kind of change for the whole batch, each of many rows sent at once (psycopg
+        pipelines `executemany`), not a round trip per row: at 100,000 projects the rows'
+        round trips were a quarter of the projector's first pass."""
+        latest = {str(entry.project_id): entry for entry in entries}
+        if not latest:
+            return
+        changes: dict[str, list[int]] = {}
+        for stored in self._stored_contributions(cursor, list(latest)).values():
+            _move(changes, stored, -1)
+        for entry in latest.values():
+            _move(changes, entry.contribution(), 1)
         registered = (f"(SELECT {self._position_column()} FROM {self.events_table_name} "
                       "WHERE originator_id = %s AND originator_version = 1)")
         columns = ", ".join(_UPSERT_COLUMNS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in _UPSERT_COLUMNS)
         marks = ", ".join(["%s"] * len(_UPSERT_COLUMNS))
-        changes: dict[str, list[int]] = {}
-        for entry in entries:
-            project = str(entry.project_id)
-            _move(changes, self._stored_contribution(cursor, project), -1)
-            _move(changes, entry.contribution(), 1)
-            cursor.execute(self._sql(
-                f"INSERT INTO {PORTFOLIO_TABLE} (project_id, registered, {columns}) "
-                f"VALUES (%s, {registered}, {marks}) "
-                f"ON CONFLICT (project_id) DO UPDATE SET {updates}"),
-                [project, self._id_param(entry.project_id), *entry.values()])
-            cursor.execute(self._sql(f"DELETE FROM {FLAGS_TABLE} WHERE project_id = %s"),
-                           [project])
-            for rule, count in sorted(entry.row["flags_by_rule"].items()):
-                cursor.execute(self._sql(
-                    f"INSERT INTO {FLAGS_TABLE} (rule, registered, project_id, flags) "
-                    f"SELECT %s, registered, project_id, %s FROM {PORTFOLIO_TABLE} "
-                    "WHERE project_id = %s"), [rule, count, project])
+        cursor.executemany(self._sql(
+            f"INSERT INTO {PORTFOLIO_TABLE} (project_id, registered, {columns}) "
+            f"VALUES (%s, {registered}, {marks}) "
+            f"ON CONFLICT (project_id) DO UPDATE SET {updates}"),
+            [[project, self._id_param(entry.project_id), *entry.values()]
+             for project, entry in latest.items()])
+        among, params = self._among("project_id", list(latest))
+        cursor.execute(self._sql(f"DELETE FROM {FLAGS_TABLE} WHERE {among}"), params)
+        flags = [[rule, count, project] for project, entry in latest.items()
+                 for rule, count in sorted(entry.row["flags_by_rule"].items())]
+        if flags:
+            cursor.executemany(self._sql(
+                f"INSERT INTO {FLAGS_TABLE} (rule, registered, project_id, flags) "
+                f"SELECT %s, registered, project_id, %s FROM {PORTFOLIO_TABLE} "
+                "WHERE project_id = %s"), flags)
         self._save_sums(cursor, changes)
 
-    def _stored_contribution(self, cursor: Any, project: str) -> dict[str, list[int]]:
-        """What a project's stored index row adds to each of the kept sums (none if new)."""
+    def _stored_contributions(self, cursor: Any,
+                              projects: list[str]) -> dict[str, dict[str, list[int]]]:
+        """What each of these projects' stored index rows adds to each of the kept sums, in
+        one statement (a new project has none)."""
+        among, params = self._among("p.project_id", projects)
         cursor.execute(self._sql(
-            "SELECT p.planned, p.eligible, p.entitlement, p.flag_count, p.reports_overdue, "
-            f"f.rule FROM {PORTFOLIO_TABLE} AS p LEFT JOIN {FLAGS_TABLE} AS f "
-            "ON f.project_id = p.project_id WHERE p.project_id = %s"), [project])
-        rows = cursor.fetchall()
-        if not rows:
-            return {}
-        first = rows[0]
-        return contribution([first["planned"], first["eligible"], first["entitlement"],
-                             first["flag_count"]], first["reports_overdue"] > 0,
-                            [row["rule"] for row in rows if row["rule"] is not None])
+            "SELECT p.project_id, p.planned, p.eligible, p.entitlement, p.flag_count, "
+            f"p.reports_overdue, f.rule FROM {PORTFOLIO_TABLE} AS p LEFT JOIN {FLAGS_TABLE} "
+            f"AS f ON f.project_id = p.project_id WHERE {among}"), params)
+        rows: dict[str, list[Any]] = {}
+        for row in cursor.fetchall():
+            rows.setdefault(row["project_id"], []).append(row)
+        return {project: contribution(
+                    [held[0]["planned"], held[0]["eligible"], held[0]["entitlement"],
+                     held[0]["flag_count"]], held[0]["reports_overdue"] > 0,
+                    [row["rule"] for row in held if row["rule"] is not None])
+                for project, held in rows.items()}
 
     def _save_sums(self, cursor: Any, changes: dict[str, list[int]]) -> None:
         columns = ", ".join(SUMMED)
         moved = ", ".join(f"{name} = {SUMS_TABLE}.{name} + excluded.{name}" for name in SUMMED)
-        for key, change in sorted(changes.items()):
-            if any(change):
-                cursor.execute(self._sql(
-                    f"INSERT INTO {SUMS_TABLE} (key, {columns}) VALUES (%s, %s, %s, %s, %s, %s) "
-                    f"ON CONFLICT (key) DO UPDATE SET {moved}"), [key, *change])
+        moves = [[key, *change] for key, change in sorted(changes.items()) if any(change)]
+        if moves:
+            cursor.executemany(self._sql(
+                f"INSERT INTO {SUMS_TABLE} (key, {columns}) VALUES (%s, %s, %s, %s, %s, %s) "
+                f"ON CONFLICT (key) DO UPDATE SET {moved}"), moves)
 
     def portfolio_state(self, projection: str) -> PortfolioState:
         """The log's head, the projection's position and the index's day, in one statement

@@ -172,22 +172,23 @@ class ViewStoreQueries:
                            [reached, moment_text(at), name, expected])
             if self._rowcount(cursor) != 1:
                 raise TrackingConflictError(f"{name} is no longer at position {expected}")
-            for view in views:
-                cursor.execute(self._sql(
+            # Each statement's rows are sent at once (psycopg pipelines `executemany`).
+            if views:
+                cursor.executemany(self._sql(
                     f"INSERT INTO {VIEWS_TABLE} (project_id, view, position, on_date, body) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (project_id, view) DO UPDATE SET "
                     "position = excluded.position, on_date = excluded.on_date, "
                     "body = excluded.body"),
-                    [str(view.project_id), view.view, view.position, view.on.isoformat(),
-                     view.body])
+                    [[str(view.project_id), view.view, view.position, view.on.isoformat(),
+                      view.body] for view in views])
             self.save_portfolio_entries(cursor, portfolio)
-            for point in checkpoints:
-                cursor.execute(self._sql(
+            if checkpoints:
+                cursor.executemany(self._sql(
                     f"INSERT INTO {CHECKPOINTS_TABLE} "
                     "(project_id, version, position, recorded_at, state) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"),
-                    [str(point.project_id), point.version, point.position,
-                     moment_text(point.recorded_at), point.state])
+                    [[str(point.project_id), point.version, point.position,
+                      moment_text(point.recorded_at), point.state] for point in checkpoints])
             self._announce(cursor, announcement(reached, {view.project_id for view in views}))
 
     def reset_projection(self, name: str) -> None:

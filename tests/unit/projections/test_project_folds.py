@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from projections.ledger import LedgerState
+from projection_builders import ProjectBuilder
+
+from projections import fold
+from projections.ledger import LedgerState, Pair
 from projections.materialise import REGISTRATION_EVENTS, ProjectFolds
 
 A, B, C = UUID(int=1), UUID(int=2), UUID(int=3)
@@ -63,3 +66,31 @@ def test_a_large_project_counts_by_its_events() -> None:
     folds.settle()
 
     assert len(folds) == 0  # even the most recent, alone past the bound, is not kept
+
+
+def test_a_project_registered_in_the_batch_is_folded_from_nothing_without_a_load() -> None:
+    new = ProjectBuilder()
+    new.expense("TRAVEL", "1000.00")
+    known = ProjectBuilder(registration_number="CZ.01.1.02/0.0/0.0/15_009/0002301")
+    known.expense("TRAVEL", "500.00")
+    registration, expense = known.pairs()
+    loader = FoldingLoader({known.project.id: [registration]})
+    folds = ProjectFolds(loader)
+
+    versions_before = folds.apply([*new.pairs(), (3, expense[1])], 2)
+
+    assert (loader.loaded, versions_before,
+            folds.state(new.project.id, 3).version, folds.state(known.project.id, 3).version
+            ) == ([known.project.id], {new.project.id: 0, known.project.id: 1}, 2, 2)
+
+
+class FoldingLoader(Loader):
+    """States folded from the events stored before the batch, counting the loads."""
+
+    def __init__(self, stored: dict[UUID, list[Pair]]) -> None:
+        super().__init__({})
+        self.stored = stored
+
+    def __call__(self, project_id: UUID, position: int) -> LedgerState:
+        self.loaded.append(project_id)
+        return fold(self.stored[project_id])
