@@ -49,6 +49,12 @@ class Cluster:
     def stop(self, mode: str = "fast") -> None:
         self._ctl("stop", "-w", "-m", mode)
 
+    def running(self) -> bool:
+        """Whether the server is running (`pg_ctl status`)."""
+        return subprocess.run(["runuser", "-u", "postgres", "--", str(BIN / "pg_ctl"), "-D",
+                               str(self.data), "status"], capture_output=True,
+                              timeout=60).returncode == 0
+
     def restart(self, mode: str = "fast") -> None:
         self._ctl("restart", "-w", "-m", mode, "-l", str(self.log), "-o", self._options())
 

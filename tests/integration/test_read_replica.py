@@ -42,24 +42,51 @@ REPLICA_PATIENCE = 8
 class Replicated:
     primary: Cluster
     replica: Cluster
+    database: str
     primary_url: str
     replica_url: str
 
     def on_replica(self, statement: str) -> Any:
-        with psycopg.connect(self.replica.url("grantledger"), autocommit=True) as conn:
+        with psycopg.connect(self.replica.url(self.database), autocommit=True) as conn:
             return conn.execute(statement).fetchone()
 
 
+@pytest.fixture(scope="module")
+def clusters() -> Iterator[tuple[Cluster, Cluster]]:
+    """A primary and its standby, made once for the module (a pair takes seconds); each test
+    has a database of its own on them."""
+    with throwaway_cluster() as primary, replica_of(primary) as replica:
+        yield primary, replica
+
+
 @pytest.fixture
-def replicated() -> Iterator[Replicated]:
-    with throwaway_cluster() as primary:
-        url = primary.create_database("grantledger")
-        open_ledger(make_settings(url)).close()  # migrated: the standby starts with the tables
-        with replica_of(primary) as replica:
-            made = Replicated(primary, replica, url,
-                              f"{replica.url('grantledger')}?connect_timeout={REPLICA_PATIENCE}")
-            eventually(lambda: made.on_replica("SELECT pg_is_in_recovery()") == (True,))
-            yield made
+def replicated(clusters: tuple[Cluster, Cluster],
+               request: pytest.FixtureRequest) -> Iterator[Replicated]:
+    primary, replica = clusters
+    database = f"grantledger_{request.node.name[5:50]}"
+    url = primary.create_database(database)
+    open_ledger(make_settings(url)).close()  # migrated: the standby starts with the tables
+    with psycopg.connect(primary.url(), autocommit=True) as conn:
+        migrated = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+    made = Replicated(primary, replica, database, url,
+                      f"{replica.url(database)}?connect_timeout={REPLICA_PATIENCE}")
+    eventually(lambda: replayed(replica, migrated))
+    yield made
+    # As the next test expects it: running and replaying.
+    if not replica.running():
+        replica.start()
+    made.on_replica("SELECT pg_wal_replay_resume()")
+
+
+def replayed(replica: Cluster, lsn: str) -> bool:
+    """Whether the standby has replayed the primary's WAL as far as `lsn`."""
+    try:
+        with psycopg.connect(replica.url(), autocommit=True) as conn:
+            return bool(conn.execute("SELECT pg_is_in_recovery() AND "
+                                     "pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                                     [lsn]).fetchone()[0])
+    except psycopg.OperationalError:
+        return False
 
 
 @pytest.fixture
@@ -394,5 +421,5 @@ def test_served_workers_read_the_replica_and_fall_back_when_it_stops(
         (200, ["700.00"])] * 4
     assert (ready_down[0], ready_down[1]["checks"]["read_replica"]) == (200, "unavailable")
     assert (f"reads from the replica postgresql://postgres:***@127.0.0.1:"
-            f"{replicated.replica.port}/grantledger") in text
+            f"{replicated.replica.port}/{replicated.database}") in text
     assert "s3cret" not in text
