@@ -124,9 +124,10 @@ class StoreCollector(Collector):
 
 
 class SnapshotCache:
-    """The portfolio's figures as last summed, per process. Summing reads every project's row:
-    cheap for a few hundred projects, seconds at 100,000. So the figures are summed again only
-    when the views have moved, and, once a sum has taken longer than SYNC_SECONDS, at most
+    """The portfolio's figures as last read, per process. Reading them takes a few dozen kept
+    sums (and the rows of the projects asked for by name or as the top N), milliseconds; a
+    slow store must still not hold every scrape. So they are read again only
+    when the views have moved, and, once a read has taken longer than SYNC_SECONDS, at most
     every REFRESH_SECONDS and in a thread of their own, a scrape meanwhile answering at once
     with the figures it has (dashboards and alerts look at minutes, not seconds)."""
 

@@ -36,7 +36,9 @@ from service.store.database import (
     postgres_connection,
     sqlite_transaction,
 )
+from service.store.portfolio import ADDED_IN_6, RESUM_STATEMENTS
 from service.store.portfolio import CREATE_STATEMENTS as CREATE_PORTFOLIO
+from service.store.viewstore import SUMS_TABLE
 from service.store.write_function import CREATE_FILL, CREATE_WRITE
 
 SCHEMA_TABLE = "grantledger_schema_version"
@@ -182,6 +184,17 @@ def _version_5(migration: Migration) -> None:
         migration.execute(CREATE_WRITE)
 
 
+def _version_6(migration: Migration) -> None:
+    """The kept sums carry /metrics' figures too (service.store.portfolio): their columns
+    added and every sum made again from the index's rows, so that a scrape reads a few sums
+    instead of summing every project's row (at 100,000 projects, a fifth of a second)."""
+    for name in ADDED_IN_6:
+        migration.execute(f"ALTER TABLE {SUMS_TABLE} ADD COLUMN {name} BIGINT NOT NULL "
+                          "DEFAULT 0")
+    for statement in RESUM_STATEMENTS:
+        migration.execute(statement)
+
+
 STEPS: list[Step] = [
     Step(1, "event store, snapshots, idempotency records, views, tracking, checkpoints",
          _version_1),
@@ -190,6 +203,7 @@ STEPS: list[Step] = [
     Step(3, "the grants of access to projects in force", _version_3),
     Step(4, "the portfolio's index: paging, filters and totals", _version_4),
     Step(5, "a project's write as one call to the server (grantledger_write)", _version_5),
+    Step(6, "the portfolio's kept sums carry the metrics' figures", _version_6),
 ]
 LATEST = STEPS[-1].version
 

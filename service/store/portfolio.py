@@ -14,6 +14,9 @@ an overdue report — are answered from sums the projector keeps (`grantledger_p
 one row per question, moved by each project's change in the same transaction), so they cost
 one look-up however many projects there are; a principal's own projects (its grants), a
 beneficiary's and combined filters are summed by the database over their rows, found by index.
+Since version 6 the kept sums also count what /metrics reports (service.store.portfolio_figures):
+projects by phase and status, errors, warnings, overdue reports, indicators short of target,
+and each rule's flags, so that a scrape reads a few dozen rows at any number of projects.
 """
 
 from __future__ import annotations
@@ -60,8 +63,35 @@ CREATE_STATEMENTS = (
     "key TEXT PRIMARY KEY, projects BIGINT NOT NULL, budget BIGINT NOT NULL, "
     "eligible BIGINT NOT NULL, entitlement BIGINT NOT NULL, open_flags BIGINT NOT NULL)",
 )
-# What a project adds to the sums: projects, budget, eligible, entitlement (haléře), flags.
-SUMMED = ("projects", "budget", "eligible", "entitlement", "open_flags")
+# What a project adds to each kept sum: itself, its budget, eligible and entitlement
+# (haléře), its open flags; and since version 6, for /metrics, its errors, warnings, overdue
+# reports, whether it has one, its indicators short of their targets and, under a rule's key,
+# its flags of that rule.
+SUMMED = ("projects", "budget", "eligible", "entitlement", "open_flags", "errors", "warnings",
+          "reports_overdue", "late", "shortfall", "rule_flags")
+TOTALLED = SUMMED[:5]  # what the portfolio's totals answer
+ADDED_IN_6 = SUMMED[5:]
+# A project's phase on its row's day and its status by its flags' severity (in SQL for the
+# migration that first sums them, in Python as the projector moves them).
+PHASE_SQL = ("CASE WHEN on_date < realisation_start THEN 'before_realisation' "
+             "WHEN on_date <= realisation_end THEN 'realisation' ELSE 'after_realisation' END")
+STATUS_SQL = "CASE WHEN errors > 0 THEN 'error' WHEN warnings > 0 THEN 'warning' ELSE 'ok' END"
+_SUMMED_SQL = ("COUNT(*), SUM(p.planned), SUM(p.eligible), SUM(p.entitlement), "
+               "SUM(p.flag_count), SUM(p.errors), SUM(p.warnings), SUM(p.reports_overdue), "
+               "SUM(CASE WHEN p.reports_overdue > 0 THEN 1 ELSE 0 END), "
+               "SUM(p.indicators_shortfall)")
+# Every kept sum made afresh from the index's rows (what the projector's moves keep).
+RESUM_STATEMENTS = (
+    f"DELETE FROM {SUMS_TABLE}",
+    f"INSERT INTO {SUMS_TABLE} (key, {', '.join(SUMMED)}) SELECT p.key, {_SUMMED_SQL}, 0 "
+    f"FROM (SELECT 'all' AS key, * FROM {PORTFOLIO_TABLE} UNION ALL "
+    "SELECT CASE WHEN reports_overdue > 0 THEN 'overdue:true' ELSE 'overdue:false' END, * "
+    f"FROM {PORTFOLIO_TABLE} UNION ALL SELECT 'status:' || {PHASE_SQL} || ':' || {STATUS_SQL}, "
+    f"* FROM {PORTFOLIO_TABLE}) AS p GROUP BY p.key",
+    f"INSERT INTO {SUMS_TABLE} (key, {', '.join(SUMMED)}) SELECT 'flag:' || f.rule, "
+    f"{_SUMMED_SQL}, SUM(f.flags) FROM {FLAGS_TABLE} AS f JOIN {PORTFOLIO_TABLE} AS p "
+    "ON p.project_id = f.project_id GROUP BY f.rule",
+)
 CENTS = 100
 _UPSERT_COLUMNS = ("position", "on_date", "registration_number", "beneficiary_ico",
                    "realisation_start", "realisation_end", "planned", "eligible", "entitlement",
@@ -89,9 +119,12 @@ class PortfolioEntry:
 
     def contribution(self) -> dict[str, list[int]]:
         row = self.row
-        return contribution([haler(row["planned"]), haler(row["eligible_capped"]),
-                             haler(row["entitlement"]), row["flag_count"]],
-                            row["reports_overdue"] > 0, list(row["flags_by_rule"]))
+        return Standing(
+            [haler(row["planned"]), haler(row["eligible_capped"]), haler(row["entitlement"]),
+             row["flag_count"], row["errors"], row["warnings"], row["reports_overdue"],
+             row["indicators_shortfall"]],
+            phase(self.on.isoformat(), row["realisation_start"], row["realisation_end"]),
+            dict(row["flags_by_rule"])).contribution()
 
     def values(self) -> list[Any]:
         row = self.row
@@ -154,7 +187,7 @@ class Totals:
 
 
 def _totals(sums: list[Any]) -> Totals:
-    projects, budget, eligible, entitlement, open_flags = sums
+    projects, budget, eligible, entitlement, open_flags = sums[:len(TOTALLED)]
     return Totals(int(projects or 0), crowns(budget), crowns(eligible), crowns(entitlement),
                   int(open_flags or 0))
 
@@ -170,12 +203,36 @@ def sums_key(where: PortfolioFilter) -> str | None:
     return "all" if where.overdue is None else f"overdue:{str(where.overdue).lower()}"
 
 
-def contribution(figures: list[int], overdue: bool, rules: list[str]) -> dict[str, list[int]]:
-    """What a project with these figures (budget, eligible, entitlement in haléře, open flags)
-    adds to each kept sum."""
-    added = [1, *figures]
-    keys = ["all", f"overdue:{str(overdue).lower()}", *(f"flag:{rule}" for rule in rules)]
-    return {key: added for key in keys}
+def phase(on: str, start: str, end: str) -> str:
+    """As PHASE_SQL: ISO dates compare as text."""
+    return "before_realisation" if on < start else "realisation" if on <= end else (
+        "after_realisation")
+
+
+def status(errors: int, warnings: int) -> str:
+    """As STATUS_SQL."""
+    return "error" if errors > 0 else "warning" if warnings > 0 else "ok"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A project's index row as the kept sums count it: its figures (budget, eligible,
+    entitlement in haléře, open flags, errors, warnings, overdue reports, indicators short),
+    its phase and its open flags by rule."""
+
+    figures: list[int]
+    phase: str
+    rules: dict[str, int]
+
+    def contribution(self) -> dict[str, list[int]]:
+        """What it adds to each kept sum (SUMMED's columns, by key)."""
+        planned, eligible, entitlement, flags, errors, warnings, overdue, short = self.figures
+        added = [1, planned, eligible, entitlement, flags, errors, warnings, overdue,
+                 int(overdue > 0), short, 0]
+        keys = ["all", f"overdue:{str(overdue > 0).lower()}",
+                f"status:{self.phase}:{status(errors, warnings)}"]
+        return {**{key: added for key in keys},
+                **{f"flag:{rule}": [*added[:-1], count] for rule, count in self.rules.items()}}
 
 
 def _move(changes: dict[str, list[int]], contributions: dict[str, list[int]],
@@ -251,24 +308,23 @@ class PortfolioQueries:
         among, params = self._among("p.project_id", projects)
         cursor.execute(self._sql(
             "SELECT p.project_id, p.planned, p.eligible, p.entitlement, p.flag_count, "
-            f"p.reports_overdue, f.rule FROM {PORTFOLIO_TABLE} AS p LEFT JOIN {FLAGS_TABLE} "
-            f"AS f ON f.project_id = p.project_id WHERE {among}"), params)
+            "p.errors, p.warnings, p.reports_overdue, p.indicators_shortfall, p.on_date, "
+            f"p.realisation_start, p.realisation_end, f.rule, f.flags FROM {PORTFOLIO_TABLE} "
+            f"AS p LEFT JOIN {FLAGS_TABLE} AS f ON f.project_id = p.project_id WHERE {among}"),
+            params)
         rows: dict[str, list[Any]] = {}
         for row in cursor.fetchall():
             rows.setdefault(row["project_id"], []).append(row)
-        return {project: contribution(
-                    [held[0]["planned"], held[0]["eligible"], held[0]["entitlement"],
-                     held[0]["flag_count"]], held[0]["reports_overdue"] > 0,
-                    [row["rule"] for row in held if row["rule"] is not None])
-                for project, held in rows.items()}
+        return {project: _standing(held).contribution() for project, held in rows.items()}
 
     def _save_sums(self, cursor: Any, changes: dict[str, list[int]]) -> None:
         columns = ", ".join(SUMMED)
         moved = ", ".join(f"{name} = {SUMS_TABLE}.{name} + excluded.{name}" for name in SUMMED)
+        marks = ", ".join(["%s"] * (len(SUMMED) + 1))
         moves = [[key, *change] for key, change in sorted(changes.items()) if any(change)]
         if moves:
             cursor.executemany(self._sql(
-                f"INSERT INTO {SUMS_TABLE} (key, {columns}) VALUES (%s, %s, %s, %s, %s, %s) "
+                f"INSERT INTO {SUMS_TABLE} (key, {columns}) VALUES ({marks}) "
                 f"ON CONFLICT (key) DO UPDATE SET {moved}"), moves)
 
     def portfolio_state(self, projection: str) -> PortfolioState:
@@ -304,10 +360,10 @@ class PortfolioQueries:
         if key is None:
             return self._summed(where)
         with self._cursor(commit=False) as cursor:
-            cursor.execute(self._sql(f"SELECT {', '.join(SUMMED)} FROM {SUMS_TABLE} "
+            cursor.execute(self._sql(f"SELECT {', '.join(TOTALLED)} FROM {SUMS_TABLE} "
                                      "WHERE key = %s"), [key])
             row = cursor.fetchone()
-        kept = _totals([row[name] for name in SUMMED] if row else [0] * len(SUMMED))
+        kept = _totals([row[name] for name in TOTALLED] if row else [0] * len(TOTALLED))
         if not where.excluded:
             return kept
         return kept.minus(self._summed(replace(where, visible=where.excluded,
@@ -322,7 +378,7 @@ class PortfolioQueries:
         with self._cursor(commit=False) as cursor:
             cursor.execute(self._sql(statement), params)
             row = cursor.fetchone()
-        return _totals([row[name] for name in SUMMED])
+        return _totals([row[name] for name in TOTALLED])
 
     def registrations(self, after: int, limit: int,
                       visible: frozenset[UUID] | None) -> list[tuple[int, UUID]]:
@@ -374,6 +430,16 @@ class PortfolioQueries:
             conditions.append("p.reports_overdue > 0" if where.overdue
                               else "p.reports_overdue = 0")
         return "".join(f" AND {condition}" for condition in conditions), params
+
+
+def _standing(rows: list[Any]) -> Standing:
+    """A stored index row (one per open flag's rule, joined) as the kept sums count it."""
+    first = rows[0]
+    return Standing([int(first[name]) for name in (
+        "planned", "eligible", "entitlement", "flag_count", "errors", "warnings",
+        "reports_overdue", "indicators_shortfall")],
+        phase(first["on_date"], first["realisation_start"], first["realisation_end"]),
+        {row["rule"]: int(row["flags"]) for row in rows if row["rule"] is not None})
 
 
 def _stored_id(queries: Any, project_id: UUID) -> Any:

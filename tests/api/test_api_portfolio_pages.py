@@ -9,6 +9,7 @@ import gzip
 import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from api_builders import PROJECTS, expense_body, post, problem, project_path
@@ -27,7 +28,8 @@ from portfolio_world import (
 
 from schemas.queries import FLAG_RULES
 from service.reads.projector import Projector
-from service.store.portfolio import PortfolioFilter
+from service.store.portfolio import PHASE_SQL, STATUS_SQL, PortfolioFilter
+from service.store.portfolio_figures import PortfolioFigures, portfolio_figures
 from service.web import compression
 
 JANA = "jana"  # a static token's holder with no global role (tests/support.py)
@@ -291,6 +293,28 @@ def test_a_cursor_not_handed_out_is_400(client: FlaskClient, programme: dict[str
 # ---- the kept sums ---------------------------------------------------------------------------
 
 
+def figures_summed_from_the_rows(queries: Any) -> PortfolioFigures:
+    """/metrics' figures as the database sums them over every index row (what the kept sums
+    must equal)."""
+    groups = queries_rows(queries, f"SELECT {PHASE_SQL} AS phase, {STATUS_SQL} AS status, "
+                          "COUNT(*) AS n, SUM(errors) AS e, SUM(warnings) AS w, "
+                          "SUM(reports_overdue) AS o, SUM(CASE WHEN reports_overdue > 0 THEN 1 "
+                          "ELSE 0 END) AS l, SUM(indicators_shortfall) AS s "
+                          "FROM grantledger_portfolio GROUP BY 1, 2")
+    rules = queries_rows(queries, "SELECT rule, SUM(flags) AS f FROM grantledger_portfolio_flags "
+                                  "GROUP BY rule")
+    return PortfolioFigures(
+        {(g["phase"], g["status"]): int(g["n"]) for g in groups},
+        *(sum(int(g[name]) for g in groups) for name in "ewols"),
+        {row["rule"]: int(row["f"]) for row in rules})
+
+
+def queries_rows(queries: Any, statement: str) -> list[Any]:
+    with queries._cursor(commit=False) as cursor:
+        cursor.execute(queries._sql(statement), [])
+        return list(cursor.fetchall())
+
+
 def test_the_sums_the_projector_keeps_are_those_of_the_rows_after_changes_and_a_new_day(
         app: Flask, client: FlaskClient, programme: dict[str, str]) -> None:
     post(client, project_path(programme["P4"], "expenses"),
@@ -304,8 +328,12 @@ def test_the_sums_the_projector_keeps_are_those_of_the_rows_after_changes_and_a_
                  *(PortfolioFilter(flag=rule) for rule in FLAG_RULES)]
 
     kept = [queries.portfolio_totals(where) for where in questions]
+    figures = portfolio_figures(queries)
 
     assert kept == [queries._summed(where) for where in questions]
+    assert figures == figures_summed_from_the_rows(queries)
+    assert (figures.projects, figures.flags_by_rule) == (
+        {("realisation", "ok"): 3, ("realisation", "warning"): 2}, {"EXPENSE_OUTSIDE_PERIOD": 3})
     # On 2017-01-01 the only open flags are the expenses before the start: P2's, P4's two.
     assert (kept[0].projects, kept[0].eligible, kept[0].open_flags) == (
         5, Decimal("301000.50"), 3)
