@@ -55,6 +55,7 @@ def portfolio_row(
         "registration_number": project.registration_number,
         "acronym": project.acronym,
         "title": project.title,
+        "beneficiary": project.beneficiary,
         "position": state.position,
         "version": state.version,
         "realisation_start": project.realisation_start,

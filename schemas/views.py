@@ -13,6 +13,7 @@ from marshmallow import fields
 
 from schemas.common import BaseSchema, FlagSchema, PrincipalSchema
 from schemas.fields import Day, Moment, Money, Quantity, Rate, Ratio
+from schemas.registration import BeneficiarySchema
 from schemas.resources import (
     ActivitySchema,
     ClaimSchema,
@@ -235,6 +236,7 @@ class PortfolioRowSchema(BaseSchema):
     registration_number = fields.String(required=True)
     acronym = fields.String(required=True)
     title = fields.String(required=True)
+    beneficiary = fields.Nested(BeneficiarySchema, required=True)
     position = fields.Integer(required=True)
     version = fields.Integer(required=True)
     realisation_start = Day(required=True)

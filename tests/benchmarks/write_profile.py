@@ -2,10 +2,12 @@
 round trips to the server per request, and where the CPU goes (cProfile).
 
     .venv/bin/python tests/benchmarks/write_profile.py [--requests 1000] [--profile 25]
+        [--expenses 10000]
 
 It makes a database of its own on the server (127.0.0.1:5432 by default) and drops it after.
 The app runs in this process through Flask's test client, one request at a time, each with an
-`Idempotency-Key`, into one project that already holds 100 expenses; the round trips are
+`Idempotency-Key`, into one project that already holds 100 expenses (or `--expenses`, posted
+in batches of 500, then 100 more one by one to warm up); the round trips are
 counted by a TCP proxy in front of the server (tests/tcp_proxy.py) in a second pass, so that
 its threads are not in the CPU figures. CPU time is steadier than the clock's on a busy
 machine; it is the process's (the view feed's reads and other threads' work a write causes
@@ -36,11 +38,14 @@ from tcp_proxy import PostgresProxy  # noqa: E402
 from service.web.app import create_app  # noqa: E402
 
 WARM = 100
+BATCH = 500
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--expenses", type=int, default=WARM,
+                        help=f"expenses in the project before the POSTs ({WARM})")
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
                         help="print cProfile's top ROWS functions by own time")
     parser.add_argument("--pg-host", default="127.0.0.1")
@@ -52,26 +57,36 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{database}"')
     try:
         url = f"postgresql://postgres@{args.pg_host}:{args.pg_port}/{database}"
-        cpu, thread, profile = _cpu_per_post(url, args.requests, args.profile > 0)
+        cpu, thread, profile = _cpu_per_post(url, args.requests, args.profile > 0,
+                                             args.expenses)
         proxy = PostgresProxy(args.pg_port, args.pg_host)
         try:
-            trips = _round_trips_per_post(proxy.url(database), proxy, min(args.requests, 200))
+            trips = _round_trips_per_post(proxy.url(database), proxy, min(args.requests, 200),
+                                          args.expenses)
         finally:
             proxy.close()
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    print(f"POST an expense: {cpu * 1000:.2f} ms of the process's CPU a request "
+    print(f"POST an expense into a project of {args.expenses:,}: {cpu * 1000:.2f} ms of the process's CPU a request "
           f"({thread * 1000:.2f} ms in the request's thread), "
           f"{trips:.2f} round trips to PostgreSQL a request ({args.requests} requests)")
     if profile is not None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
 
 
-def _posting(url: str, number: str) -> tuple[Flask, str, FlaskClient]:
+def _posting(url: str, number: str, expenses: int) -> tuple[Flask, str, FlaskClient]:
+    """A project of `expenses` expenses (posted in batches), and the first POSTs made."""
     app = create_app(make_settings(url))
     client = app.test_client()
     project = register_nek(client, registration_number=number)
+    for start in range(0, expenses, BATCH):
+        response = client.post(f"/api/v1/projects/{project}/expenses/batch", json={
+            "expenses": [expense_body(document_number=f"SEED-{number[-1]}-{n}",
+                                      amount_net="10.00")
+                         for n in range(start, min(expenses, start + BATCH))]},
+            headers=bearer("accountant"))
+        assert response.status_code == 201, response.get_data(as_text=True)
     for n in range(WARM):
         _post(client, project, f"WARM-{number[-1]}-{n}")
     return app, project, client
@@ -85,13 +100,13 @@ def _post(client: FlaskClient, project: str, document: str) -> None:
     assert response.status_code == 201, response.get_data(as_text=True)
 
 
-def _cpu_per_post(url: str, requests: int,
-                  profiled: bool) -> tuple[float, float, cProfile.Profile | None]:
+def _cpu_per_post(url: str, requests: int, profiled: bool,
+                  expenses: int) -> tuple[float, float, cProfile.Profile | None]:
     """CPU a request, the process's (the view feed's and other threads' work per write
     included) and the requests' own thread's, timed without a profiler; then, if `profiled`,
     as many requests again under cProfile counting CPU time (not the clock's: waits for the
     server are not in it)."""
-    app, project, client = _posting(url, "CZ.01.1.02/0.0/0.0/16_000/0000901")
+    app, project, client = _posting(url, "CZ.01.1.02/0.0/0.0/16_000/0000901", expenses)
     started, own = time.process_time(), time.thread_time()
     for n in range(requests):
         _post(client, project, f"P-{n}")
@@ -108,8 +123,9 @@ def _cpu_per_post(url: str, requests: int,
     return cpu, thread, profile
 
 
-def _round_trips_per_post(url: str, proxy: PostgresProxy, requests: int) -> float:
-    app, project, client = _posting(url, "CZ.01.1.02/0.0/0.0/16_000/0000902")
+def _round_trips_per_post(url: str, proxy: PostgresProxy, requests: int,
+                          expenses: int) -> float:
+    app, project, client = _posting(url, "CZ.01.1.02/0.0/0.0/16_000/0000902", expenses)
     before = proxy.turns
     for n in range(requests):
         _post(client, project, f"R-{n}")

@@ -97,3 +97,18 @@ def test_a_past_moment_shows_its_rows_and_says_it_has_no_totals(reader: FlaskCli
 @pytest.mark.parametrize("query", ["flag=LATE", "beneficiary_ico=123"])
 def test_a_bad_filter_is_400(reader: FlaskClient, query: str) -> None:
     assert reader.get(f"/app/?{query}").status_code == 400
+
+
+def test_the_beneficiaries_come_from_the_rows_without_reading_every_project(
+        reader: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project list folds each project it lists: at a programme's size the page took
+    seconds to minutes the first time each worker showed it."""
+    asked: list[str] = []
+    fetch = page_views.api_json
+    monkeypatch.setattr(page_views, "api_json",
+                        lambda path, *args: asked.append(path) or fetch(path, *args))
+
+    html = reader.get("/app/?beneficiary_ico=11111111").text
+
+    assert asked == ["/api/v1/portfolio"]
+    assert plain(html).count("Beneficiary 11111111") == 3

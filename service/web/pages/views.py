@@ -77,13 +77,11 @@ def _sort_key(row: dict[str, Any], column: str) -> Any:
 
 
 def _add_beneficiaries(rows: list[dict[str, Any]]) -> None:
-    """The beneficiary of each row: from the row when the API puts it there, else from the
-    project list (kept: a beneficiary is a fact of the registration, never changed after)."""
-    if all("beneficiary" in row for row in rows):
-        for row in rows:
-            row["beneficiary"] = (row["beneficiary"] or {}).get("name")
-        return
-    if any(row["project_id"] not in BENEFICIARIES for row in rows):
+    """The beneficiary's name of each row: from the row (since views format 5), else from
+    the project list (rows stored before an upgrade, until the projector renders them again;
+    kept: a beneficiary is a fact of the registration, never changed after)."""
+    older = [row for row in rows if "beneficiary" not in row]
+    if any(row["project_id"] not in BENEFICIARIES for row in older):
         cursor: str | None = None
         while True:
             listing = api_json(f"{API}/projects", {"limit": "1000", "cursor": cursor or ""})
@@ -93,7 +91,8 @@ def _add_beneficiaries(rows: list[dict[str, Any]]) -> None:
             if not cursor:
                 break
     for row in rows:
-        row["beneficiary"] = BENEFICIARIES.get(row["project_id"])
+        row["beneficiary"] = (row["beneficiary"]["name"] if "beneficiary" in row
+                              else BENEFICIARIES.get(row["project_id"]))
 
 
 @pages.get("/projects/<uuid:project_id>")

@@ -29,6 +29,8 @@ def test_the_row_carries_the_key_figures_of_the_views() -> None:
         "registration_number": NEK_NUMBER,
         "acronym": "OPEIC",
         "title": "Development and strengthening of international cooperation of NEK",
+        "beneficiary": {"name": "Národní energetický klastr, z.s.", "ico": "01234567",
+                        "vat_payer": True},
         "position": 15,
         "version": 15,
         "realisation_start": date(2016, 4, 1),
