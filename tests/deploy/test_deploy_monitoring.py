@@ -66,7 +66,8 @@ def test_the_rules_alert_on_each_condition_operators_act_on() -> None:
     assert set(alerts) == {
         "GrantledgerDown", "GrantledgerServerErrors", "GrantledgerProjectionLagGrowing",
         "GrantledgerProjectorHeartbeatTooOld", "GrantledgerProjectorRestarting",
-        "GrantledgerComplianceFlagsOpened", "GrantledgerReportsOverdue"}
+        "GrantledgerComplianceFlagsOpened", "GrantledgerReportsOverdue",
+        "GrantledgerReadReplicaBehind"}
     assert all({"summary", "description"} <= set(rule["annotations"]) and
                rule["labels"]["severity"] in {"critical", "warning", "info"}
                for rule in alerts.values())
