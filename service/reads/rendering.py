@@ -20,8 +20,9 @@ from schemas import (
 VIEWS_FORMAT = 5
 """The shape of the rendered views; raised whenever a view's JSON changes (2: version 1.1's
 reports, indicators and calendar; 3: the portfolio row's flags_by_rule; 4: the portfolio's
-index beside the views, service.store.portfolio; 5: the portfolio row's beneficiary), so that a projector finding views of another
-shape renders every project again instead of leaving old bodies to be served."""
+index beside the views, service.store.portfolio; 5: the portfolio row's beneficiary), so
+that a projector finding views of another shape renders every project again instead of
+leaving old bodies to be served."""
 
 SCHEMAS: dict[str, Schema] = {
     "budget": BudgetViewSchema(),

@@ -68,8 +68,8 @@ def main() -> None:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    print(f"POST an expense into a project of {args.expenses:,}: {cpu * 1000:.2f} ms of the process's CPU a request "
-          f"({thread * 1000:.2f} ms in the request's thread), "
+    print(f"POST an expense into a project of {args.expenses:,}: {cpu * 1000:.2f} ms of the "
+          f"process's CPU a request ({thread * 1000:.2f} ms in the request's thread), "
           f"{trips:.2f} round trips to PostgreSQL a request ({args.requests} requests)")
     if profile is not None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
