@@ -20,9 +20,7 @@ def submit_report(project: GrantProject, stamp: Stamp, report: str, submitted_on
                   indicator_values: list[dict[str, Any]], narrative: str | None = None) -> None:
     scheduled = _scheduled_report(project, report)
     _check_open_to_submission(project, report, submitted_on)
-    if submitted_on > stamp.today:
-        raise errors.ReportDateInFutureError(
-            f"{submitted_on} is in the future (today is {stamp.today})")
+    _not_after_today(submitted_on, stamp)
     if submitted_on < scheduled.period_end:
         raise errors.ReportPeriodNotEndedError(
             f"report {report} covers {scheduled.period_start} – {scheduled.period_end}: "
@@ -80,10 +78,14 @@ def _check_decision(project: GrantProject, stamp: Stamp, report: str, decided_on
         raise errors.ReportAlreadyDecidedError(
             f"report {report} was {progress.decision} on {progress.decided_on}; a returned "
             "report is decided again after it is submitted again")
-    if decided_on > stamp.today:
-        raise errors.ReportDateInFutureError(
-            f"{decided_on} is in the future (today is {stamp.today})")
+    _not_after_today(decided_on, stamp)
     if decided_on < progress.submitted_on:
         raise errors.ReportDateOutOfOrderError(
             f"report {report} was submitted on {progress.submitted_on}: it cannot be "
             f"decided on {decided_on}, before that")
+
+
+def _not_after_today(day: date, stamp: Stamp) -> None:
+    """A report is submitted or decided on a day that has come."""
+    if day > stamp.today:
+        raise errors.ReportDateInFutureError(f"{day} is in the future (today is {stamp.today})")

@@ -10,9 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -21,8 +19,9 @@ from eventsourcing.persistence import StoredEvent
 from flask.testing import FlaskClient
 from support import make_settings
 from tcp_proxy import PostgresProxy
+from write_commands import ACCOUNTANT, expense
 
-from domain.commands import GrantAccess, RecordExpense, RegisterProject
+from domain.commands import GrantAccess, RegisterProject
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
@@ -32,7 +31,6 @@ from service.store.writes import IdempotencyRecord, Marks, Write
 from service.writer import IdempotentRequest, Outcome
 
 pytestmark = pytest.mark.postgres
-ACCOUNTANT = Actor.static("eva", "accountant")
 MANAGER = Actor.static("m", "manager")
 
 
@@ -62,14 +60,6 @@ def register(ledger: LedgerApplication, n: int = 0) -> UUID:
     registration = {**NEK_REGISTRATION,
                     "registration_number": f"{NEK_REGISTRATION['registration_number']}-{n}"}
     return ledger.register(RegisterProject(registration), MANAGER).project.id
-
-
-def expense(project_id: UUID, document: str) -> RecordExpense:
-    return RecordExpense(
-        project_id=project_id, expense_id=uuid4(), document_number=document,
-        document_type="invoice", supplier={"name": "S", "ico": "12345678", "country": "CZ"},
-        description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1),
-        amount_net=Decimal("100.00"), vat=Decimal("21.00"))
 
 
 def keyed(key: str) -> IdempotentRequest[Outcome]:

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from uuid import UUID, uuid4
 
 import pytest
 from support import make_settings
+from write_commands import ACCOUNTANT, expense
 
-from domain.commands import RecordExpense, RegisterProject
+from domain.commands import RegisterProject
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
 from service.principals import Actor
 from service.writer import AnsweredBeforeError, IdempotentRequest, Outcome
-
-ACCOUNTANT = Actor.static("eva", "accountant")
 
 
 @pytest.fixture
@@ -31,14 +27,6 @@ def two(tmp_path: Path) -> Iterator[tuple[LedgerApplication, LedgerApplication]]
     yield first, second
     first.close()
     second.close()
-
-
-def expense(project_id: UUID, document: str) -> RecordExpense:
-    return RecordExpense(
-        project_id=project_id, expense_id=uuid4(), document_number=document,
-        document_type="invoice", supplier={"name": "S", "ico": "12345678", "country": "CZ"},
-        description="d", budget_line="TRAVEL", tax_point_date=date(2016, 6, 1),
-        amount_net=Decimal("100.00"), vat=Decimal("21.00"))
 
 
 def keyed(key: str) -> IdempotentRequest[Outcome]:
