@@ -31,8 +31,6 @@ from pg_cluster import Cluster, free_port, throwaway_cluster
 from support import projector_pid
 from tcp_proxy import PostgresProxy
 
-from service.store.connections import OUTAGE_WAIT
-
 pytestmark = pytest.mark.postgres
 TOKEN = "fault-recovery-admin-token-0123456789"
 BOUND = 5.0  # GRANTLEDGER_MAX_HEARTBEAT_AGE of these tests
@@ -210,10 +208,16 @@ class Clients:
                 time.sleep(float(answer.retry_after or 0.2))
             n += 1
 
-    def during(self, start: float, end: float) -> list[Answer]:
-        """The answers to requests sent well within the fault (one sent as it ends may find
-        the store back: it waits up to OUTAGE_WAIT for a connection)."""
-        return [a for a in self.answers if start + 0.1 <= a.started < end - OUTAGE_WAIT - 0.2]
+    def recorded_after(self, moment: float) -> bool:
+        """Whether a request sent after `moment` has been recorded."""
+        return any(a.status == 201 and a.started >= moment for a in self.answers)
+
+    def within(self, start: float, end: float) -> list[Answer]:
+        """The answers to requests sent after the fault began and answered before it ended:
+        none of them can have reached the store. (One sent late in the fault may wait in the
+        queue and find the store back, and be recorded: `overlapping` bounds its wait.)"""
+        return [a for a in self.answers if start + 0.1 <= a.started
+                and a.started + a.seconds <= end]
 
     def overlapping(self, start: float, end: float) -> list[Answer]:
         """The answers to requests under way at some moment of the fault."""
@@ -349,11 +353,10 @@ def test_a_network_path_that_holds_its_bytes_is_a_503_within_the_connect_timeout
         proxy.release()
         released = time.monotonic()
         back = wait_until(views_current_since(proxied, head), 30, "views current")
-        writes_back = wait_until(lambda: any(a.status == 201 for a in clients.during(
-            released, time.monotonic())), 30, "a write recorded")
+        writes_back = wait_until(lambda: clients.recorded_after(released), 30, "a write recorded")
         time.sleep(1)
     warned = warnings_between(proxied, held, released + back)
-    posts, overlapping = clients.during(held, released), clients.overlapping(held, released)
+    posts, overlapping = clients.within(held, released), clients.overlapping(held, released)
     report("network path silent 8 s", posts_during=seconds(overlapping),
            readiness_during=seconds(during), reads_during=seconds(reads),
            views_and_readiness_back=f"{back:.2f} s", writes_back=f"{writes_back:.2f} s",
@@ -383,7 +386,7 @@ def test_connections_reset_are_503s_at_once_and_recovery_within_the_bound(
         accepted = time.monotonic()
         back = wait_until(views_current_since(proxied, head), 30, "views current")
         time.sleep(1)
-    posts, overlapping = clients.during(reset, accepted), clients.overlapping(reset, accepted)
+    posts, overlapping = clients.within(reset, accepted), clients.overlapping(reset, accepted)
     warned = warnings_between(proxied, reset, accepted + back)
     report("connections reset 5 s", posts_during=seconds(overlapping),
            readiness_during=seconds(during), views_and_readiness_back=f"{back:.2f} s",
@@ -411,10 +414,9 @@ def test_postgresql_stopped_is_503_within_a_second_logged_once_and_back_within_t
         cluster.start()
         started = time.monotonic()
         back = wait_until(views_current_since(served, 0), 30, "ready")
-        writes_back = wait_until(lambda: any(a.status == 201 for a in clients.during(
-            started, time.monotonic())), 30, "a write recorded")
+        writes_back = wait_until(lambda: clients.recorded_after(started), 30, "a write recorded")
         time.sleep(1)
-    posts, overlapping = clients.during(stopped, started), clients.overlapping(stopped, started)
+    posts, overlapping = clients.within(stopped, started), clients.overlapping(stopped, started)
     warned = warnings_between(served, stopped - 1, started + back)
     report("PostgreSQL stopped", posts_during=seconds(overlapping),
            readiness_during=seconds(during),

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from support import tool_missing
 
+from service.cli.serve import GRACE_SECONDS
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,6 +29,9 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 AXE = Path(__file__).parents[1] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+# What `serve` may take to stop on SIGTERM: gunicorn's graceful timeout (20 s), then the
+# projector's grace (service.cli.serve.GRACE_SECONDS), and a little.
+STOP_BOUND = 20 + GRACE_SECONDS + 5
 BANNER_TOKEN = re.compile(r"admin token:\s+(\S+)")
 BANNER_PAGES = re.compile(r"pages:\s+(\S+)")
 
@@ -63,6 +68,18 @@ class Served:
         found = re.search(rf"^\s+{re.escape(name)}\s+(\S+)", self.output.read_text(), re.M)
         assert found is not None, self.output.read_text()
         return found[1]
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator stops it, waited for as long as `serve` may take to stop
+        gracefully (gunicorn's grace, then the projector's); killed after that, and said."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_BOUND)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"grantledger serve did not stop within {STOP_BOUND} s of SIGTERM:\n"
+                        f"{self.output.read_text()[-4000:]}")
 
     def api(self, path: str, **query: str) -> Any:
         from urllib.parse import urlencode

@@ -32,8 +32,7 @@ def provider_and_service(tmp_path_factory: pytest.TempPathFactory
         try:
             yield provider, served
         finally:
-            served.process.terminate()
-            served.process.wait(timeout=30)
+            served.stop()
 
 
 def sign_in_with_the_provider(page: Any, login: str) -> None:

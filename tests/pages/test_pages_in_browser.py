@@ -60,8 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         yield service
     finally:
-        service.process.terminate()
-        service.process.wait(timeout=30)
+        service.stop()
 
 
 @pytest.fixture(scope="module")
