@@ -213,9 +213,10 @@ class Clients:
         return any(a.status == 201 and a.started >= moment for a in self.answers)
 
     def within(self, start: float, end: float) -> list[Answer]:
-        """The answers to requests sent after the fault began and answered before it ended:
-        none of them can have reached the store. (One sent late in the fault may wait in the
-        queue and find the store back, and be recorded: `overlapping` bounds its wait.)"""
+        """The answers to requests sent after the fault began and answered before the test
+        began to mend it (a server started answers before `pg_ctl start` returns): none of
+        them can have reached the store. (One sent late in the fault may wait and find the
+        store back, and be recorded: `overlapping` bounds its wait.)"""
         return [a for a in self.answers if start + 0.1 <= a.started
                 and a.started + a.seconds <= end]
 
@@ -350,13 +351,14 @@ def test_a_network_path_that_holds_its_bytes_is_a_503_within_the_connect_timeout
         reads = [proxied.call("GET", f"/api/v1/projects/{project}/expenses?limit=5")
                  for _ in range(2)]
         head = proxied.positions()[0]
+        releasing = time.monotonic()
         proxy.release()
         released = time.monotonic()
         back = wait_until(views_current_since(proxied, head), 30, "views current")
         writes_back = wait_until(lambda: clients.recorded_after(released), 30, "a write recorded")
         time.sleep(1)
     warned = warnings_between(proxied, held, released + back)
-    posts, overlapping = clients.within(held, released), clients.overlapping(held, released)
+    posts, overlapping = clients.within(held, releasing), clients.overlapping(held, released)
     report("network path silent 8 s", posts_during=seconds(overlapping),
            readiness_during=seconds(during), reads_during=seconds(reads),
            views_and_readiness_back=f"{back:.2f} s", writes_back=f"{writes_back:.2f} s",
@@ -382,11 +384,12 @@ def test_connections_reset_are_503s_at_once_and_recovery_within_the_bound(
         reset = time.monotonic()
         during = probe(proxied, 5)
         head = proxied.positions()[0]
+        accepting = time.monotonic()
         proxy.accept()
         accepted = time.monotonic()
         back = wait_until(views_current_since(proxied, head), 30, "views current")
         time.sleep(1)
-    posts, overlapping = clients.within(reset, accepted), clients.overlapping(reset, accepted)
+    posts, overlapping = clients.within(reset, accepting), clients.overlapping(reset, accepted)
     warned = warnings_between(proxied, reset, accepted + back)
     report("connections reset 5 s", posts_during=seconds(overlapping),
            readiness_during=seconds(during), views_and_readiness_back=f"{back:.2f} s",
@@ -411,12 +414,13 @@ def test_postgresql_stopped_is_503_within_a_second_logged_once_and_back_within_t
         during = probe(served, 6)
         reads = [served.call("GET", f"/api/v1/projects/{project}/expenses?limit=5"),
                  served.call("GET", f"/api/v1/projects/{project}/views/budget?min_position=1")]
+        starting = time.monotonic()
         cluster.start()
         started = time.monotonic()
         back = wait_until(views_current_since(served, 0), 30, "ready")
         writes_back = wait_until(lambda: clients.recorded_after(started), 30, "a write recorded")
         time.sleep(1)
-    posts, overlapping = clients.within(stopped, started), clients.overlapping(stopped, started)
+    posts, overlapping = clients.within(stopped, starting), clients.overlapping(stopped, started)
     warned = warnings_between(served, stopped - 1, started + back)
     report("PostgreSQL stopped", posts_during=seconds(overlapping),
            readiness_during=seconds(during),
