@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from immutables import Map
 
 from domain.events import event_type
 from domain.hashing import GENESIS_HASH, event_hash
@@ -145,8 +146,8 @@ class GrantProject(Aggregate):
             project.stages = {
                 s["code"]: Stage(s["code"], s["start"], s["end"]) for s in self.stages
             }
-            project.expenses = {}
-            project.documents = {}
+            project.expenses = Map()
+            project.documents = Map()
             project.grants = {}
             project.budget_change_ids = {}
             project.claims = {}
@@ -366,8 +367,10 @@ class GrantProject(Aggregate):
         activities: dict[str, Activity]
         milestones: dict[str, Milestone]
         stages: dict[str, Stage]
-        expenses: dict[str, Expense]
-        documents: dict[str, str]
+        expenses: Map[str, Expense]
+        """Persistent maps (a change makes a new map sharing the rest): a command is
+        decided on a copy of the project, which then costs nothing for 10,000 expenses."""
+        documents: Map[str, str]
         budget_change_ids: dict[str, int]
         claims: dict[str, Claim]
         correction_ids: dict[str, int]
@@ -383,7 +386,7 @@ class GrantProject(Aggregate):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> GrantProject:
         """A copy for one command. Records are immutable and replaced, never changed, so
-        copying the containers is enough; it keeps a 10,000-expense project cheap to load."""
+        copying the containers is enough, and the expenses' persistent maps are shared."""
         clone = object.__new__(type(self))
         clone.__dict__.update(
             {k: (v.copy() if isinstance(v, (dict, list)) else v) for k, v in vars(self).items()}
@@ -426,10 +429,10 @@ class GrantProject(Aggregate):
     def put_expense(self, expense: Expense, old: Expense | None = None) -> None:
         """Stores an expense's new record and keeps the double-financing index in step."""
         if old is not None and self.documents.get(old.document_key) == old.expense_id:
-            del self.documents[old.document_key]
-        self.expenses[expense.expense_id] = expense
+            self.documents = self.documents.delete(old.document_key)
+        self.expenses = self.expenses.set(expense.expense_id, expense)
         if not expense.reversed:
-            self.documents[expense.document_key] = expense.expense_id
+            self.documents = self.documents.set(expense.document_key, expense.expense_id)
 
     def counts(self, expense: Expense) -> bool:
         """Whether an expense counts towards eligible totals: active and time-eligible."""

@@ -161,7 +161,7 @@ def test_a_reversed_expense_frees_its_document_for_a_new_expense() -> None:
 
     project.record_expense(accountant(), **invoice(expense_id=E2))
 
-    assert (last_event(project).expense_id, project.documents) == (
+    assert (last_event(project).expense_id, dict(project.documents)) == (
         E2, {"ico:25123456\x1fFV-2016-0042\x1fTRAVEL": str(E2)})
 
 
@@ -340,7 +340,7 @@ def test_a_correction_keeps_the_expense_id_and_updates_its_record() -> None:
     project.correct_expense(accountant(), expense_id=E1, changes={"budget_line": "PERSONNEL"},
                             reason="the trip was the cluster manager's work")
 
-    assert (project.expenses[str(E1)].budget_line, project.documents) == (
+    assert (project.expenses[str(E1)].budget_line, dict(project.documents)) == (
         "PERSONNEL", {"ico:25123456\x1fFV-2016-0042\x1fPERSONNEL": str(E1)})
 
 
@@ -511,7 +511,7 @@ def test_a_reversal_records_the_reason_and_keeps_the_expense_visible() -> None:
 
     event = last_event(project)
     assert (type(event), event_data(event), project.expenses[str(E1)].reversed,
-            project.documents) == (
+            dict(project.documents)) == (
         GrantProject.ExpenseReversed,
         {"expense_id": E1, "reason": "recorded on the wrong project"}, True, {})
 
