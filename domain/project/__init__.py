@@ -63,8 +63,9 @@ class GrantProject(Aggregate):
     """One funded project: its registration, expenses, schedule, budget, claims and reports."""
 
     # Version 2 (domain 1.1) keeps indicators and reports, version 3 (1.2) the grants of
-    # access; a snapshot of an earlier version is upcast.
-    class_version = 3
+    # access, version 4 the expenses in persistent maps; a snapshot of an earlier version is
+    # upcast.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -76,6 +77,11 @@ class GrantProject(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """Before version 1.2 nobody was granted access to a project."""
         state.update(grants={})
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Before version 4 the expenses and their documents were dicts."""
+        state.update(expenses=Map(state["expenses"]), documents=Map(state["documents"]))
 
     class Event(Aggregate.Event):
         recorded_by: dict[str, str]

@@ -1,4 +1,5 @@
-"""Transcodings for what the library's JSON transcoder lacks: dates and the domain's records."""
+"""Transcodings for what the library's JSON transcoder lacks: dates, the domain's records and
+its persistent maps (snapshots hold them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+from immutables import Map
 
 from domain.records import RECORD_TYPES
 
@@ -37,7 +39,21 @@ class RecordAsDict(Transcoding):
         return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
+class MapAsDict(Transcoding):
+    """A persistent map (a project's expenses) as a dict; its values are transcoded in turn."""
+
+    type = Map
+    name = "persistent_map"
+
+    def encode(self, obj: Map[str, Any]) -> dict[str, Any]:
+        return dict(obj)
+
+    def decode(self, data: dict[str, Any]) -> Map[str, Any]:
+        return Map(data)
+
+
 def register_ledger_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
+    transcoder.register(MapAsDict())
     for record_type in RECORD_TYPES:
         transcoder.register(RecordAsDict(record_type))

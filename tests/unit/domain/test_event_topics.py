@@ -93,5 +93,5 @@ def test_the_event_fields_are_exactly_these() -> None:
 def test_the_aggregate_and_its_snapshots_keep_their_topic_version_and_upcasters() -> None:
     assert (get_topic(GrantProject), GrantProject.class_version, upcasters(GrantProject),
             get_topic(GrantProject.Snapshot)) == (
-        "domain.project:GrantProject", 3, ["upcast_v1_v2", "upcast_v2_v3"],
+        "domain.project:GrantProject", 4, ["upcast_v1_v2", "upcast_v2_v3", "upcast_v3_v4"],
         "eventsourcing.domain:Snapshot")
