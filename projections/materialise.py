@@ -30,7 +30,7 @@ CHECKPOINT_EVERY = 250
 RETAINED_EVENTS = 20_000
 """How much of the folded states a projector keeps between batches, in events: those of the
 projects it folded most recently (a busy project is not loaded again for every batch), and no
-more, however many projects there are."""
+more, however many projects there are (but the last one folded, whatever its size)."""
 REGISTRATION_EVENTS = 20
 """What a project's registration weighs in that count: a project of a few expenses takes about
 23 KB, most of it its registration (budget, activities, indicators)."""
@@ -73,9 +73,12 @@ class ProjectFolds:
         return state
 
     def settle(self) -> None:
-        """Between batches: drops the states folded least recently beyond `retained`."""
+        """Between batches: drops the states folded least recently beyond `retained`, but
+        never the last one folded. A project heavier than the bound alone is in memory for
+        each batch that touches it anyway; dropping it after each of them only made a busy
+        large project cost a load (its checkpoint and the events since) per batch."""
         weight = sum(map(_weight, self._states.values()))
-        while weight > self._retained and self._states:
+        while weight > self._retained and len(self._states) > 1:
             weight -= _weight(self._states.popitem(last=False)[1])
 
     def __len__(self) -> int:

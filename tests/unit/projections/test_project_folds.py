@@ -57,15 +57,18 @@ def test_settling_drops_the_least_recently_folded_beyond_the_bound() -> None:
     assert (held_in_batch, loader.loaded) == (3, [A, B, C, B])
 
 
-def test_a_large_project_counts_by_its_events() -> None:
+def test_a_large_project_counts_by_its_events_and_is_kept_while_the_last_folded() -> None:
     loader = Loader({A: 1000, B: 5})
     folds = ProjectFolds(loader, retained=500)
     folds.state(B, 10)
-    folds.state(A, 10)
+    large = folds.state(A, 10)
 
-    folds.settle()
+    folds.settle()  # A alone is past the bound, but the next batch is likely A's again
+    kept = (len(folds), folds.state(A, 10) is large)
+    folds.state(B, 10)
+    folds.settle()  # B folded after it: A is the least recent, and goes
 
-    assert len(folds) == 0  # even the most recent, alone past the bound, is not kept
+    assert (kept, len(folds), loader.loaded) == ((1, True), 1, [B, A, B])
 
 
 def test_a_project_registered_in_the_batch_is_folded_from_nothing_without_a_load() -> None:
