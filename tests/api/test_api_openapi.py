@@ -109,7 +109,7 @@ def test_health_and_metrics_need_no_token_and_the_api_names_its_roles(
 
 
 def test_the_document_carries_the_contracts_version(document: dict[str, Any]) -> None:
-    assert (document["info"]["title"], document["info"]["version"]) == ("Grantledger", "1.1")
+    assert (document["info"]["title"], document["info"]["version"]) == ("Grantledger", "1.2")
 
 
 def test_the_documents_server_is_relative_so_it_works_under_a_path_prefix(

@@ -28,6 +28,7 @@ import pytest
 CHECKOUT = Path(__file__).resolve().parents[2]
 TOKEN = "wheel-test-admin-token-0123456789"
 NEK = "CZ.01.1.02/0.0/0.0/15_009/0002300"
+RELEASE = "1.2.0"  # pyproject.toml's version
 
 
 class Installed:
@@ -138,14 +139,14 @@ def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes]) -> Non
 def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
-        metadata = wheel.read("grantledger-1.1.0.dist-info/METADATA").decode()
+        metadata = wheel.read(f"grantledger-{RELEASE}.dist-info/METADATA").decode()
 
     assert {"service/web/templates/docs.html", "service/audit/bundle/verify.py",
             "service/web/pages/templates/pages/project.html",
             "service/web/pages/static/pages.css",
             "service/web/pages/translations/cs/LC_MESSAGES/messages.mo",
             "service/cli/translations/cs/LC_MESSAGES/importer.mo",
-            "service/web/gunicorn_conf.py", "grantledger-1.1.0.dist-info/licenses/LICENSE",
+            "service/web/gunicorn_conf.py", f"grantledger-{RELEASE}.dist-info/licenses/LICENSE",
             } <= names
     assert not any(name.startswith(("tests/", "deploy/", "examples/")) for name in names)
     assert "License-Expression: LicenseRef-Proprietary" in metadata.splitlines()
@@ -154,7 +155,7 @@ def test_the_wheel_holds_every_file_the_service_reads_at_run_time(installed: Ins
 def test_the_installed_command_names_its_version(installed: Installed, workdir: Path) -> None:
     answer = installed.run("--version", cwd=workdir)
 
-    assert (answer.returncode, answer.stdout) == (0, "grantledger 1.1.0\n")
+    assert (answer.returncode, answer.stdout) == (0, f"grantledger {RELEASE}\n")
 
 
 def test_the_installed_service_is_imported_from_the_virtualenv_not_the_checkout(
