@@ -1,14 +1,15 @@
 """A TCP proxy in front of PostgreSQL that can break connections where a real network does:
-around a COMMIT, or all at once as when the server goes away.
+around a write's commit, or all at once as when the server goes away.
 
-`cut_next_commit("after")` lets the next COMMIT reach the server and its answer come back to
-the proxy, then closes the client's connection without passing the answer on: the commit
-happened and the client does not know it. `"before"` drops the COMMIT and closes both ends:
-the server rolls the transaction back. `turns` counts round trips: each time a client sends
-after the server last spoke to it (or first on a connection). `refuse()` closes every
-connection and refuses new ones until `accept()`. `hold()` is a network path gone silent:
-every connection stays open, new ones are accepted, but no byte goes either way until
-`release()` passes on what waited.
+`cut_next_write("after")` lets the next call of `grantledger_write` (one statement, its own
+transaction) reach the server and its answer come back to the proxy up to the server's ready
+for the next query, which it sends once the statement committed, then closes the client's
+connection without passing the answer on: the commit happened and the client does not know it.
+`"before"` drops the call and closes both ends: the server never runs it. `turns` counts round
+trips: each time a client sends after the server last spoke to it (or first on a connection).
+`refuse()` closes every connection and refuses new ones until `accept()`. `hold()` is a network
+path gone silent: every connection stays open, new ones are accepted, but no byte goes either
+way until `release()` passes on what waited.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import threading
 from typing import Literal
 
 CHUNK = 65536
+WRITE_CALL = b"grantledger_write("
+READY = b"Z\x00\x00\x00\x05"  # ReadyForQuery: sent after the statement's implicit commit
 Cut = Literal["before", "after"]
 
 
@@ -40,7 +43,7 @@ class PostgresProxy:
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
-    def cut_next_commit(self, when: Cut) -> None:
+    def cut_next_write(self, when: Cut) -> None:
         with self._lock:
             self._cut = when
 
@@ -113,7 +116,7 @@ class _Pair:
                 with self.proxy._lock:
                     self.proxy.turns += 1
                 self.answered = False
-            if b"COMMIT" in chunk:
+            if WRITE_CALL in chunk:
                 cut = self.proxy._take_cut()
                 if cut == "before":
                     return self._close()
@@ -126,7 +129,7 @@ class _Pair:
 
     def server_to_client(self) -> None:
         while chunk := _receive(self.server):
-            if self.cutting_after.is_set() and b"COMMIT\x00" in chunk:
+            if self.cutting_after.is_set() and READY in chunk:
                 return self._close()  # the server committed; the client never hears of it
             self.proxy._flowing.wait()
             self.answered = True

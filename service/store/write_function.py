@@ -1,11 +1,11 @@
 """`grantledger_write`: a project's write as one call to PostgreSQL (schema version 5).
 
-The writer decides a project's queued commands in Python against the state it holds, then
-sends everything in one round trip (BEGIN, this call, COMMIT, pipelined). Under the project's
-advisory lock the function checks that the project is still at the version the decision was
-made on and that no request key in hand has an answer stored; if either fails it records
-nothing and answers what the writer lacked (the newer events, the stored answers), so the
-writer catches up and decides again. Otherwise it inserts the events, the requests'
+The writer decides a project's queued commands in Python against the state it holds, then sends
+everything in one round trip (this call, one statement: its own transaction). Under the
+project's advisory lock the function checks that the project is still at the version the
+decision was made on and that no request key in hand has an answer stored; if either fails it
+records nothing and answers what the writer lacked (the newer events, the stored answers), so
+the writer catches up and decides again. Otherwise it inserts the events, the requests'
 answers, the grants they change, and notifies the library's channel (with the project and its
 last position, `APPEND_PAYLOAD`: a web process's view feed then needs no read to learn them)
 and `grantledger_access`.
@@ -20,7 +20,7 @@ JSON no client can predict) and `grantledger_fill` puts the positions in their p
 
 The events table's EXCLUSIVE lock (the library's way to make positions follow commit order,
 so that a reader of the log never passes over a gap that fills later) is taken just before the
-insert and is held only until the call's own COMMIT: no round trip to the client and no
+insert and is held only until the call's own commit: no round trip to the client and no
 Python runs under it.
 """
 

@@ -2,14 +2,14 @@
 the writer decided on, appends the decided events and the idempotency records of the requests
 that decided them, and applies the grants they change — all or nothing.
 
-On PostgreSQL that is one round trip: BEGIN, a call of the server's `grantledger_write`
-(service.store.write_function) and COMMIT, pipelined. The function takes the project's
-transaction-scoped advisory lock, so writers to one project queue rather than race; finding
-the project moved on, or an answer already stored for a key in hand, it records nothing and
-answers what the writer lacked (`Written.positions` None), and the writer decides again.
-SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock is the project
+On PostgreSQL that is one round trip: a call of the server's `grantledger_write`
+(service.store.write_function), one statement and so its own transaction. The function takes
+the project's transaction-scoped advisory lock, so writers to one project queue rather than
+race; finding the project moved on, or an answer already stored for a key in hand, it records
+nothing and answers what the writer lacked (`Written.positions` None), and the writer decides
+again. SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock is the project
 lock). The locks die with the transaction: a writer killed mid-way holds nothing, and a retry
-of its request simply runs. A connection lost during COMMIT leaves the outcome unknown:
+of its request simply runs. A connection lost during the commit leaves the outcome unknown:
 `stored_positions` reads it back.
 
 An answer carries its events' positions, which only the insert knows: it is rendered with
@@ -18,7 +18,6 @@ stand-ins (`Marks`) that the store replaces by the positions as it stores the an
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import sqlite3
@@ -137,21 +136,15 @@ class PostgresWrites:
     datastore: Any
 
     def commit_write(self, write: Write) -> Written:
-        """One round trip: BEGIN, `grantledger_write(…)`, COMMIT, pipelined and sent as the
-        pipeline ends (its one Sync; BEGIN and COMMIT by hand: psycopg's transaction() nests
-        pipelines in pipeline mode, which adds a round trip at each end)."""
+        """One round trip: the call of `grantledger_write(…)` as one statement on the pool's
+        autocommit connection, which makes it a transaction of its own, committed before the
+        server answers it (an error at its commit is the call's error). No BEGIN and COMMIT
+        around it, no pipeline: psycopg's pipeline mode cost more of the client's CPU than
+        the call itself. Whatever fails, the server rolls the statement back itself."""
+        params = _call_params(write)
         with self.datastore.get_connection() as conn:
-            try:
-                with conn.pipeline(), conn.cursor() as cursor:
-                    call = conn.cursor()
-                    cursor.execute("BEGIN")
-                    call.execute(CALL_WRITE, _call_params(write))
-                    cursor.execute("COMMIT")
-                    write.sent = bool(write.events)
-                return _written(write.project_id, call.fetchall())
-            except BaseException:
-                _roll_back(conn)
-                raise
+            write.sent = bool(write.events)  # from here a lost answer may hide a commit
+            return _written(write.project_id, conn.execute(CALL_WRITE, params).fetchall())
 
 
 def _call_params(write: Write) -> list[Any]:
@@ -182,14 +175,6 @@ def _written(project_id: UUID, rows: Sequence[Any]) -> Written:
         else:  # "latest": nothing was recorded
             written.positions, written.latest = None, int(row["version"])
     return written
-
-
-def _roll_back(conn: Any) -> None:
-    """Ends a failed write's transaction, unless its connection is gone (the server rolls
-    back what it never saw committed)."""
-    if not conn.closed and not conn.broken:
-        with contextlib.suppress(Exception):
-            conn.execute("ROLLBACK")
 
 
 def _lock_key(project_id: UUID) -> int:

@@ -56,7 +56,7 @@ def post_expense(client: FlaskClient, project: str, **headers: str) -> Any:
 def test_a_commit_whose_answer_was_lost_is_read_back_and_answered_as_recorded(
         proxied: Proxied) -> None:
     project = register_nek(proxied.client)
-    proxied.proxy.cut_next_commit("after")
+    proxied.proxy.cut_next_write("after")
 
     first = post_expense(proxied.client, project, Idempotency_Key=KEY)
     retry = post_expense(proxied.client, project, Idempotency_Key=KEY)
@@ -69,7 +69,7 @@ def test_a_commit_whose_answer_was_lost_is_read_back_and_answered_as_recorded(
 def test_a_commit_cut_off_before_it_reached_the_server_is_decided_again_and_recorded_once(
         proxied: Proxied) -> None:
     project = register_nek(proxied.client)
-    proxied.proxy.cut_next_commit("before")
+    proxied.proxy.cut_next_write("before")
 
     response = post_expense(proxied.client, project, Idempotency_Key=KEY)
 
