@@ -109,10 +109,6 @@ def rendered(state: LedgerState, on: date) -> dict[str, dict[str, Any]]:
     }
 
 
-def checkpoint_due(version_before: int, version_after: int) -> bool:
-    return interval_crossed(version_before, version_after, CHECKPOINT_EVERY)
-
-
 def interval_crossed(version_before: int, version_after: int, every: int,
                      share: int = 4) -> bool:
     """Whether going from one version to another crossed a multiple of the interval at which

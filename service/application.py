@@ -169,15 +169,16 @@ class LedgerApplication(Application[UUID]):
         adapted = request.adapted(batch) if request is not None else None
         return batch(self.writer.write(project_id, Order(by, decide, adapted)))
 
-    def snapshot(self, project_id: UUID) -> int:
-        """Snapshots the project as it stands; answers the version snapshotted. Another
-        projector may have stored that one already."""
-        project = self.writer.current(project_id)
+    def snapshot(self, project_id: UUID, since: GrantProject | None = None) -> GrantProject:
+        """Snapshots the project as it stands, caught up from `since` (an earlier state of it
+        the caller kept) if given; answers the project snapshotted. Another projector may
+        have stored that version already."""
+        project = self.writer.current(project_id, since)
         assert self.snapshots is not None  # is_snapshotting_enabled
         stored = self.snapshots.mapper.to_stored_event(GrantProject.Snapshot.take(project))
         table = self.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
         self.queries.insert_snapshot(table, stored)
-        return project.version
+        return project
 
     # ---- reads --------------------------------------------------------------------------
 

@@ -143,9 +143,10 @@ class ProjectWriter:
         return self._group_commit.run(project_id, order,
                                       lambda group: self._commit(project_id, group))
 
-    def current(self, project_id: UUID) -> GrantProject:
-        """The project as the store holds it now (a copy the caller may change)."""
-        base = self._cached(project_id)
+    def current(self, project_id: UUID, since: GrantProject | None = None) -> GrantProject:
+        """The project as the store holds it now (a copy the caller may change), caught up
+        from `since` (an earlier state of it) if given, else from the one held or loaded."""
+        base = since if since is not None else self._cached(project_id)
         newer = self._store.queries.select_events(project_id, gt=base.version if base else 0)
         project = self._caught_up(base, newer)
         if project is None:

@@ -19,14 +19,15 @@ from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
-from cachetools import LRUCache
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from domain.project import GrantProject
 from projections import LedgerState
 from projections.checkpoint import dump_state
 from projections.ledger import Pair
-from projections.materialise import ProjectFolds, checkpoint_due, interval_crossed, rendered
+from projections.materialise import CHECKPOINT_EVERY, ProjectFolds, rendered
 from service.application import LedgerApplication, prague_today, utc_now
+from service.reads.cadence import Cadence
 from service.reads.rendering import VIEWS_FORMAT, render
 from service.reads.view_feed import Listener
 from service.store.connections import STORE_UNAVAILABLE
@@ -66,8 +67,8 @@ HEARTBEAT_SECONDS = 2.0
 # refresh what they hold of them instead of starting afresh. A chunk stored before a crash is
 # rendered again after it (the stored views are then not all for one day).
 RERENDER_CHUNK = 150
-# How many projects' last snapshot versions the projector remembers.
-SNAPSHOTS_REMEMBERED = 10_000
+# A project's checkpoints and snapshots are at least this far apart (service.reads.cadence).
+SPACING_SECONDS = 10.0
 # After a failed batch (the store away, say), the projector tries again this soon.
 RETRY_SECONDS = 0.5
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ log = logging.getLogger(__name__)
 class Projector:
     def __init__(self, application: LedgerApplication, *, batch: int = BATCH,
                  today: Callable[[], date] = lambda: prague_today(utc_now()),
-                 snapshot_every: int = SNAPSHOT_EVERY,
+                 snapshot_every: int = SNAPSHOT_EVERY, spacing: float = SPACING_SECONDS,
                  clock: Callable[[], datetime] = utc_now,
                  alive: Callable[[], None] = lambda: None) -> None:
         self.application = application
@@ -84,10 +85,11 @@ class Projector:
         self.alive = alive
         self.clock = clock
         self.heartbeat_at: datetime | None = None
-        self.snapshot_every = snapshot_every
-        # The version of each recently snapshotted project's last snapshot (one forgotten is
-        # due again at the next multiple of its interval: at worst a snapshot early).
-        self.snapshotted: LRUCache[UUID, int] = LRUCache(maxsize=SNAPSHOTS_REMEMBERED)
+        self.checkpoints = Cadence(CHECKPOINT_EVERY, spacing)
+        self.snapshots = Cadence(snapshot_every, spacing)
+        # The project snapshotted last, from which its next snapshot is caught up: loading it
+        # again (its snapshot decoded, the events since replayed) cost more than taking it.
+        self.last_snapshot: GrantProject | None = None
         self.store = application.queries
         self.batch = batch
         self.today = today
@@ -164,13 +166,15 @@ class Projector:
         for project_id, version_before in versions_before.items():
             state = self.folds.state(project_id, self.position)
             views += _rendered_views(project_id, state, on)
-            if checkpoint_due(version_before, state.version):
+            if self.checkpoints.due(project_id, version_before, state.version):
                 assert state.last_recorded_at is not None
                 checkpoints.append(Checkpoint(project_id, state.version, state.position,
                                               state.last_recorded_at, dump_state(state)))
         self.heartbeat_at = self.clock()
         self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints,
                                          self.heartbeat_at, self._entries(views))
+        for checkpoint in checkpoints:
+            self.checkpoints.took(checkpoint.project_id, checkpoint.version)
         self.rendered_on = on
         self._take_snapshots(versions_before)
 
@@ -179,14 +183,18 @@ class Projector:
         Each is of the project as it stands, which in a catch-up is ahead of the batch: the
         next is due an interval after that version, not after the batch's."""
         for project_id, version_before in versions_before.items():
-            since = self.snapshotted.get(project_id, version_before)
             version = self.folds.state(project_id, self.position).version
-            if not interval_crossed(since, version, self.snapshot_every):
+            if not self.snapshots.due(project_id, version_before, version):
                 continue
+            last = self.last_snapshot
             try:
-                self.snapshotted[project_id] = self.application.snapshot(project_id)
+                project = self.application.snapshot(
+                    project_id, last if last is not None and last.id == project_id else None)
             except Exception:  # the views are stored; a snapshot only speeds up loading
                 log.exception("could not take a snapshot of project %s", project_id)
+                continue
+            self.snapshots.took(project_id, project.version)
+            self.last_snapshot = project
 
     def _rerender_all(self, on: date) -> None:
         """A new day changes statuses and flags: every project's views are rendered again, a

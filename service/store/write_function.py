@@ -127,7 +127,9 @@ END
 $write$
 """
 
+# The events' arrays go in binary (%b): in text, psycopg escapes each state byte by byte in
+# Python, 12 ms for a batch of 500 against 0.5 ms.
 CALL_WRITE = (
     "SELECT kind, version, at, topic, state, scope, key, fingerprint, status, body, location "
-    "FROM grantledger_write(%s::uuid, %s::bigint, %s::bigint, %s::bigint[], %s::text[], "
-    "%s::bytea[], %s::jsonb, %s::jsonb, %s::text, %s::jsonb, %s::text)")
+    "FROM grantledger_write(%s::uuid, %s::bigint, %s::bigint, %b::bigint[], %b::text[], "
+    "%b::bytea[], %s::jsonb, %s::jsonb, %s::text, %s::jsonb, %s::text)")

@@ -21,11 +21,13 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from eventsourcing.persistence import (
     IntegrityError,
@@ -143,8 +145,23 @@ class PostgresWrites:
         the call itself. Whatever fails, the server rolls the statement back itself."""
         params = _call_params(write)
         with self.datastore.get_connection() as conn:
+            cursor = _kept_cursor(conn)
             write.sent = bool(write.events)  # from here a lost answer may hide a commit
-            return _written(write.project_id, conn.execute(CALL_WRITE, params).fetchall())
+            return _written(write.project_id, cursor.execute(CALL_WRITE, params).fetchall())
+
+
+# Each pooled connection's cursor for the call, kept with it: a cursor remembers the adapters
+# it found for the call's parameters and columns, which a new one looks up again every time.
+_CURSORS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+_CURSORS_LOCK = threading.Lock()
+
+
+def _kept_cursor(conn: Any) -> Any:
+    with _CURSORS_LOCK:
+        cursor = _CURSORS.get(conn)
+        if cursor is None or cursor.closed:
+            cursor = _CURSORS[conn] = conn.cursor()
+        return cursor
 
 
 def _call_params(write: Write) -> list[Any]:

@@ -72,7 +72,7 @@ def main() -> None:
           f"process's CPU a request ({thread * 1000:.2f} ms in the request's thread), "
           f"{trips:.2f} round trips to PostgreSQL a request ({args.requests} requests)")
     if profile is not None:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
+        pstats.Stats(profile).sort_stats(__import__("os").environ.get("SORT", "tottime")).print_stats(args.profile)
 
 
 def _posting(url: str, number: str, expenses: int) -> tuple[Flask, str, FlaskClient]:

@@ -98,7 +98,8 @@ def record_every_event_type(app: LedgerApplication, number: str = "CZ.TEST/1") -
     return project_id
 
 
-def record_expenses(app: LedgerApplication, project_id: UUID, count: int) -> list[Outcome]:
+def record_expenses(app: LedgerApplication, project_id: UUID, count: int,
+                    start: int = 0) -> list[Outcome]:
     return [
         app.handle(RecordExpense(
             project_id=project_id, expense_id=uuid5(project_id, f"x{n}"),
@@ -106,7 +107,7 @@ def record_expenses(app: LedgerApplication, project_id: UUID, count: int) -> lis
             supplier={"name": "S", "ico": "12345678", "country": "CZ"}, description="d",
             budget_line="TRAVEL", tax_point_date=date(2016, 6, 1), amount_net=Decimal("10.00"),
             vat=Decimal("0.00"), activity="2"), ADMIN)
-        for n in range(count)]
+        for n in range(start, start + count)]
 
 
 def assert_views_equal_replayed(app: LedgerApplication, on: date) -> None:
@@ -282,10 +283,8 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
         application: LedgerApplication, store_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     project_id = record_every_event_type(application)
-    taken: list[int] = []
-    take = application.snapshot
-    monkeypatch.setattr(application, "snapshot", lambda pid: taken.append(take(pid)) or taken[-1])
-    projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8)
+    taken = spy_on_snapshots(application, monkeypatch)
+    projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8, spacing=0)
 
     projector.catch_up()  # due at versions 8 and 16: both times the project stood at 21
     record_expenses(application, project_id, 9)  # versions 22 to 30: due again at 24
@@ -300,6 +299,47 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
         cold.close()
     assert (taken, stored) == ([21, 30], [21, 30])
     assert vars(from_snapshot) == vars(application.repository.get(project_id))
+
+
+def test_a_projects_next_snapshot_waits_for_the_spacing_after_its_last(
+        application: LedgerApplication, store_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = record_every_event_type(application)
+    taken = spy_on_snapshots(application, monkeypatch)
+    projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8, spacing=10)
+    now = [100.0]
+    projector.snapshots.clock = lambda: now[0]
+
+    projector.catch_up()  # due at 8 and 16: taken at 21, at 100 s
+    record_expenses(application, project_id, 9)  # crosses 24 at 105 s: not yet
+    now[0] = 105.0
+    projector.catch_up()
+    record_expenses(application, project_id, 1, start=9)  # 31 at 110 s: the one that waited
+    now[0] = 110.0
+    projector.catch_up()
+
+    cold = make_application(store_url)
+    try:
+        from_snapshot = cold.repository.get(project_id)
+    finally:
+        cold.close()
+    assert taken == [21, 31]
+    assert vars(from_snapshot) == vars(application.repository.get(project_id))
+
+
+def spy_on_snapshots(application: LedgerApplication,
+                     monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The versions the projector snapshots, in order."""
+    taken: list[int] = []
+    take = application.snapshot
+
+    def snapshot(project_id: UUID, since: Any = None) -> Any:
+        project = take(project_id, since)
+        taken.append(project.version)
+        return project
+
+    monkeypatch.setattr(application, "snapshot", snapshot)
+    return taken
 
 
 def test_a_state_read_a_page_of_events_at_a_time_equals_the_whole_fold(
