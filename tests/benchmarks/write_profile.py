@@ -2,7 +2,7 @@
 round trips to the server per request, and where the CPU goes (cProfile).
 
     .venv/bin/python tests/benchmarks/write_profile.py [--requests 1000] [--profile 25]
-        [--expenses 10000]
+        [--sort cumulative] [--expenses 10000]
 
 It makes a database of its own on the server (127.0.0.1:5432 by default) and drops it after.
 The app runs in this process through Flask's test client, one request at a time, each with an
@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("--expenses", type=int, default=WARM,
                         help=f"expenses in the project before the POSTs ({WARM})")
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
-                        help="print cProfile's top ROWS functions by own time")
+                        help="print cProfile's top ROWS functions (by own time)")
+    parser.add_argument("--sort", default="tottime",
+                        help="the order of --profile's rows: tottime, cumulative…")
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
     args = parser.parse_args()
@@ -72,7 +74,7 @@ def main() -> None:
           f"process's CPU a request ({thread * 1000:.2f} ms in the request's thread), "
           f"{trips:.2f} round trips to PostgreSQL a request ({args.requests} requests)")
     if profile is not None:
-        pstats.Stats(profile).sort_stats(__import__("os").environ.get("SORT", "tottime")).print_stats(args.profile)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.profile)
 
 
 def _posting(url: str, number: str, expenses: int) -> tuple[Flask, str, FlaskClient]:
