@@ -128,7 +128,7 @@ $write$
 """
 
 # The events' arrays go in binary (%b): in text, psycopg escapes each state byte by byte in
-# Python, 12 ms for a batch of 500 against 0.5 ms.
+# Python (a batch of 500: 14 ms against 1 ms; one event: 112 µs against 32 µs).
 CALL_WRITE = (
     "SELECT kind, version, at, topic, state, scope, key, fingerprint, status, body, location "
     "FROM grantledger_write(%s::uuid, %s::bigint, %s::bigint, %b::bigint[], %b::text[], "
