@@ -26,16 +26,15 @@ def _as_text(value: Any) -> str:
     raise TypeError(f"cannot hash a {type(value).__name__}")
 
 
+# One encoder for every hash: json.dumps with these options builds a new one each call, which
+# cost a fifth of a hash's time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=_as_text)
+
+
 def canonical_json(document: Any) -> bytes:
     """The one byte string a document hashes as."""
-    text = json.dumps(
-        document,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_as_text,
-    )
-    return text.encode("utf-8")
+    return _CANONICAL.encode(document).encode("utf-8")
 
 
 def event_hash(

@@ -147,7 +147,10 @@ class PostgresWrites:
         with self.datastore.get_connection() as conn:
             cursor = _kept_cursor(conn)
             write.sent = bool(write.events)  # from here a lost answer may hide a commit
-            return _written(write.project_id, cursor.execute(CALL_WRITE, params).fetchall())
+            written = _written(write.project_id, cursor.execute(CALL_WRITE, params).fetchall())
+            if written.newer:  # a cursor holds its last answer: these states may be many
+                _drop_cursor(conn)
+            return written
 
 
 # Each pooled connection's cursor for the call, kept with it: a cursor remembers the adapters
@@ -162,6 +165,13 @@ def _kept_cursor(conn: Any) -> Any:
         if cursor is None or cursor.closed:
             cursor = _CURSORS[conn] = conn.cursor()
         return cursor
+
+
+def _drop_cursor(conn: Any) -> None:
+    with _CURSORS_LOCK:
+        cursor = _CURSORS.pop(conn, None)
+    if cursor is not None:
+        cursor.close()
 
 
 def _call_params(write: Write) -> list[Any]:

@@ -26,6 +26,7 @@ from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
 from service.principals import Actor
+from service.store import writes
 from service.store.access import AccessChange
 from service.store.writes import IdempotencyRecord, Marks, Write
 from service.writer import IdempotentRequest, Outcome
@@ -117,6 +118,24 @@ def test_the_function_records_nothing_for_a_version_behind_and_answers_the_newer
     assert (written.positions, written.latest, written.newer, written.records) == (
         None, 2, list(newest), {})
     assert ledger.recorder.max_notification_id() == head
+
+
+def test_a_connection_keeps_its_cursor_for_the_call_until_one_answers_newer_events(
+        ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = register(ledger)
+    ledger.handle(expense(project_id, "FV-1"), ACCOUNTANT)
+    with ledger.recorder.datastore.get_connection() as conn:
+        first, again = writes._kept_cursor(conn), writes._kept_cursor(conn)
+    used: list[psycopg.Cursor[object]] = []
+    keep = writes._kept_cursor
+    monkeypatch.setattr(writes, "_kept_cursor", lambda conn: used.append(keep(conn)) or used[-1])
+
+    written = ledger.queries.commit_write(Write(project_id, 1, events=[
+        StoredEvent(project_id, 2, "some:Event", b"{}")]))  # behind: answers version 2
+
+    assert first is again and not first.closed
+    assert (len(written.newer), used[0].closed, used[0] in writes._CURSORS.values()) == (
+        1, True, False)
 
 
 def test_the_function_answers_a_stored_answer_for_a_key_in_hand_and_records_nothing(
