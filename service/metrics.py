@@ -59,6 +59,9 @@ IDEMPOTENT_REPLAYS = Counter("grantledger_idempotent_replays",
                              "Commands answered from an idempotency record")
 CONFLICTS_RETRIED = Counter("grantledger_conflicts_retried",
                             "Commands retried after a concurrent write to the same project")
+DECIDED_AGAIN = Counter("grantledger_writes_decided_again",
+                        "Writes decided again because another process had written to the "
+                        "project since the state this one held")
 PROJECTOR_RESTARTS = Counter("grantledger_projector_restarts",
                              "Projector processes started again by `grantledger serve`")
 

@@ -23,7 +23,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID
@@ -42,7 +42,7 @@ from domain.project import GrantProject
 from domain.records import Stamp
 from service.clock import prague_today, utc_now
 from service.group_commit import GroupCommit, Queued
-from service.metrics import CONFLICTS_RETRIED, EVENTS_APPENDED
+from service.metrics import CONFLICTS_RETRIED, DECIDED_AGAIN, EVENTS_APPENDED
 from service.principals import Actor
 from service.store.access import access_changes
 from service.store.recorders import LedgerStore
@@ -137,11 +137,23 @@ class ProjectWriter:
         # The last position this process wrote (what a read replica must have replayed,
         # service.reads.replica).
         self.last_written = 0
+        # The position of each held state's last event where known, and the last position an
+        # append of the project was heard at (any process's, from the view feed): a state
+        # behind what was heard is caught up before deciding on it (`_fresh`).
+        self._held_at: dict[UUID, int] = {}
+        self._heard_at: dict[UUID, int] = {}
 
     def write(self, project_id: UUID, order: Order) -> Outcome:
         """Decides and saves one order, together with those queued for the project."""
         return self._group_commit.run(project_id, order,
                                       lambda group: self._commit(project_id, group))
+
+    def heard(self, heads: Mapping[UUID, int]) -> None:
+        """Projects' last positions, as their appends were heard of; those of projects this
+        process holds no state of are not kept."""
+        for project_id, position in heads.items():
+            if project_id in self._held_at:
+                self._heard_at[project_id] = position
 
     def current(self, project_id: UUID, since: GrantProject | None = None) -> GrantProject:
         """The project as the store holds it now (a copy the caller may change), caught up
@@ -164,6 +176,7 @@ class ProjectWriter:
             try:
                 if self._transact(project_id, group, records):
                     return
+                DECIDED_AGAIN.inc()
                 pause = False  # caught up with what the store answered: decide again at once
             except IntegrityError:  # a writer that did not queue on the lock got in first
                 if attempt == MAX_ATTEMPTS:
@@ -182,7 +195,7 @@ class ProjectWriter:
                   records: dict[Key, IdempotencyRecord]) -> bool:
         """Decides the group against the state held and stores it if the project is still
         there; answers False, having caught up with what the store answered, if it was not."""
-        base = self._cached(project_id)
+        base = self._fresh(project_id, self._cached(project_id))
         keys = [key for key in dict.fromkeys(q.command.request.id for q in group
                                              if q.command.request) if key not in records]
         decision = _decide_group(self._caught_up(base, ()), group, records)
@@ -222,6 +235,38 @@ class ProjectWriter:
         if caught_up is not None:
             with self._lock:
                 self._committed[project_id] = caught_up
+            if written.newer:
+                self._held(project_id, written.newer_at)
+
+    def _fresh(self, project_id: UUID, base: GrantProject | None) -> GrantProject | None:
+        """The held state, first caught up with the store when an append of the project was
+        heard of since its last event: another process wrote, and a decision on the state
+        held would be wasted (the write would answer the newer events, to decide again)."""
+        held = self._held_at.get(project_id)
+        heard = self._heard_at.get(project_id, 0)
+        if base is None or held is None or heard <= held:
+            return base
+        rows = self._store.queries.select_positioned_events(project_id,
+                                                            after_version=base.version)
+        if not rows:  # the state held is the project's last: what was heard is in it
+            self._held(project_id, heard)
+            return base
+        caught_up = self._caught_up(base, [stored for _, stored in rows])
+        assert caught_up is not None
+        with self._lock:
+            self._committed[project_id] = caught_up
+        self._held(project_id, rows[-1][0])
+        return caught_up
+
+    def _held(self, project_id: UUID, position: int) -> None:
+        """Notes the position of the held state's last event (forgetting, now and then, those
+        of states no longer held)."""
+        with self._lock:
+            self._held_at[project_id] = position
+            if len(self._held_at) > 2 * self._committed.maxsize:
+                for gone in [p for p in self._held_at if p not in self._committed]:
+                    del self._held_at[gone]
+                    self._heard_at.pop(gone, None)
 
     def _resolve(self, project_id: UUID, stored: list[StoredEvent]) -> list[int]:
         """The outcome of a COMMIT whose answer was lost, read back from the store: the
@@ -239,6 +284,7 @@ class ProjectWriter:
         with self._lock:
             self._committed[project.id] = project
             self.last_written = max(self.last_written, position)
+        self._held(project.id, position)
         for tell in self.committed:
             tell(project.id, position)
         for event in events:
@@ -259,6 +305,7 @@ class ProjectWriter:
     def _forget(self, project_id: UUID) -> None:
         with self._lock:
             self._committed.pop(project_id, None)
+            self._held_at.pop(project_id, None)
 
     def _caught_up(self, base: GrantProject | None,
                    newer: Sequence[StoredEvent]) -> GrantProject | None:

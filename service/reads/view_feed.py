@@ -119,6 +119,7 @@ class ViewFeed:
             heads = _named_heads(appends)
             if heads is None:  # an append that does not say what it appended: read it
                 heads = self.application.queries.last_positions_after(self.heard)
+            self.application.writer.heard(heads)
             self.cache.appended(heads)
             self.heard = max([self.heard, *heads.values()])
         payloads = [payload for channel, payload in notes if channel == VIEWS_CHANNEL]

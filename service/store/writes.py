@@ -117,6 +117,8 @@ class Written:
 
     positions: list[int] | None
     newer: list[StoredEvent] = field(default_factory=list)
+    newer_at: int = 0
+    """The position of the last of `newer` (0 where the store does not say)."""
     records: dict[Key, IdempotencyRecord] = field(default_factory=dict)
     latest: int = 0
 
@@ -199,6 +201,7 @@ def _written(project_id: UUID, rows: Sequence[Any]) -> Written:
         elif kind == "newer":
             written.newer.append(StoredEvent(project_id, int(row["version"]), row["topic"],
                                              bytes(row["state"])))
+            written.newer_at = max(written.newer_at, int(row["at"]))
         else:  # "latest": nothing was recorded
             written.positions, written.latest = None, int(row["version"])
     return written

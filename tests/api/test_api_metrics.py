@@ -59,6 +59,7 @@ def test_metrics_count_requests_and_events_and_the_portfolio_as_a_whole(app: Fla
     assert found[("grantledger_projection_lag_events", ())] == 0
     assert ("grantledger_idempotent_replays_total", ()) in found
     assert ("grantledger_conflicts_retried_total", ()) in found
+    assert ("grantledger_writes_decided_again_total", ()) in found
     assert [name for name, _ in found if name.startswith("grantledger_project_")] == []
 
 

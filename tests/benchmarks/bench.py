@@ -519,13 +519,17 @@ class Service:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
 
-    def conflicts_retried(self) -> float | None:
-        """The service's count of commands retried after a version conflict (/metrics)."""
+    def write_counts(self) -> tuple[float, float] | None:
+        """The service's counts of commands retried after a version conflict and of writes
+        decided again after another process's write to the project (/metrics)."""
         with contextlib.suppress(OSError, ValueError):
             with urllib.request.urlopen(f"{self.url}/metrics", timeout=30) as answer:
                 text = answer.read().decode()
-            found = re.search(r"^grantledger_conflicts_retried_total (\S+)$", text, re.M)
-            return float(found[1]) if found else None
+            found = [re.search(rf"^{name} (\S+)$", text, re.M)
+                     for name in ("grantledger_conflicts_retried_total",
+                                  "grantledger_writes_decided_again_total")]
+            if found[0] and found[1]:
+                return float(found[0][1]), float(found[1][1])
         return None
 
     def get(self, path: str, token: str) -> tuple[int, dict[str, str], bytes]:
@@ -865,7 +869,8 @@ class LagFigures:
     max_lag: int
     final_lag: int
     drain: float
-    conflicts: float | None
+    counts: tuple[float, float] | None
+    """Commands retried after a conflict, writes decided again (None: /metrics unread)."""
     samples: list[int] = field(repr=False, default_factory=list)
 
 
@@ -924,7 +929,7 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
                   tokens.accountant)]
         for key, project, resource, body, token in reversed(posts) if swap else posts:
             version_before = app.repository.get(project).version
-            conflicts_before = service.conflicts_retried()
+            counts_before = service.write_counts()
             with LagSampler(options, app.recorder.events_table_name) as sampler:
                 started = time.perf_counter()
                 # Not measured again on one worker: it would post to a bigger project.
@@ -934,14 +939,15 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
             final = sampler.lag()
             drain = sampler.drain_seconds()
             events = app.repository.get(project).version - version_before
-            conflicts_after = service.conflicts_retried()
-            conflicts = (None if conflicts_before is None or conflicts_after is None
-                         else conflicts_after - conflicts_before)
+            counts_after = service.write_counts()
+            counts = (None if counts_before is None or counts_after is None else
+                      (counts_after[0] - counts_before[0], counts_after[1] - counts_before[1]))
             lags.append(LagFigures(key, r, events, seconds, max(sampler.samples, default=0),
-                                   final, drain, conflicts, sampler.samples))
-            say(f"  round {r} {key:<16} {events:,} expenses recorded, {conflicts} conflicts "
-                f"retried; projector lag: max {lags[-1].max_lag} events, {final} at the end "
-                f"of the load, applied {drain:.2f} s later")
+                                   final, drain, counts, sampler.samples))
+            say(f"  round {r} {key:<16} {events:,} expenses recorded, "
+                f"{counts_text(counts)} conflicts retried / writes decided again; projector "
+                f"lag: max {lags[-1].max_lag} events, {final} at the end of the load, applied "
+                f"{drain:.2f} s later")
         # The same POST spread over the filler projects: writes to many projects at once.
         many = [f"{API}/projects/{project}/expenses" for project in seeded.fillers]
         driver.service_run(r, "post_many", f"post:{many[0]}", tokens.accountant,
@@ -1266,12 +1272,11 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
               f"{projector.rebuild_seconds:.1f} s ({projector.rebuild_wall_seconds:.1f} s "
               f"with the process start) = {projector.rebuild_rate:,.0f} events/s.",
               "* Lag under POST load (sampled every 0.25 s while wrk ran):", "",
-              "| round | target | expenses recorded (warm-up included) | conflicts retried | "
-              "seconds | max lag | lag at the end | caught up after |",
+              "| round | target | expenses recorded (warm-up included) | conflicts retried / "
+              "writes decided again | seconds | max lag | lag at the end | caught up after |",
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for lag in lags:
-        conflicts = "?" if lag.conflicts is None else f"{lag.conflicts:,.0f}"
-        lines.append(f"| {lag.round} | {lag.key} | {lag.events:,} | {conflicts} | "
+        lines.append(f"| {lag.round} | {lag.key} | {lag.events:,} | {counts_text(lag.counts)} | "
                      f"{lag.seconds:.1f} | {lag.max_lag:,} | {lag.final_lag:,} | "
                      f"{lag.drain:.2f} s |")
     lines += ["", "## run_floor.sh headers", "", "```", *driver.headers, "```", ""]
@@ -1279,6 +1284,10 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
     if options.write_results:
         RESULTS.write_text(text + scale_results())
     return text
+
+
+def counts_text(counts: tuple[float, float] | None) -> str:
+    return "?" if counts is None else f"{counts[0]:,.0f} / {counts[1]:,.0f}"
 
 
 def scale_results() -> str:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from support import make_settings
 
 from service.application import LedgerApplication, prague_today, utc_now
-from service.metrics import REQUESTS
+from service.metrics import DECIDED_AGAIN, REQUESTS
 from service.reads import projector as projector_module
 from service.reads.projector import NAME, Projector, run_projector
 from service.reads.view_cache import ViewCache
@@ -107,6 +107,29 @@ def test_another_process_acknowledged_write_is_read_before_the_projector_applies
     assert application.queries.projection_position(NAME) == position
     assert (before["position"], before["totals"]["recorded"]) == (position, "100000.00")
     assert (after["position"], after["totals"]["recorded"]) == (position, "100000.00")
+
+
+def test_a_write_after_another_process_wrote_is_not_decided_twice(
+        pg_app: Flask, pg_client: FlaskClient, postgres_url: str) -> None:
+    """The feed tells the writer of the other process's append: the state held is caught up
+    before the next command to the project is decided on it."""
+    project_id = register_nek(pg_client)
+    application, cache = project_views(pg_app)
+    Projector(application).catch_up()
+    eventually(lambda: cached_position(cache, project_id) == 1)
+    other = create_app(make_settings(postgres_url))
+    try:
+        record_expense(other.test_client(), project_id, document_number="FV-OTHER")
+    finally:
+        other.extensions["grantledger"].close()
+    eventually(lambda: cached_position(cache, project_id) is None)  # the append heard of
+    decided_again = DECIDED_AGAIN._value.get()
+
+    record_expense(pg_client, project_id, document_number="FV-MINE")
+
+    view = application.project_state(UUID(project_id))
+    assert DECIDED_AGAIN._value.get() == decided_again
+    assert sorted(e.document_number for e in view.expenses.values()) == ["FV-MINE", "FV-OTHER"]
 
 
 def test_the_copy_is_reloaded_after_its_connection_is_killed(

@@ -25,6 +25,7 @@ from domain.commands import GrantAccess, RegisterProject
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
+from service.metrics import DECIDED_AGAIN
 from service.principals import Actor
 from service.store import writes
 from service.store.access import AccessChange
@@ -94,15 +95,36 @@ def test_a_project_moved_on_by_another_process_costs_one_more_round_trip_and_no_
         moved = other.handle(expense(project_id, "FV-OTHER"), ACCOUNTANT)
     finally:
         other.close()
-    before = proxied.proxy.turns
+    before, decided_again = proxied.proxy.turns, DECIDED_AGAIN._value.get()
 
     outcome = proxied.ledger.handle(expense(project_id, "FV-2"), ACCOUNTANT)
 
     turns = proxied.proxy.turns - before
-    assert turns == 2
+    assert (turns, DECIDED_AGAIN._value.get() - decided_again) == (2, 1)
     assert (moved.project.version, outcome.project.version, outcome.position > moved.position,
             sorted(e.document_number for e in outcome.project.expenses.values())) == (
         3, 4, True, ["FV-1", "FV-2", "FV-OTHER"])
+
+
+def test_a_project_heard_moved_on_is_caught_up_before_deciding_not_decided_again(
+        proxied: Proxied, postgres_url: str) -> None:
+    project_id = register(proxied.ledger)
+    proxied.ledger.handle(expense(project_id, "FV-1"), ACCOUNTANT)
+    other = open_ledger(make_settings(postgres_url))
+    try:
+        moved = other.handle(expense(project_id, "FV-OTHER"), ACCOUNTANT)
+    finally:
+        other.close()
+    proxied.ledger.writer.heard({project_id: moved.position})  # as the view feed hears it
+    before, decided_again = proxied.proxy.turns, DECIDED_AGAIN._value.get()
+
+    outcome = proxied.ledger.handle(expense(project_id, "FV-2"), ACCOUNTANT)
+
+    turns = proxied.proxy.turns - before
+    assert (turns, DECIDED_AGAIN._value.get() - decided_again) == (2, 0)  # read, then write
+    assert (outcome.project.version, outcome.position > moved.position,
+            sorted(e.document_number for e in outcome.project.expenses.values())) == (
+        4, True, ["FV-1", "FV-2", "FV-OTHER"])
 
 
 def test_the_function_records_nothing_for_a_version_behind_and_answers_the_newer_events(
