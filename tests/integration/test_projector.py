@@ -292,11 +292,7 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
 
     assert application.snapshots is not None
     stored = [s.originator_version for s in application.snapshots.get(project_id)]
-    cold = make_application(store_url)  # an empty aggregate cache: loads from the snapshot
-    try:
-        from_snapshot = cold.repository.get(project_id)
-    finally:
-        cold.close()
+    from_snapshot = loaded_cold(store_url, project_id)
     assert (taken, stored) == ([21, 30], [21, 30])
     assert vars(from_snapshot) == vars(application.repository.get(project_id))
 
@@ -318,13 +314,18 @@ def test_a_projects_next_snapshot_waits_for_the_spacing_after_its_last(
     now[0] = 110.0
     projector.catch_up()
 
-    cold = make_application(store_url)
-    try:
-        from_snapshot = cold.repository.get(project_id)
-    finally:
-        cold.close()
+    from_snapshot = loaded_cold(store_url, project_id)
     assert taken == [21, 31]
     assert vars(from_snapshot) == vars(application.repository.get(project_id))
+
+
+def loaded_cold(store_url: str, project_id: UUID) -> Any:
+    """The project as a process with an empty aggregate cache loads it: from its snapshot."""
+    cold = make_application(store_url)
+    try:
+        return cold.repository.get(project_id)
+    finally:
+        cold.close()
 
 
 def spy_on_snapshots(application: LedgerApplication,
