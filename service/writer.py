@@ -176,7 +176,6 @@ class ProjectWriter:
             try:
                 if self._transact(project_id, group, records):
                     return
-                DECIDED_AGAIN.inc()
                 pause = False  # caught up with what the store answered: decide again at once
             except IntegrityError:  # a writer that did not queue on the lock got in first
                 if attempt == MAX_ATTEMPTS:
@@ -235,7 +234,8 @@ class ProjectWriter:
         if caught_up is not None:
             with self._lock:
                 self._committed[project_id] = caught_up
-            if written.newer:
+            if written.newer:  # another process wrote first: decided again on them
+                DECIDED_AGAIN.inc()
                 self._held(project_id, written.newer_at)
 
     def _fresh(self, project_id: UUID, base: GrantProject | None) -> GrantProject | None:

@@ -30,7 +30,7 @@ from service.principals import Actor
 from service.store import writes
 from service.store.access import AccessChange
 from service.store.writes import IdempotencyRecord, Marks, Write
-from service.writer import IdempotentRequest, Outcome
+from service.writer import AnsweredBeforeError, IdempotentRequest, Outcome
 
 pytestmark = pytest.mark.postgres
 MANAGER = Actor.static("m", "manager")
@@ -157,6 +157,19 @@ def test_the_function_answers_a_stored_answer_for_a_key_in_hand_and_records_noth
     assert (written.positions, written.newer, written.records, written.latest) == (
         None, [], {("eva", "k-1"): stored}, 2)
     assert ledger.recorder.max_notification_id() == first.position
+
+
+def test_a_retry_answered_from_its_stored_answer_is_not_counted_as_decided_again(
+        ledger: LedgerApplication) -> None:
+    project_id = register(ledger)
+    ledger.handle(expense(project_id, "FV-1"), ACCOUNTANT, keyed("k-1"))
+    counted = DECIDED_AGAIN._value.get()
+
+    with pytest.raises(AnsweredBeforeError) as answered:
+        ledger.handle(expense(project_id, "FV-1"), ACCOUNTANT, keyed("k-1"))
+
+    assert (answered.value.record, DECIDED_AGAIN._value.get()) == (
+        ledger.queries.idempotency_record("eva", "k-1"), counted)
 
 
 def test_a_write_stores_its_answers_with_their_positions_and_its_grants_and_notifies(
