@@ -103,8 +103,9 @@ def _envelope() -> list[Any] | Response:
 def _commands(project_id: UUID, items: list[Any]) -> tuple[dict[int, RecordExpense],
                                                             FieldErrors]:
     """Each well-formed item as a command, by its index; the others' invalid fields. One
-    pass of the item schema over the whole list (marshmallow's `many`: its errors are keyed by
-    the items' indices), not a load per item."""
+    pass of the item schema over the whole list: its fast path (schemas.fast_load) when every
+    item is well formed, else marshmallow's `many`, whose errors are keyed by the items'
+    indices."""
     try:
         loaded, errors = _ITEM.load(items, many=True), {}
     except ValidationError as error:
