@@ -2,12 +2,13 @@
 round trips to the server per request, and where the CPU goes (cProfile).
 
     .venv/bin/python tests/benchmarks/write_profile.py [--requests 1000] [--profile 25]
-        [--sort cumulative] [--expenses 10000]
+        [--sort cumulative] [--expenses 10000] [--batches 20]
 
 It makes a database of its own on the server (127.0.0.1:5432 by default) and drops it after.
 The app runs in this process through Flask's test client, one request at a time, each with an
 `Idempotency-Key`, into one project that already holds 100 expenses (or `--expenses`, posted
-in batches of 500, then 100 more one by one to warm up); the round trips are
+in batches of 500, then 100 more one by one to warm up); with `--batches N`, N batches of 500
+posted into it instead of single expenses, CPU per expense; the round trips are
 counted by a TCP proxy in front of the server (tests/tcp_proxy.py) in a second pass, so that
 its threads are not in the CPU figures. CPU time is steadier than the clock's on a busy
 machine; it is the process's (the view feed's reads and other threads' work a write causes
@@ -50,6 +51,8 @@ def main() -> None:
                         help="print cProfile's top ROWS functions (by own time)")
     parser.add_argument("--sort", default="tottime",
                         help="the order of --profile's rows: tottime, cumulative…")
+    parser.add_argument("--batches", type=int, default=0,
+                        help="post this many batches of 500 instead of single expenses")
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
     args = parser.parse_args()
@@ -59,6 +62,9 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{database}"')
     try:
         url = f"postgresql://postgres@{args.pg_host}:{args.pg_port}/{database}"
+        if args.batches:
+            _profile_batches(url, args)
+            return
         cpu, thread, profile = _cpu_per_post(url, args.requests, args.profile > 0,
                                              args.expenses)
         proxy = PostgresProxy(args.pg_port, args.pg_host)
@@ -123,6 +129,35 @@ def _cpu_per_post(url: str, requests: int, profiled: bool,
         profile.disable()
     app.extensions["grantledger"].close()
     return cpu, thread, profile
+
+
+def _post_batch(client: FlaskClient, project: str, prefix: str) -> None:
+    response = client.post(f"/api/v1/projects/{project}/expenses/batch", json={
+        "expenses": [expense_body(document_number=f"{prefix}-{n}", amount_net="10.00")
+                     for n in range(BATCH)]}, headers=bearer("accountant"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def _profile_batches(url: str, args: argparse.Namespace) -> None:
+    """CPU per expense of `args.batches` batches of 500 (the process's and the request's
+    thread's), then as many again under cProfile if asked."""
+    app, project, client = _posting(url, "CZ.01.1.02/0.0/0.0/16_000/0000903", args.expenses)
+    expenses = args.batches * BATCH
+    started, own = time.process_time(), time.thread_time()
+    for n in range(args.batches):
+        _post_batch(client, project, f"B{n}")
+    cpu, thread = time.process_time() - started, time.thread_time() - own
+    print(f"POST a batch of {BATCH} into a project of {args.expenses:,}+: "
+          f"{cpu / expenses * 1e6:.0f} µs of the process's CPU an expense "
+          f"({thread / expenses * 1e6:.0f} µs in the request's thread; {args.batches} batches)")
+    if args.profile:
+        profile = cProfile.Profile(time.process_time)
+        profile.enable()
+        for n in range(args.batches):
+            _post_batch(client, project, f"C{n}")
+        profile.disable()
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.profile)
+    app.extensions["grantledger"].close()
 
 
 def _round_trips_per_post(url: str, proxy: PostgresProxy, requests: int,
