@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validates_schema
@@ -25,12 +26,16 @@ class BaseSchema(Schema):
 
     @pre_dump
     def _require_every_key(self, obj: Any, **kwargs: Any) -> Any:
-        if isinstance(obj, Mapping):
-            expected = {field.attribute or name for name, field in self.dump_fields.items()}
-            missing = expected - self.optional_keys - obj.keys()
-            if missing:
-                raise KeyError(f"{type(self).__name__} needs the keys {sorted(missing)}")
+        if isinstance(obj, Mapping) and not obj.keys() >= self._required_keys:
+            missing = self._required_keys - obj.keys()
+            raise KeyError(f"{type(self).__name__} needs the keys {sorted(missing)}")
         return obj
+
+    @cached_property
+    def _required_keys(self) -> frozenset[str]:
+        """Worked out once: the check runs for every item of a nested list."""
+        return frozenset(field.attribute or name
+                         for name, field in self.dump_fields.items()) - self.optional_keys
 
 
 class PrincipalSchema(BaseSchema):
