@@ -7,6 +7,7 @@ One virtualenv serves the whole module: building and installing is most of its t
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -72,8 +73,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("wheel")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     wheels = root / "wheels"
-    subprocess.run([*pip, "wheel", "--wheel-dir", str(wheels), str(CHECKOUT)],
-                   check=True, cwd=root, timeout=600)
+    # pip builds in the checkout (its build/ and egg-info): one test process at a time.
+    with open(tmp_path_factory.getbasetemp().parent / "wheel-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([*pip, "wheel", "--wheel-dir", str(wheels), str(CHECKOUT)],
+                       check=True, cwd=root, timeout=600)
     wheel = next(wheels.glob("grantledger-*.whl"))
     # Without a pip of its own (installing one is half the time): this run's pip installs
     # into it; what lands in site-packages is the same.
