@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from api_builders import expense_body
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields, post_load
@@ -16,21 +17,8 @@ from schemas.fast_load import FastLoading
 
 SHA = "ab" * 32
 ID = "6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"
-BODY: dict[str, Any] = {
-    "expense_id": ID,
-    "document_number": "FV-2016-0001",
-    "document_type": "invoice",
-    "supplier": {"name": "Fraunhofer-Gesellschaft", "ico": None, "country": "DE"},
-    "description": "Joint workshop, Stuttgart",
-    "budget_line": "TRAVEL",
-    "activity": "3.4",
-    "tax_point_date": "2016-06-15",
-    "amount_net": "100000.00",
-    "vat": "0.00",
-    "eligible_amount": None,
-    "paid_on": "2016-06-30",
-    "attachments": [{"kind": "invoice", "file_name": "invoice.pdf", "sha256": SHA}],
-}
+BODY: dict[str, Any] = {**expense_body(document_number="FV-2016-0001"), "expense_id": ID,
+                        "eligible_amount": None}
 
 ODD = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False),
                 st.just([]), st.just({}), st.text(max_size=3))
