@@ -25,6 +25,7 @@ from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCH
 from schemas.common import BaseSchema
 
 Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
+FieldReader = Callable[[Any, Mapping[str, Any]], Any]
 
 
 class _Unsure(Exception):
@@ -101,38 +102,36 @@ def _schema_checks(schema: Schema) -> list[Callable[..., Any]]:
     return checks
 
 
-def _field_reader(name: str, field: fields.Field[Any]) -> Callable[[Any, Mapping[str, Any]], Any]:
+def _field_reader(name: str, field: fields.Field[Any]) -> FieldReader:
     """Reads one present, non-null value as the field would; raises for anything else."""
     if isinstance(field, fields.Nested):
         if field.many or field.unknown is not None:
             raise TypeError(f"the fast path reads a nested schema once, as declared: {name}")
         read_nested = _schema_reader(field.schema)
-
-        def nested(value: Any, data: Mapping[str, Any]) -> Any:
-            loaded = read_nested(value)
-            field._validate(loaded)
-            return loaded
-
-        return nested
+        return _validating(field, lambda value, data: read_nested(value))
     if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
         read_item = _field_reader(name, field.inner)
 
         def listed(value: Any, data: Mapping[str, Any]) -> Any:
             if type(value) is not list:
                 raise _Unsure
-            loaded = [read_item(item, data) for item in value]
-            field._validate(loaded)
-            return loaded
+            return [read_item(item, data) for item in value]
 
-        return listed
+        return _validating(field, listed)
     if field.pre_load or field.post_load:
         raise TypeError(f"the fast path does not run a field's own hooks: {name}")
     read_value = field._deserialize
-    if not field.validators:  # `_validate` builds an `And` of the validators at every call
-        return lambda value, data: read_value(value, name, data)
+    return _validating(field, lambda value, data: read_value(value, name, data))
+
+
+def _validating(field: fields.Field[Any], read: FieldReader) -> FieldReader:
+    """`read`, then the field's validators if it has any (`Field._validate` builds an `And`
+    of them at every call, even of none)."""
+    if not field.validators:
+        return read
 
     def validated(value: Any, data: Mapping[str, Any]) -> Any:
-        loaded = read_value(value, name, data)
+        loaded = read(value, data)
         field._validate(loaded)
         return loaded
 
