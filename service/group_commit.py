@@ -9,7 +9,7 @@ others) and saves all their events at once. Each caller gets its own outcome or 
 
 A caller waits for the lock no longer than its request's deadline for the store
 (service.store.connections.answering_within): one still queued then is taken out of the queue
-— nothing of it is saved — and answered like an unreachable store (503).
+— nothing of it is saved — and answered 503, the project busy (`ProjectBusyError`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ from eventsourcing.persistence import OperationalError
 from service.store.connections import patience_left
 
 T = TypeVar("T")
+
+
+class ProjectBusyError(OperationalError):
+    """The project's earlier commands were still being saved when a request's wait for the
+    store ended: nothing of the request was saved, and a retry may be. The store's error
+    class, so that it is handled as the store's (never remembered for an Idempotency-Key)."""
 
 
 @dataclass
@@ -69,7 +75,7 @@ class GroupCommit(Generic[T]):
         if lock.acquire(timeout=-1 if left is None else left):
             return
         if self._withdraw(project_id, mine):
-            raise OperationalError("the project's earlier commands were still being saved "
+            raise ProjectBusyError("the project's earlier commands were still being saved "
                                    "when this request's wait for the store ended")
         # Already taken into a group being saved: its outcome comes within the deadline of
         # the caller saving it.

@@ -37,8 +37,9 @@ PROBLEMS = {
     415: "The body is not JSON: send `Content-Type: application/json`.",
     422: "Well-formed but invalid fields (`errors` names each with its message), or an "
          "Idempotency-Key used before with another body.",
-    503: "The event store cannot be reached just now, or (views) the store did not reach "
-         "`min_position` within the wait; retry after `Retry-After` seconds.",
+    503: "The event store cannot be reached just now, or (commands) the project's earlier "
+         "commands were still being recorded when the wait ended, or (views) the store did "
+         "not reach `min_position` within the wait; retry after `Retry-After` seconds.",
 }
 
 

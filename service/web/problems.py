@@ -22,6 +22,7 @@ from domain.errors import (
     UnknownReferenceError,
 )
 from service.application import ProjectNotFoundError
+from service.group_commit import ProjectBusyError
 from service.identity import IdentityProviderUnavailableError, InvalidTokenError
 from service.web.json_body import WEBARGS_INVALID_JSON, DuplicateKeyError, strict_loads
 from service.web.request_log import REQUEST_ID
@@ -34,6 +35,7 @@ PROJECT_PATH = re.compile(r"/api/v1/projects/([^/]+)")
 FIND_BY_NUMBER = "/api/v1/projects?registration_number="
 VALIDATION_TYPE = "urn:grantledger:problem:validation"
 STORE_UNAVAILABLE_TYPE = "urn:grantledger:problem:store-unavailable"
+PROJECT_BUSY_TYPE = "urn:grantledger:problem:project-busy"
 IDENTITY_PROVIDER_UNAVAILABLE_TYPE = "urn:grantledger:problem:identity-provider-unavailable"
 RETRY_AFTER_SECONDS = 1
 GENERIC_FIELD_RULES = frozenset({InvalidCommandError.rule, UnknownReferenceError.rule})
@@ -180,6 +182,7 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(IdentityProviderUnavailableError, identity_provider_unavailable)
     for unreachable in (OperationalError, InterfaceError):
         app.register_error_handler(unreachable, store_unavailable)
+    app.register_error_handler(ProjectBusyError, project_busy)
     app.register_error_handler(RecursionError, _unreadable_body_or_defect)
     app.register_error_handler(ValueError, _unreadable_body_or_defect)
     app.register_error_handler(Exception, _defect)
@@ -250,6 +253,16 @@ def store_unavailable(error: Exception) -> Response:
     return problem(503, "the event store cannot be reached just now; retry after the "
                    "Retry-After pause (a command with the same Idempotency-Key is recorded "
                    "at most once)", type_=STORE_UNAVAILABLE_TYPE, title="Store unavailable",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def project_busy(error: ProjectBusyError) -> Response:
+    """The request waited its whole deadline behind its project's earlier commands (a burst of
+    large batches to one project): 503, and the client retries; the store is reachable."""
+    return problem(503, "the project's earlier commands were still being recorded when this "
+                   "request's wait ended, and nothing of it was recorded; retry after the "
+                   "Retry-After pause (a command with the same Idempotency-Key is recorded at "
+                   "most once)", type_=PROJECT_BUSY_TYPE, title="Project busy",
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 

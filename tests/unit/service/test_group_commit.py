@@ -9,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import OperationalError
 
-from service.group_commit import GroupCommit, Queued
+from service.group_commit import GroupCommit, ProjectBusyError, Queued
 from service.store.connections import answering_within
 
 
@@ -101,7 +100,7 @@ def test_a_caller_whose_deadline_ends_while_queued_is_withdrawn_and_never_commit
         first = pool.submit(committer.run, project, "first", commit)
         first_started.wait(5)
         waiting = pool.submit(impatient)
-        with pytest.raises(OperationalError, match="wait for the store ended"):
+        with pytest.raises(ProjectBusyError, match="wait for the store ended"):
             waiting.result(timeout=3)
         release.set()
         assert first.result() == "done"
