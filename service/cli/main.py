@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from service.cli.access import add_parser as access_parser
+from service.collector import tune_collector
 from service.config import TOKEN_ROLES, ConfigurationError, Settings
 from service.logs import setup_logging
 from service.store.database import StoreError, StoreUrl, one_line
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The services log what they do; a command prints its own output, and logs only trouble.
     command = args.run.__name__.removesuffix("_command")
     setup_logging(command, "INFO" if command in ("serve", "projector") else "WARNING")
+    tune_collector()
     try:
         return int(args.run(args))
     except (ConfigurationError, StoreError) as error:

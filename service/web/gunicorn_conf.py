@@ -41,9 +41,12 @@ if not control_socket_disable:
 
 
 def on_starting(server: Any) -> None:
+    from service.collector import tune_collector
     from service.config import ConfigurationError, Settings
     from service.store.database import StoreError
     from service.store.migrate import migrate
+
+    tune_collector()  # in the master, so that every worker it forks has the thresholds
 
     try:
         migrate(Settings.from_env().database_url)

@@ -10,7 +10,8 @@ The app runs in this process through Flask's test client, one request at a time,
 in batches of 500, then 100 more one by one to warm up); with `--batches N`, N batches of 500
 posted into it instead of single expenses, CPU per expense; the round trips are
 counted by a TCP proxy in front of the server (tests/tcp_proxy.py) in a second pass, so that
-its threads are not in the CPU figures. CPU time is steadier than the clock's on a busy
+its threads are not in the CPU figures. The garbage collector runs at the service's thresholds
+(service.collector). CPU time is steadier than the clock's on a busy
 machine; it is the process's (the view feed's reads and other threads' work a write causes
 included) and the request's own thread's.
 """
@@ -36,6 +37,7 @@ from api_builders import bearer, expense_body, register_nek  # noqa: E402
 from support import make_settings  # noqa: E402
 from tcp_proxy import PostgresProxy  # noqa: E402
 
+from service.collector import tune_collector  # noqa: E402
 from service.web.app import create_app  # noqa: E402
 
 WARM = 100
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
     args = parser.parse_args()
+    tune_collector()  # as in the service's processes
     database = f"write_profile_{uuid.uuid4().hex[:12]}"
     admin = f"postgresql://postgres@{args.pg_host}:{args.pg_port}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
