@@ -22,6 +22,11 @@ bind = os.environ.get("GRANTLEDGER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GRANTLEDGER_WORKERS", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GRANTLEDGER_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GRANTLEDGER_THREADS", "8"))
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+# connections over them. On one shared socket the worker that woke first took nearly every
+# connection of a burst (15 or 16 of wrk's 16, most runs of the benchmark), so one core did
+# the Python work of all of them. A socket path or an inherited descriptor stays shared.
+reuse_port = not bind.startswith(("unix:", "fd://"))
 keepalive = 5
 timeout = 30
 graceful_timeout = 20

@@ -45,7 +45,8 @@ def gunicorn(tmp_path: Path, **extra: str) -> Iterator[Running]:
     env.update(GRANTLEDGER_BIND=f"127.0.0.1:{port}", GRANTLEDGER_WORKERS="1",
                GRANTLEDGER_TOKENS=f"ops:admin:{TOKEN}", TMPDIR=str(temp), HOME=str(home),
                XDG_RUNTIME_DIR=str(runtime),
-               GRANTLEDGER_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}", **extra)
+               GRANTLEDGER_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}")
+    env.update(extra)
     with (tmp_path / "stdout").open("w") as out, (tmp_path / "stderr").open("w") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:service.web.gunicorn_conf"],
@@ -113,3 +114,44 @@ def test_serve_refuses_a_short_token_at_start_saying_why(tmp_path: Path) -> None
     assert (result.returncode, result.stderr) == (2, (
         "grantledger: the token of eva has 8 characters; a token needs at least 24 (make one "
         "with `grantledger token`)\n"))
+
+
+def test_each_worker_listens_on_a_socket_of_its_own(tmp_path: Path) -> None:
+    """SO_REUSEPORT: the kernel spreads new connections over the workers' sockets, rather
+    than the first worker to wake taking a whole burst from one shared socket."""
+    with gunicorn(tmp_path, GRANTLEDGER_WORKERS="2") as running:
+        port = int(running.base.rsplit(":", 1)[1])
+        workers = _children(running.process.pid)
+        deadline = time.monotonic() + 30
+        while len(held := _listening(port, [running.process.pid, *workers])) < 2 and (
+                time.monotonic() < deadline):
+            time.sleep(0.1)
+            workers = _children(running.process.pid)
+
+    assert len(workers) == 2
+    assert sorted(held) == sorted(workers)
+    assert len(set(held.values())) == 2  # two sockets, not one shared
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(child) for task in tasks.iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def _listening(port: int, pids: list[int]) -> dict[int, str]:
+    """The processes among `pids` that hold a socket listening on `port`, with its inode."""
+    inodes = {fields[9] for table in ("tcp", "tcp6")
+              for fields in (line.split() for line in
+                             Path(f"/proc/net/{table}").read_text().splitlines()[1:])
+              if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A"}
+    held = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held[pid] = target[8:-1]
+    return held
