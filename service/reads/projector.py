@@ -162,19 +162,22 @@ class Projector:
 
     def _save(self, reached: int, versions_before: dict[UUID, int], on: date) -> None:
         views: list[RenderedView] = []
-        checkpoints = []
+        checkpoints: list[tuple[Checkpoint, float]] = []  # each with the CPU it took
         for project_id, version_before in versions_before.items():
             state = self.folds.state(project_id, self.position)
             views += _rendered_views(project_id, state, on)
             if self.checkpoints.due(project_id, version_before, state.version):
                 assert state.last_recorded_at is not None
-                checkpoints.append(Checkpoint(project_id, state.version, state.position,
-                                              state.last_recorded_at, dump_state(state)))
+                started = time.thread_time()
+                checkpoint = Checkpoint(project_id, state.version, state.position,
+                                        state.last_recorded_at, dump_state(state))
+                checkpoints.append((checkpoint, time.thread_time() - started))
         self.heartbeat_at = self.clock()
-        self.store.save_projection_batch(NAME, self.position, reached, views, checkpoints,
+        self.store.save_projection_batch(NAME, self.position, reached, views,
+                                         [checkpoint for checkpoint, _ in checkpoints],
                                          self.heartbeat_at, self._entries(views))
-        for checkpoint in checkpoints:
-            self.checkpoints.took(checkpoint.project_id, checkpoint.version)
+        for checkpoint, cost in checkpoints:
+            self.checkpoints.took(checkpoint.project_id, checkpoint.version, cost)
         self.rendered_on = on
         self._take_snapshots(versions_before)
 
@@ -187,13 +190,14 @@ class Projector:
             if not self.snapshots.due(project_id, version_before, version):
                 continue
             last = self.last_snapshot
+            started = time.thread_time()
             try:
                 project = self.application.snapshot(
                     project_id, last if last is not None and last.id == project_id else None)
             except Exception:  # the views are stored; a snapshot only speeds up loading
                 log.exception("could not take a snapshot of project %s", project_id)
                 continue
-            self.snapshots.took(project_id, project.version)
+            self.snapshots.took(project_id, project.version, time.thread_time() - started)
             self.last_snapshot = project
 
     def _rerender_all(self, on: date) -> None:

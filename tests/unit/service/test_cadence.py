@@ -36,3 +36,20 @@ def test_no_crossing_since_the_last_taken_is_not_due_however_long_ago() -> None:
     now[0] = 1000.0
 
     assert cadence.due(project, 500, 749) is False
+
+
+def test_the_spacing_grows_with_what_the_last_one_cost() -> None:
+    now = [100.0]
+    cadence = Cadence(every=250, spacing=10, clock=lambda: now[0])
+    costly, cheap = uuid4(), uuid4()
+    cadence.took(costly, 250, cost=1.5)  # 1.5 s of CPU: not again within 30 s
+    cadence.took(cheap, 250, cost=0.1)  # 2 s: the spacing of 10 s rules
+
+    now[0] = 110.0
+    at_spacing = (cadence.due(costly, 490, 510), cadence.due(cheap, 490, 510))
+    now[0] = 129.9
+    before_cost = cadence.due(costly, 490, 510)
+    now[0] = 130.0
+
+    assert (at_spacing, before_cost, cadence.due(costly, 490, 510)) == (
+        (False, True), False, True)
