@@ -167,7 +167,7 @@ class LedgerApplication(Application[UUID]):
             return BatchOutcome(outcome.project, _split(outcome, counts))
 
         adapted = request.adapted(batch) if request is not None else None
-        return batch(self.writer.write(project_id, Order(by, decide, adapted)))
+        return batch(self.writer.write(project_id, Order(by, decide, adapted, len(commands))))
 
     def snapshot(self, project_id: UUID, since: GrantProject | None = None) -> GrantProject:
         """Snapshots the project as it stands, caught up from `since` (an earlier state of it

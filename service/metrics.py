@@ -62,6 +62,9 @@ CONFLICTS_RETRIED = Counter("grantledger_conflicts_retried",
 DECIDED_AGAIN = Counter("grantledger_writes_decided_again",
                         "Writes decided again because another process had written to the "
                         "project since the state this one held")
+WRITES_IN_TURN = Counter("grantledger_writes_in_turn",
+                         "Writes made under the project's lock, decided on the events read "
+                         "under it: the project's writes lately lost a race to another process")
 PROJECTOR_RESTARTS = Counter("grantledger_projector_restarts",
                              "Projector processes started again by `grantledger serve`")
 

@@ -9,7 +9,7 @@ written once with `%s` placeholders; SQLite gets `?`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -225,6 +225,9 @@ class LedgerStore(LedgerQueries, PortfolioQueries, ViewStoreQueries, AccessQueri
                           limit: int | None = None) -> Sequence[StoredEvent]: ...
 
         def commit_write(self, write: Write) -> Written: ...
+
+        def commit_in_turn(self, project_id: UUID, version: int,
+                           prepare: Callable[[list[StoredEvent]], Write]) -> Written: ...
 
 
 class SQLiteLedgerRecorder(SQLiteWrites, LedgerStore, SQLiteApplicationRecorder):

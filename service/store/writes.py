@@ -9,8 +9,15 @@ race; finding the project moved on, or an answer already stored for a key in han
 nothing and answers what the writer lacked (`Written.positions` None), and the writer decides
 again. SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock is the project
 lock). The locks die with the transaction: a writer killed mid-way holds nothing, and a retry
-of its request simply runs. A connection lost during the commit leaves the outcome unknown:
-`stored_positions` reads it back.
+of its request simply runs.
+
+A project that writers in two processes contend for is written in turns instead
+(`commit_in_turn`): the lock first, then the events the writer lacks, its decision on them
+while the lock is held, and the same call, in one transaction of five round trips; so neither
+decides in vain on a state the other is replacing.
+
+A connection lost during the commit leaves the outcome unknown: `stored_positions` reads it
+back.
 
 An answer carries its events' positions, which only the insert knows: it is rendered with
 stand-ins (`Marks`) that the store replaces by the positions as it stores the answer.
@@ -22,7 +29,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +162,33 @@ class PostgresWrites:
             return written
 
 
+    def commit_in_turn(self, project_id: UUID, version: int,
+                       prepare: Callable[[list[StoredEvent]], Write]) -> Written:
+        """The write of a contended project: in one transaction, the project's lock, then its
+        events after `version`, on which `prepare` decides while the lock is held, then the
+        call that stores the decision (it takes the lock again, which this transaction
+        holds). An error at the COMMIT is ambiguous, as in `commit_write`."""
+        with self.datastore.get_connection() as conn:
+            cursor = _kept_cursor(conn)
+            with conn.transaction():
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
+                # A statement of its own: its snapshot is taken after the lock was granted.
+                newer = [StoredEvent(project_id, int(row["originator_version"]), row["topic"],
+                                     bytes(row["state"]))
+                         for row in cursor.execute(NEWER_EVENTS, [project_id, version])]
+                write = prepare(newer)
+                write.sent = bool(write.events)
+                written = _written(project_id,
+                                   cursor.execute(CALL_WRITE, _call_params(write)).fetchall())
+            if newer or written.newer:
+                _drop_cursor(conn)
+            return written
+
+
+NEWER_EVENTS = ("SELECT originator_version, topic, state FROM ledgerapplication_events "
+                "WHERE originator_id = %s AND originator_version > %s "
+                "ORDER BY originator_version")
+
 # Each pooled connection's cursor for the call, kept with it: a cursor remembers the adapters
 # it found for the call's parameters and columns, which a new one looks up again every time.
 _CURSORS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
@@ -220,10 +254,19 @@ class SQLiteWrites:
     events_table_name: str
 
     def commit_write(self, write: Write) -> Written:
+        return self._commit(lambda cursor: write)
+
+    def commit_in_turn(self, project_id: UUID, version: int,
+                       prepare: Callable[[list[StoredEvent]], Write]) -> Written:
+        """As on PostgreSQL: the newer events read and decided on under the write lock."""
+        return self._commit(lambda cursor: prepare(self._newer(cursor, project_id, version)))
+
+    def _commit(self, prepare: Callable[[Any], Write]) -> Written:
         with self.datastore.get_connection(commit=True) as conn, sqlite_errors():
             cursor = conn.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
+                write = prepare(cursor)
                 written = self._checked(cursor, write)
                 if written.positions is None or not write.events:
                     conn.rollback()
@@ -235,6 +278,14 @@ class SQLiteWrites:
             except BaseException:
                 conn.rollback()
                 raise
+
+    def _newer(self, cursor: Any, project_id: UUID, version: int) -> list[StoredEvent]:
+        cursor.execute(
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version > ? "
+            "ORDER BY originator_version", [project_id.hex, version])
+        return [StoredEvent(project_id, row["originator_version"], row["topic"], row["state"])
+                for row in cursor.fetchall()]
 
     def _checked(self, cursor: Any, write: Write) -> Written:
         """What the write lacks: the answers stored for its keys, the project's newer events
@@ -248,13 +299,7 @@ class SQLiteWrites:
                        "WHERE originator_id = ?", [write.project_id.hex])
         written.latest = int(cursor.fetchone()["latest"] or 0)
         if written.records or written.latest != write.expected:
-            cursor.execute(
-                f"SELECT originator_version, topic, state FROM {self.events_table_name} "
-                "WHERE originator_id = ? AND originator_version > ? "
-                "ORDER BY originator_version", [write.project_id.hex, write.expected])
-            written.newer = [StoredEvent(write.project_id, row["originator_version"],
-                                         row["topic"], row["state"])
-                             for row in cursor.fetchall()]
+            written.newer = self._newer(cursor, write.project_id, write.expected)
             written.positions = None
         return written
 

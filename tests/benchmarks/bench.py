@@ -519,17 +519,19 @@ class Service:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
 
-    def write_counts(self) -> tuple[float, float] | None:
-        """The service's counts of commands retried after a version conflict and of writes
-        decided again after another process's write to the project (/metrics)."""
+    def write_counts(self) -> tuple[float, ...] | None:
+        """The service's counts of commands retried after a version conflict, of writes
+        decided again after another process's write to the project and of writes made in turn
+        under the project's lock (/metrics)."""
         with contextlib.suppress(OSError, ValueError):
             with urllib.request.urlopen(f"{self.url}/metrics", timeout=30) as answer:
                 text = answer.read().decode()
             found = [re.search(rf"^{name} (\S+)$", text, re.M)
                      for name in ("grantledger_conflicts_retried_total",
-                                  "grantledger_writes_decided_again_total")]
-            if found[0] and found[1]:
-                return float(found[0][1]), float(found[1][1])
+                                  "grantledger_writes_decided_again_total",
+                                  "grantledger_writes_in_turn_total")]
+            if all(found):
+                return tuple(float(match[1]) for match in found if match)
         return None
 
     def get(self, path: str, token: str) -> tuple[int, dict[str, str], bytes]:
@@ -869,8 +871,9 @@ class LagFigures:
     max_lag: int
     final_lag: int
     drain: float
-    counts: tuple[float, float] | None
-    """Commands retried after a conflict, writes decided again (None: /metrics unread)."""
+    counts: tuple[float, ...] | None
+    """Commands retried after a conflict, writes decided again, writes in turn (None:
+    /metrics unread)."""
     samples: list[int] = field(repr=False, default_factory=list)
 
 
@@ -941,11 +944,12 @@ def run_rounds(options: Options, driver: Driver, app: LedgerApplication, seeded:
             events = app.repository.get(project).version - version_before
             counts_after = service.write_counts()
             counts = (None if counts_before is None or counts_after is None else
-                      (counts_after[0] - counts_before[0], counts_after[1] - counts_before[1]))
+                      tuple(a - b for a, b in zip(counts_after, counts_before, strict=True)))
             lags.append(LagFigures(key, r, events, seconds, max(sampler.samples, default=0),
                                    final, drain, counts, sampler.samples))
             say(f"  round {r} {key:<16} {events:,} expenses recorded, "
-                f"{counts_text(counts)} conflicts retried / writes decided again; projector "
+                f"{counts_text(counts)} conflicts retried / writes decided again / in turn; "
+                "projector "
                 f"lag: max {lags[-1].max_lag} events, {final} at the end of the load, applied "
                 f"{drain:.2f} s later")
         # The same POST spread over the filler projects: writes to many projects at once.
@@ -1273,7 +1277,8 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
               f"with the process start) = {projector.rebuild_rate:,.0f} events/s.",
               "* Lag under POST load (sampled every 0.25 s while wrk ran):", "",
               "| round | target | expenses recorded (warm-up included) | conflicts retried / "
-              "writes decided again | seconds | max lag | lag at the end | caught up after |",
+              "writes decided again / in turn | seconds | max lag | lag at the end | "
+              "caught up after |",
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for lag in lags:
         lines.append(f"| {lag.round} | {lag.key} | {lag.events:,} | {counts_text(lag.counts)} | "
@@ -1286,8 +1291,8 @@ def write_results(options: Options, table: str, driver: Driver, projector: Proje
     return text
 
 
-def counts_text(counts: tuple[float, float] | None) -> str:
-    return "?" if counts is None else f"{counts[0]:,.0f} / {counts[1]:,.0f}"
+def counts_text(counts: tuple[float, ...] | None) -> str:
+    return "?" if counts is None else " / ".join(f"{count:,.0f}" for count in counts)
 
 
 def scale_results() -> str:

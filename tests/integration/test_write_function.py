@@ -22,10 +22,11 @@ from tcp_proxy import PostgresProxy
 from write_commands import ACCOUNTANT, expense
 
 from domain.commands import GrantAccess, RegisterProject
+from service import writer
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
-from service.metrics import DECIDED_AGAIN
+from service.metrics import DECIDED_AGAIN, WRITES_IN_TURN
 from service.principals import Actor
 from service.store import writes
 from service.store.access import AccessChange
@@ -109,6 +110,49 @@ def test_a_project_moved_on_by_another_process_costs_one_more_round_trip_and_no_
     assert (moved.project.version, outcome.project.version, outcome.position > moved.position,
             sorted(e.document_number for e in outcome.project.expenses.values())) == (
         3, 4, True, ["FV-1", "FV-2", "FV-OTHER"])
+
+
+def test_after_a_lost_race_a_batch_goes_in_turn_and_is_decided_once(
+        proxied: Proxied, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Having lost a race to another process, the writer takes the project's lock before its
+    next large decision there, reads what the other process wrote meanwhile and decides once:
+    five round trips (BEGIN, the lock, the read, the call, COMMIT). A single command still
+    goes the one-trip way, and so does a batch once the contention is over."""
+    project_id = register(proxied.ledger)
+    proxied.ledger.handle(expense(project_id, "FV-1"), ACCOUNTANT)
+    other = open_ledger(make_settings(postgres_url))
+    try:
+        other.handle(expense(project_id, "FV-OTHER-1"), ACCOUNTANT)
+        proxied.ledger.handle(expense(project_id, "FV-2"), ACCOUNTANT)  # loses, decides again
+        moved = other.handle(expense(project_id, "FV-OTHER-2"), ACCOUNTANT)
+        counters = (DECIDED_AGAIN, WRITES_IN_TURN)
+        before, counted = proxied.proxy.turns, [c._value.get() for c in counters]
+
+        batch = proxied.ledger.handle_batch(
+            [expense(project_id, f"FV-B{n}") for n in range(writer.IN_TURN_COMMANDS)],
+            ACCOUNTANT)
+
+        turns = proxied.proxy.turns - before
+        counts = [c._value.get() - n for c, n in zip(counters, counted, strict=True)]
+        other.handle(expense(project_id, "FV-OTHER-3"), ACCOUNTANT)
+        before = proxied.proxy.turns
+        single = proxied.ledger.handle(expense(project_id, "FV-3"), ACCOUNTANT)
+        single_turns = proxied.proxy.turns - before
+    finally:
+        other.close()
+
+    assert (turns, counts, single_turns) == (5, [0, 1], 2)
+    assert (batch.project.version, batch.outcomes[0].position > moved.position,
+            single.project.version) == (55, True, 57)
+    assert sorted(e.document_number for e in single.project.expenses.values()) == sorted(
+        ["FV-1", "FV-2", "FV-3", "FV-OTHER-1", "FV-OTHER-2", "FV-OTHER-3"]
+        + [f"FV-B{n}" for n in range(writer.IN_TURN_COMMANDS)])
+
+    monkeypatch.setattr(writer, "CONTENDED_SECONDS", 0.0)
+    before = proxied.proxy.turns
+    proxied.ledger.handle_batch(
+        [expense(project_id, f"FV-C{n}") for n in range(writer.IN_TURN_COMMANDS)], ACCOUNTANT)
+    assert proxied.proxy.turns - before == 1
 
 
 def test_the_function_records_nothing_for_a_version_behind_and_answers_the_newer_events(

@@ -16,8 +16,9 @@ from domain.commands import RegisterProject
 from service.application import LedgerApplication
 from service.bootstrap import open_ledger
 from service.demo import NEK_REGISTRATION
+from service.metrics import DECIDED_AGAIN, WRITES_IN_TURN
 from service.principals import Actor
-from service.writer import AnsweredBeforeError, IdempotentRequest, Outcome
+from service.writer import IN_TURN_COMMANDS, AnsweredBeforeError, IdempotentRequest, Outcome
 
 
 @pytest.fixture
@@ -48,6 +49,27 @@ def test_a_process_whose_copy_is_behind_catches_up_and_records_after_the_other(
         3, 4, 1)
     assert sorted(e.document_number for e in mine.project.expenses.values()) == [
         "FV-1", "FV-2", "FV-3"]
+
+
+def test_after_a_lost_race_a_batch_reads_what_it_lacks_under_the_lock_and_decides_once(
+        two: tuple[LedgerApplication, LedgerApplication]) -> None:
+    first, second = two
+    project_id = first.register(RegisterProject(NEK_REGISTRATION),
+                                Actor.static("m", "manager")).project.id
+    first.handle(expense(project_id, "FV-1"), ACCOUNTANT)
+    second.handle(expense(project_id, "FV-2"), ACCOUNTANT)
+    first.handle(expense(project_id, "FV-3"), ACCOUNTANT)  # behind: loses once, decides again
+    other = second.handle(expense(project_id, "FV-4"), ACCOUNTANT)
+    counters = (DECIDED_AGAIN, WRITES_IN_TURN)
+    counted = [c._value.get() for c in counters]
+
+    mine = first.handle_batch(
+        [expense(project_id, f"FV-B{n}") for n in range(IN_TURN_COMMANDS)], ACCOUNTANT)
+
+    assert [c._value.get() - n for c, n in zip(counters, counted, strict=True)] == [0, 1]
+    assert (mine.project.version, mine.outcomes[0].position - other.position) == (55, 1)
+    assert sorted(e.document_number for e in mine.project.expenses.values()) == sorted(
+        ["FV-1", "FV-2", "FV-3", "FV-4"] + [f"FV-B{n}" for n in range(IN_TURN_COMMANDS)])
 
 
 def test_a_key_answered_by_the_other_process_is_answered_from_its_record_with_its_positions(
