@@ -1,10 +1,11 @@
 """A TCP proxy in front of PostgreSQL that can break connections where a real network does:
 around a write's commit, or all at once as when the server goes away.
 
-`cut_next_write("after")` lets the next call of `grantledger_write` (one statement, its own
-transaction) reach the server and its answer come back to the proxy up to the server's ready
-for the next query, which it sends once the statement committed, then closes the client's
-connection without passing the answer on: the commit happened and the client does not know it.
+`cut_next_write("after")` lets the next call of `grantledger_write` reach the server and its
+answer come back to the proxy up to the server's ready for the next query outside a
+transaction, which it sends once the call committed (the call being a transaction of its own,
+or with a write in turn, once the COMMIT after it did), then closes the client's connection
+without passing the answer on: the commit happened and the client does not know it.
 `"before"` drops the call and closes both ends: the server never runs it. `turns` counts round
 trips: each time a client sends after the server last spoke to it (or first on a connection).
 `refuse()` closes every connection and refuses new ones until `accept()`. `hold()` is a network
@@ -21,7 +22,8 @@ from typing import Literal
 
 CHUNK = 65536
 WRITE_CALL = b"grantledger_write("
-READY = b"Z\x00\x00\x00\x05"  # ReadyForQuery: sent after the statement's implicit commit
+# ReadyForQuery, idle: sent once the statement's implicit commit, or a COMMIT, is done.
+READY_IDLE = b"Z\x00\x00\x00\x05I"
 Cut = Literal["before", "after"]
 
 
@@ -129,7 +131,7 @@ class _Pair:
 
     def server_to_client(self) -> None:
         while chunk := _receive(self.server):
-            if self.cutting_after.is_set() and READY in chunk:
+            if self.cutting_after.is_set() and READY_IDLE in chunk:
                 return self._close()  # the server committed; the client never hears of it
             self.proxy._flowing.wait()
             self.answered = True

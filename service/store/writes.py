@@ -11,7 +11,7 @@ again. SQLite does the same in one `BEGIN IMMEDIATE` transaction (its write lock
 lock). The locks die with the transaction: a writer killed mid-way holds nothing, and a retry
 of its request simply runs.
 
-A project that writers in two processes contend for is written in turns instead
+A project that writers in two processes contend for is written in turn instead
 (`commit_in_turn`): the lock first, then the events the writer lacks, its decision on them
 while the lock is held, and the same call, in one transaction of five round trips; so neither
 decides in vain on a state the other is replacing.
@@ -160,7 +160,6 @@ class PostgresWrites:
             if written.newer:  # a cursor holds its last answer: these states may be many
                 _drop_cursor(conn)
             return written
-
 
     def commit_in_turn(self, project_id: UUID, version: int,
                        prepare: Callable[[list[StoredEvent]], Write]) -> Written:

@@ -19,8 +19,10 @@ from support import make_settings
 from tcp_proxy import PostgresProxy
 
 from service.bootstrap import open_ledger
+from service.metrics import WRITES_IN_TURN
 from service.store.writes import _lock_key
 from service.web.app import create_app
+from service.writer import IN_TURN_COMMANDS, ProjectWriter
 
 pytestmark = pytest.mark.postgres
 KEY = "fv-2016-0042"
@@ -75,6 +77,29 @@ def test_a_commit_cut_off_before_it_reached_the_server_is_decided_again_and_reco
 
     assert (proxied.proxy.cuts, response.status_code, event_count(proxied.client, project)) == (
         1, 201, 2)
+
+
+def test_a_batch_written_in_turn_whose_commit_answer_was_lost_is_read_back_and_answered(
+        proxied: Proxied, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write in turn commits with a COMMIT of its own after the call: when that one's answer
+    is lost, the outcome is read back (one write in turn, not a second one deciding again)."""
+    project = register_nek(proxied.client)
+    # As after a lost race to another process (test_write_function shows one).
+    monkeypatch.setattr(ProjectWriter, "_contended", lambda writer, project_id: True)
+    items = [expense_body(document_number=f"FV-B{n}") for n in range(IN_TURN_COMMANDS)]
+    in_turn = WRITES_IN_TURN._value.get()
+    proxied.proxy.cut_next_write("after")
+
+    first = post(proxied.client, project_path(project, "expenses", "batch"),
+                 {"expenses": items}, "accountant", Idempotency_Key=KEY)
+    writes_in_turn = WRITES_IN_TURN._value.get() - in_turn
+    retry = post(proxied.client, project_path(project, "expenses", "batch"),
+                 {"expenses": items}, "accountant", Idempotency_Key=KEY)
+
+    assert (proxied.proxy.cuts, writes_in_turn, first.status_code, retry.status_code,
+            retry.get_data(), retry.headers["Idempotent-Replayed"],
+            event_count(proxied.client, project)) == (
+        1, 1, 201, 201, first.get_data(), "true", 1 + IN_TURN_COMMANDS)
 
 
 def test_while_the_store_cannot_be_reached_requests_get_503_and_the_first_retry_succeeds(
