@@ -54,12 +54,23 @@ def on_starting(server: Any) -> None:
     tune_collector()  # in the master, so that every worker it forks has the thresholds
 
     try:
+        _check_address_free()
         migrate(Settings.from_env().database_url)
     except (ConfigurationError, StoreError) as error:
         server.log.error("grantledger: %s", error)
         sys.exit(2)
     os.environ["GRANTLEDGER_MIGRATE"] = "n"  # for the workers: done
     _make_metrics_folder(server)
+
+
+def _check_address_free() -> None:
+    """With a socket of its own per worker, a second instance on the address would share the
+    connections silently: it is refused, as `serve` refuses it. Not on a re-exec for an
+    upgrade (gunicorn's USR2), where the new workers are meant to join the old ones."""
+    from service.cli.binding import check_free
+
+    if reuse_port and not os.environ.get("GUNICORN_FD"):
+        check_free(bind)
 
 
 def _make_metrics_folder(server: Any) -> None:

@@ -34,9 +34,10 @@ class Running:
     stdout: Path
 
 
-@contextmanager
-def gunicorn(tmp_path: Path, **extra: str) -> Iterator[Running]:
-    port = free_port()
+GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "python:service.web.gunicorn_conf"]
+
+
+def gunicorn_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
     temp, home, runtime = (tmp_path / name for name in ("tmp", "home", "run"))
     for folder in (temp, home, runtime):
         folder.mkdir()
@@ -47,11 +48,17 @@ def gunicorn(tmp_path: Path, **extra: str) -> Iterator[Running]:
                XDG_RUNTIME_DIR=str(runtime),
                GRANTLEDGER_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}")
     env.update(extra)
+    return env
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, **extra: str) -> Iterator[Running]:
+    env = gunicorn_env(tmp_path, free_port(), **extra)
     with (tmp_path / "stdout").open("w") as out, (tmp_path / "stderr").open("w") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:service.web.gunicorn_conf"],
-            env=env, cwd=tmp_path, stdout=out, stderr=err, text=True)
-    running = Running(f"http://127.0.0.1:{port}", process, temp, tmp_path / "stdout")
+        process = subprocess.Popen(GUNICORN, env=env, cwd=tmp_path, stdout=out, stderr=err,
+                                   text=True)
+    running = Running(f"http://{env['GRANTLEDGER_BIND']}", process, tmp_path / "tmp",
+                      tmp_path / "stdout")
     try:
         _wait_until_live(running)
         yield running
@@ -131,6 +138,22 @@ def test_each_worker_listens_on_a_socket_of_its_own(tmp_path: Path) -> None:
     assert len(workers) == 2
     assert sorted(held) == sorted(workers)
     assert len(set(held.values())) == 2  # two sockets, not one shared
+
+
+def test_a_second_instance_on_the_same_address_refuses_to_start_saying_why(
+        tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with gunicorn(first) as running:
+        port = int(running.base.rsplit(":", 1)[1])
+        refused = subprocess.run(GUNICORN, env=gunicorn_env(second, port), cwd=second,
+                                 capture_output=True, text=True, timeout=60)
+        still_up = urllib.request.urlopen(f"{running.base}/health/live", timeout=5).status
+
+    assert (refused.returncode, still_up) == (2, 200)
+    assert (f"grantledger: cannot listen on 127.0.0.1:{port}: another process listens there"
+            in refused.stderr)
 
 
 def _children(pid: int) -> list[int]:
