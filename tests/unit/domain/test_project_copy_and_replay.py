@@ -20,6 +20,7 @@ from builders import (
     manager,
     nek_project_with_paid_subsidy,
     nek_project_with_submitted_claim,
+    nek_registration,
     snapshot,
     state,
 )
@@ -137,3 +138,19 @@ def test_replaying_the_first_events_rebuilds_the_project_as_it_stood_then() -> N
     rebuilt = replayed(events[:-1])
 
     assert state(rebuilt) == then
+
+
+def test_a_recorded_event_shares_no_dict_or_list_with_the_caller() -> None:
+    """A later change to what the caller passed would break the event's hash."""
+    project = GrantProject.register(manager(), **nek_registration())
+    fields = invoice()
+    project.record_expense(accountant(), **fields)
+    event = project.collect_events()[-1]
+    recorded = (dict(event.supplier), [dict(a) for a in event.attachments])
+
+    fields["supplier"]["name"] = "Someone else, s.r.o."
+    fields["attachments"][0]["file_name"] = "other.pdf"
+    fields["attachments"].append({"kind": "contract", "file_name": "c.pdf", "sha256": "0" * 64})
+
+    assert (event.supplier, event.attachments) == recorded
+    assert event.supplier is not fields["supplier"]
