@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.copies import detached
 from domain.money import ZERO
 from projections.ledger import ClaimState, ExpenseState, LedgerState
 
@@ -104,7 +105,7 @@ def _expense_row(state: LedgerState, e: ExpenseState) -> dict[str, Any]:
         "expense_id": e.expense_id,
         "document_number": e.document_number,
         "document_type": e.document_type,
-        "supplier": copy.deepcopy(e.supplier),
+        "supplier": detached(e.supplier),
         "description": e.description,
         "budget_line": e.budget_line,
         "activity": e.activity,
@@ -113,7 +114,7 @@ def _expense_row(state: LedgerState, e: ExpenseState) -> dict[str, Any]:
         "vat": e.vat,
         "eligible_amount": e.eligible_amount,
         "paid_on": e.paid_on,
-        "attachments": copy.deepcopy(e.attachments),
+        "attachments": detached(e.attachments),
         "status": "reversed" if e.reversed else "active",
         "time_eligible": state.project.is_time_eligible(e.tax_point_date),
         "claim_number": e.claim_number,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.copies import detached
 from domain.events import event_type
 from domain.money import ZERO
 from domain.project import CORRECTABLE_FIELDS, GrantProject
@@ -487,7 +488,7 @@ class LedgerState:
             expense_id=expense_id,
             document_number=event.document_number,
             document_type=event.document_type,
-            supplier=copy.deepcopy(event.supplier),
+            supplier=detached(event.supplier),
             description=event.description,
             budget_line=event.budget_line,
             activity=event.activity,
@@ -496,7 +497,7 @@ class LedgerState:
             vat=event.vat,
             eligible_amount=event.eligible_amount,
             paid_on=event.paid_on,
-            attachments=copy.deepcopy(event.attachments),
+            attachments=detached(event.attachments),
             recorded_at=event.timestamp,
             recorded_by=dict(event.recorded_by),
             recorded_version=event.originator_version,
@@ -518,7 +519,7 @@ class LedgerState:
         with self._changing(expense):
             for name, value in event.changes.items():
                 if name in CORRECTABLE_FIELDS:
-                    setattr(expense, name, copy.deepcopy(value))
+                    setattr(expense, name, detached(value))
         if "tax_point_date" in event.changes:
             expense.tax_point_position = position
         expense.corrections += 1
