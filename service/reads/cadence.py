@@ -8,10 +8,13 @@ So a project's next one is also at least `spacing` seconds after its last: under
 stream a replay from the last one folds that long's events instead of an interval's, and a
 project written at an ordinary pace is not affected.
 
-The spacing also grows with what the last one cost: a snapshot of a project of 90,000 expenses
-took about 1.5 s of CPU, every 10 s under a stream of batches. So the next one waits at least
-COST_RATIO times the CPU the last one took, which keeps each kind at most a twentieth of a core
-however large the project; a replay from it then folds that long's events.
+The spacing also grows with what the next one will cost: a snapshot of a project of 90,000
+expenses took about 1.5 s of CPU, every 10 s under a stream of batches. So the next one waits
+at least COST_RATIO times the CPU it is expected to take, which keeps each kind at most a
+twentieth of a core however large the project; a replay from it then folds that long's events.
+Each holds the whole project, so it is expected to cost what the last one did, scaled by how
+far the project grew since: scaled by nothing, a project that grew from 10,000 to 100,000
+expenses in the 10 s after a cheap one had its next, of 4 s, taken at once.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ class Cadence:
         """Whether one is due at `version`; `version_before`, the project's version before
         the batch, stands for the last one taken when that is not remembered."""
         since, at, cost = self.taken.get(project_id, (version_before, -math.inf, 0.0))
+        expected = cost * version / since if since > 0 else cost
         return interval_crossed(since, version, self.every) and (
-            self.clock() - at >= max(self.spacing, cost * COST_RATIO))
+            self.clock() - at >= max(self.spacing, expected * COST_RATIO))
 
     def took(self, project_id: UUID, version: int, cost: float = 0.0) -> None:
         """Notes the one taken at `version`, which cost `cost` seconds of CPU time."""

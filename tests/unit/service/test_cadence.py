@@ -38,18 +38,34 @@ def test_no_crossing_since_the_last_taken_is_not_due_however_long_ago() -> None:
     assert cadence.due(project, 500, 749) is False
 
 
-def test_the_spacing_grows_with_what_the_last_one_cost() -> None:
+def test_the_spacing_grows_with_what_the_next_one_is_expected_to_cost() -> None:
     now = [100.0]
     cadence = Cadence(every=250, spacing=10, clock=lambda: now[0])
     costly, cheap = uuid4(), uuid4()
-    cadence.took(costly, 250, cost=1.5)  # 1.5 s of CPU: not again within 30 s
-    cadence.took(cheap, 250, cost=0.1)  # 2 s: the spacing of 10 s rules
+    cadence.took(costly, 250, cost=0.75)  # at 500, twice the size: 1.5 s, not within 30 s
+    cadence.took(cheap, 250, cost=0.1)  # 0.2 s: 4 s, the spacing of 10 s rules
 
     now[0] = 110.0
-    at_spacing = (cadence.due(costly, 490, 510), cadence.due(cheap, 490, 510))
+    at_spacing = (cadence.due(costly, 490, 500), cadence.due(cheap, 490, 500))
     now[0] = 129.9
-    before_cost = cadence.due(costly, 490, 510)
+    before_cost = cadence.due(costly, 490, 500)
     now[0] = 130.0
 
-    assert (at_spacing, before_cost, cadence.due(costly, 490, 510)) == (
+    assert (at_spacing, before_cost, cadence.due(costly, 490, 500)) == (
         (False, True), False, True)
+
+
+def test_a_project_grown_much_since_its_last_waits_for_the_cost_of_its_size_now() -> None:
+    now = [100.0]
+    cadence = Cadence(every=250, spacing=10, clock=lambda: now[0])
+    project = uuid4()
+    cadence.took(project, 10_000, cost=0.25)
+
+    now[0] = 110.0
+    small_growth = cadence.due(project, 11_500, 12_000)  # 0.3 s expected: the spacing rules
+    # At 80,000 it holds eight times as much: 2 s expected, 40 s after the last.
+    now[0] = 139.9
+    before = cadence.due(project, 79_500, 80_000)
+    now[0] = 140.0
+
+    assert (small_growth, before, cadence.due(project, 79_500, 80_000)) == (True, False, True)
