@@ -285,9 +285,12 @@ def test_the_projector_takes_the_aggregate_snapshots_that_fall_due(
     project_id = record_every_event_type(application)
     taken = spy_on_snapshots(application, monkeypatch)
     projector = Projector(application, batch=5, today=lambda: ON, snapshot_every=8, spacing=0)
+    now = [100.0]  # the next also waits twenty times what it is expected to cost
+    projector.snapshots.clock = lambda: now[0]
 
     projector.catch_up()  # due at versions 8 and 16: both times the project stood at 21
     record_expenses(application, project_id, 9)  # versions 22 to 30: due again at 24
+    now[0] = 200.0
     projector.catch_up()
 
     assert application.snapshots is not None
