@@ -108,6 +108,20 @@ def _overruns(state: LedgerState, lines: list[LineFigures]) -> list[Flag]:
 
 
 def _crossing_expense(state: LedgerState, line: LineFigures) -> tuple[str, int] | None:
+    """The expense whose recording took the line's eligible sum over its ceiling, with its
+    position: found once, then kept while the ceiling and what the expenses count stand."""
+    figures = state.figures
+    key = (line.ceiling, figures.revision)  # as it was before the pass, should a fold follow
+    kept = figures.crossings.get(line.code)
+    if kept is not None and kept[:2] == key:
+        return kept[2]
+    crossing = _first_crossing(state, line)
+    if crossing is not None:
+        figures.crossings[line.code] = (*key, crossing)
+    return crossing
+
+
+def _first_crossing(state: LedgerState, line: LineFigures) -> tuple[str, int] | None:
     project = state.project
     drawn = ZERO
     for e in state.expenses.values():

@@ -6,8 +6,10 @@ submitted and approved with exclusions."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -15,7 +17,7 @@ from projection_builders import NEK_LINES, ProjectBuilder
 
 from domain.errors import GrantLedgerError
 from domain.money import ZERO
-from projections import LedgerState
+from projections import LedgerState, fold
 from projections.budget import UNPAID_AFTER_DAYS, budget_view
 from projections.figures import line_figures
 
@@ -47,10 +49,14 @@ def recomputed(state: LedgerState) -> dict[str, dict[str, Decimal]]:
     return sums
 
 
-def random_history(seed: int) -> ProjectBuilder:
-    """Sixty commands drawn at random; the ones the domain refuses are skipped."""
+def random_history(seed: int, lines: list[tuple[str, str, str]] | None = None,
+                   after_each: Callable[[ProjectBuilder], None] = lambda b: None
+                   ) -> ProjectBuilder:
+    """Sixty commands drawn at random; the ones the domain refuses are skipped. `after_each`
+    sees the builder after every command recorded."""
     rng = random.Random(seed)
-    b = ProjectBuilder()
+    b = ProjectBuilder(lines=lines, max_subsidy="100000.00") if lines else ProjectBuilder()
+    codes = [code for code, _, _ in lines] if lines else LINES
     expenses: list[UUID] = []
     claims = 0
 
@@ -58,22 +64,27 @@ def random_history(seed: int) -> ProjectBuilder:
         return date(2016, 3, 1) + timedelta(days=rng.randrange(800))
 
     for _ in range(60):
-        action = rng.choice(["record"] * 4 + ["pay", "correct", "reverse", "end", "claim"])
+        action = rng.choice(["record"] * 4 + ["pay", "correct", "reverse", "end", "claim"]
+                            + (["budget"] if lines else []))
         try:
             if action == "record" or not expenses:
                 amount = f"{rng.randrange(1, 90000)}.{rng.randrange(100):02d}"
-                expenses.append(b.expense(rng.choice(LINES), amount, tax_point=day(),
+                expenses.append(b.expense(rng.choice(codes), amount, tax_point=day(),
                                           paid_on=rng.choice([None, day()])))
             elif action == "pay":
                 b.pay(rng.choice(expenses), day())
             elif action == "correct":
-                change = rng.choice([{"budget_line": rng.choice(LINES)},
+                change = rng.choice([{"budget_line": rng.choice(codes)},
                                      {"amount_net": Decimal(rng.randrange(1, 90000)),
                                       "eligible_amount": Decimal(rng.randrange(1, 50))},
                                      {"tax_point_date": day()}])
                 b.correct(rng.choice(expenses), **change)
             elif action == "reverse":
                 b.reverse(rng.choice(expenses))
+            elif action == "budget":
+                giver, taker = rng.sample(codes, 2)
+                b.change_budget((giver, taker, f"{rng.randrange(1, 40000)}.00"),
+                                change_id=f"BC-{len(b.events)}")
             elif action == "end":
                 b.change_end(date(2018, 3, 31) + timedelta(days=rng.randrange(-300, 300)))
             else:
@@ -84,6 +95,7 @@ def random_history(seed: int) -> ProjectBuilder:
                     b.approve(f"Z-{claims}", (chosen[0], "1.00"))
         except GrantLedgerError:
             continue
+        after_each(b)
     return b
 
 
@@ -112,3 +124,23 @@ def test_the_flagged_expenses_are_those_the_rules_name(seed: int) -> None:
               and (on - e.recorded_at.date()).days > UNPAID_AFTER_DAYS]
     assert [f["refs"][0]["id"] for f in flags if f["rule"] == "EXPENSE_OUTSIDE_PERIOD"] == outside
     assert [f["refs"][0]["id"] for f in flags if f["rule"] == "EXPENSE_UNPAID"] == unpaid
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_overrun_flags_kept_as_events_fold_equal_those_of_a_fresh_fold(seed: int) -> None:
+    """The expense that crossed an overrun line's ceiling is found once and kept while only
+    more expenses are recorded; a correction, reversal, moved end or budget change that alters
+    what the expenses count finds it again."""
+    live, on = LedgerState(), date(2026, 11, 29)
+    seen: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+
+    def compare(builder: ProjectBuilder) -> None:
+        pairs = builder.pairs()
+        for position, event in pairs[live.version:]:
+            live.apply(position, event)
+        seen.append((budget_view(live, on)["flags"], budget_view(fold(pairs), on)["flags"]))
+
+    random_history(seed, [("A", "Line A", "150000.00"), ("B", "Line B", "300000.00")], compare)
+
+    assert [kept for kept, _ in seen] == [fresh for _, fresh in seen]
+    assert any(flag["rule"] == "LINE_OVERRUN" for flags, _ in seen for flag in flags)
