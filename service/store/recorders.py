@@ -84,6 +84,17 @@ class LedgerQueries:
             cursor.execute(self._sql(statement), params)
             return [(row["position"], self._stored_event(row)) for row in cursor.fetchall()]
 
+    def _events_after(self, cursor: Any, originator_id: UUID,
+                      version: int) -> list[StoredEvent]:
+        """A project's events after `version`, in version order, read with `cursor`: in the
+        caller's transaction (a write reads them under the project's lock)."""
+        statement = (f"SELECT originator_id, originator_version, topic, state "
+                     f"FROM {self.events_table_name} "
+                     "WHERE originator_id = %s AND originator_version > %s "
+                     "ORDER BY originator_version")
+        cursor.execute(self._sql(statement), [self._id_param(originator_id), version])
+        return [self._stored_event(row) for row in cursor.fetchall()]
+
     def select_events_of(self, originator_ids: Collection[UUID], after: int,
                          limit: int) -> list[PositionedStoredEvent]:
         """The events of some projects in global order, after a position."""

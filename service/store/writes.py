@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -141,10 +141,18 @@ def _keys_clause(keys: Sequence[Key]) -> tuple[str, list[str]]:
             [part for key in keys for part in key])
 
 
-class PostgresWrites:
-    """The write unit on PostgreSQL (mixed into the ledger's recorder)."""
+class _WriteUnit:
+    """What a write unit uses of the recorder it is mixed into."""
 
     datastore: Any
+
+    if TYPE_CHECKING:  # service.store.recorders.LedgerQueries'
+        def _events_after(self, cursor: Any, originator_id: UUID,
+                          version: int) -> list[StoredEvent]: ...
+
+
+class PostgresWrites(_WriteUnit):
+    """The write unit on PostgreSQL (mixed into the ledger's recorder)."""
 
     def commit_write(self, write: Write) -> Written:
         """One round trip: the call of `grantledger_write(…)` as one statement on the pool's
@@ -172,9 +180,7 @@ class PostgresWrites:
             with conn.transaction():
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project_id)])
                 # A statement of its own: its snapshot is taken after the lock was granted.
-                newer = [StoredEvent(project_id, int(row["originator_version"]), row["topic"],
-                                     bytes(row["state"]))
-                         for row in cursor.execute(NEWER_EVENTS, [project_id, version])]
+                newer = self._events_after(cursor, project_id, version)
                 write = prepare(newer)
                 write.sent = bool(write.events)
                 written = _written(project_id,
@@ -183,10 +189,6 @@ class PostgresWrites:
                 _drop_cursor(conn)
             return written
 
-
-NEWER_EVENTS = ("SELECT originator_version, topic, state FROM ledgerapplication_events "
-                "WHERE originator_id = %s AND originator_version > %s "
-                "ORDER BY originator_version")
 
 # Each pooled connection's cursor for the call, kept with it: a cursor remembers the adapters
 # it found for the call's parameters and columns, which a new one looks up again every time.
@@ -245,11 +247,10 @@ def _lock_key(project_id: UUID) -> int:
     return int.from_bytes(project_id.bytes[:8], "big", signed=True)
 
 
-class SQLiteWrites:
+class SQLiteWrites(_WriteUnit):
     """The write unit on SQLite: `BEGIN IMMEDIATE` takes the database's write lock, which
     serialises every writer anyway (mixed into the ledger's recorder)."""
 
-    datastore: Any
     events_table_name: str
 
     def commit_write(self, write: Write) -> Written:
@@ -258,7 +259,8 @@ class SQLiteWrites:
     def commit_in_turn(self, project_id: UUID, version: int,
                        prepare: Callable[[list[StoredEvent]], Write]) -> Written:
         """As on PostgreSQL: the newer events read and decided on under the write lock."""
-        return self._commit(lambda cursor: prepare(self._newer(cursor, project_id, version)))
+        return self._commit(
+            lambda cursor: prepare(self._events_after(cursor, project_id, version)))
 
     def _commit(self, prepare: Callable[[Any], Write]) -> Written:
         with self.datastore.get_connection(commit=True) as conn, sqlite_errors():
@@ -278,14 +280,6 @@ class SQLiteWrites:
                 conn.rollback()
                 raise
 
-    def _newer(self, cursor: Any, project_id: UUID, version: int) -> list[StoredEvent]:
-        cursor.execute(
-            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
-            "WHERE originator_id = ? AND originator_version > ? "
-            "ORDER BY originator_version", [project_id.hex, version])
-        return [StoredEvent(project_id, row["originator_version"], row["topic"], row["state"])
-                for row in cursor.fetchall()]
-
     def _checked(self, cursor: Any, write: Write) -> Written:
         """What the write lacks: the answers stored for its keys, the project's newer events
         (positions None when either is there)."""
@@ -298,7 +292,7 @@ class SQLiteWrites:
                        "WHERE originator_id = ?", [write.project_id.hex])
         written.latest = int(cursor.fetchone()["latest"] or 0)
         if written.records or written.latest != write.expected:
-            written.newer = self._newer(cursor, write.project_id, write.expected)
+            written.newer = self._events_after(cursor, write.project_id, write.expected)
             written.positions = None
         return written
 
