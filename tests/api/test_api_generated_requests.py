@@ -28,7 +28,10 @@ load_demo(demo_app.extensions["grantledger"], say=lambda _: None)
 schema = schemathesis.openapi.from_wsgi("/openapi.json", demo_app)
 
 
-@pytest.fixture(scope="module", autouse=True)
+# At the session's end, not the module's: pytest-xdist's worksteal may run another module's
+# tests between this one's, which tore a module fixture down and left the app closed for the
+# rest (ConnectionPoolClosedError, answered 500; seen with `pytest tests/api -n 2`).
+@pytest.fixture(scope="session", autouse=True)
 def _closed_at_the_end() -> Iterator[None]:
     yield
     demo_app.extensions["grantledger"].close()
