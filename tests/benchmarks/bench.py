@@ -490,18 +490,17 @@ class Service:
     def workers(self) -> list[int]:
         return children(self.pid)
 
-    def wait_until_idle(self, quiet: float = 0.3, limit: float = 30) -> float:
-        """Waits until the workers used at most a tick of CPU in `quiet` seconds (their
-        background threads' housekeeping); the seconds waited."""
-        started = time.monotonic()
+    def wait_until_idle(self, quiet: float = 0.3, limit: float = 30) -> None:
+        """Waits (at most `limit` seconds) until the workers used at most a tick of CPU in
+        `quiet` seconds: their background threads' housekeeping, no request."""
+        deadline = time.monotonic() + limit
         last = cpu_ticks(self.workers())
-        while time.monotonic() - started < limit:
+        while time.monotonic() < deadline:
             time.sleep(quiet)
             now = cpu_ticks(self.workers())
             if now - last <= 1:
-                break
+                return
             last = now
-        return time.monotonic() - started
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
