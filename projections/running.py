@@ -74,7 +74,6 @@ class RunningFigures:
         # order stays the order of recording.
         _keep(self.unpaid, expense_id, new is not None and not new.paid)
 
-
     def __getstate__(self) -> dict[str, Any]:
         """A checkpoint holds no crossings: they are found again after it is loaded."""
         state = dict(vars(self))
