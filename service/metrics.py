@@ -65,6 +65,9 @@ DECIDED_AGAIN = Counter("grantledger_writes_decided_again",
 WRITES_IN_TURN = Counter("grantledger_writes_in_turn",
                          "Writes made under the project's lock, decided on the events read "
                          "under it: the project's writes lately lost a race to another process")
+BATCHES_HANDED_OFF = Counter("grantledger_batches_handed_off",
+                             "Batches of expenses passed to the worker whose slot is their "
+                             "project's home, and answered by it")
 PROJECTOR_RESTARTS = Counter("grantledger_projector_restarts",
                              "Projector processes started again by `grantledger serve`")
 

@@ -99,6 +99,8 @@ environment (every setting; the README's configuration table says more):
   GRANTLEDGER_THREADS            threads per worker (default 8)
   GRANTLEDGER_WORKER_CLASS       gunicorn worker class (default gthread)
   GRANTLEDGER_CONTROL_SOCKET     a path for gunicorn's control socket (default off)
+  GRANTLEDGER_BATCH_AFFINITY     y (default): each project's batches are decided in one
+                                 of several workers; n: where they arrive
   GRANTLEDGER_START_PROJECTOR    y (default): serve runs the projector too; n: not
   GRANTLEDGER_MAX_HEARTBEAT_AGE  seconds the projector may be silent before /health/ready
                                  is 503 (default 30)

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 wsgi_app = "service.web.wsgi:app"
@@ -43,6 +44,9 @@ logger_class = "service.web.gunicorn_logging.GunicornLogger"
 control_socket_disable = not os.environ.get("GRANTLEDGER_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GRANTLEDGER_CONTROL_SOCKET"]
+# The folder of the slots through which each project's batches are decided in one worker
+# (service.web.handoff); made by the master at start.
+_batch_homes: str | None = None
 
 
 def on_starting(server: Any) -> None:
@@ -61,6 +65,7 @@ def on_starting(server: Any) -> None:
         sys.exit(2)
     os.environ["GRANTLEDGER_MIGRATE"] = "n"  # for the workers: done
     _make_metrics_folder(server)
+    _make_batch_homes(server)
 
 
 def _check_address_free() -> None:
@@ -83,6 +88,17 @@ def _make_metrics_folder(server: Any) -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.grantledger_metrics_folder = folder
 
 
+def _make_batch_homes(server: Any) -> None:
+    """The folder of the workers' slots for batch affinity (service.web.handoff), private to
+    this master's workers (forked, they find it in this module); none for one worker."""
+    global _batch_homes
+    from service.cli.main import YES
+
+    affinity = os.environ.get("GRANTLEDGER_BATCH_AFFINITY", "y").lower() in YES
+    if affinity and server.cfg.workers > 1:
+        _batch_homes = tempfile.mkdtemp(prefix="grantledger-batches-")
+
+
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
@@ -90,9 +106,9 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    folder = getattr(server, "grantledger_metrics_folder", None)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    for folder in (getattr(server, "grantledger_metrics_folder", None), _batch_homes):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def post_fork(server: Any, worker: Any) -> None:
@@ -106,3 +122,15 @@ def post_worker_init(worker: Any) -> None:
     # will ever have) lives as long as the worker: frozen, the cyclic garbage collector stops
     # walking it on every full collection, which cost a cached poll about a tenth of its time.
     gc.freeze()
+    if _batch_homes is not None:
+        from service.web.handoff import HandOff, Slots
+
+        app = worker.wsgi
+        handoff = HandOff(app.wsgi_app, Slots(Path(_batch_homes), worker.cfg.workers))
+        app.wsgi_app = worker.grantledger_handoff = handoff.start(app)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    handoff = getattr(worker, "grantledger_handoff", None)
+    if handoff is not None:
+        handoff.stop()  # the batches passed to this worker answered first

@@ -34,6 +34,7 @@ def test_the_gunicorn_master_sets_them_before_it_forks_its_workers(
     from service.web import gunicorn_conf
 
     monkeypatch.setattr(gunicorn_conf, "_make_metrics_folder", lambda server: None)
+    monkeypatch.setattr(gunicorn_conf, "_make_batch_homes", lambda server: None)
     monkeypatch.setenv("GRANTLEDGER_DATABASE_URL", f"sqlite:///{tmp_path}/ledger.db")
     monkeypatch.setenv("GRANTLEDGER_MIGRATE", "y")
     gunicorn_conf.on_starting(server=None)
