@@ -9,8 +9,9 @@ for a project whose home is another slot passes the request on as it came and th
 as it went. The home decides it on the state it already holds.
 
 Affinity is only about speed: any worker may write any project (the store's lock and version
-check keep the writes right), so a batch that cannot be passed on — no home listening yet, a
-body without a length or over the limit — is decided where it arrived.
+check keep the writes right), so a batch that cannot be passed on whole — no worker in the
+home's slot just now, a body without a length or over the limit, a send that fails — is
+decided where it arrived. One the home took whole and did not answer may be recorded: 503.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ HANDED_OFF_ENVIRON = "HTTP_GRANTLEDGER_HANDED_OFF"
 HANDED_OFF = "grantledger.handed_off"
 RESTORED = ("REMOTE_ADDR", "REMOTE_PORT", "wsgi.url_scheme", "SERVER_NAME", "SERVER_PORT",
             "SERVER_PROTOCOL", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "RAW_URI")
-# Hop-by-hop headers (RFC 9110, 7.6.1) and those each server writes of its own.
+# Hop-by-hop headers (RFC 9110, 7.6.1) and those each server writes of its own (the length
+# of what it sends: the whole body, read).
 NOT_PASSED = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                         "te", "trailer", "upgrade", "expect", "server", "date",
-                        HANDED_OFF_HEADER.lower()})
+                        "content-length", HANDED_OFF_HEADER.lower()})
 # A backstop only: the home answers within its own deadlines for the store.
 ANSWER_WITHIN_SECONDS = 120.0
 WRITER_LOST_TYPE = "urn:grantledger:problem:writer-lost"
@@ -211,7 +213,7 @@ def _receive(connection: http.client.HTTPConnection
     answer = connection.getresponse()
     content = answer.read()
     headers = [(name, value) for name, value in answer.getheaders()
-               if name.lower() not in NOT_PASSED and name.lower() != "content-length"]
+               if name.lower() not in NOT_PASSED]
     headers.append(("Content-Length", str(len(content))))
     return f"{answer.status} {answer.reason}", headers, content
 
@@ -222,7 +224,7 @@ def _request_headers(environ: dict[str, Any]) -> Iterable[tuple[str, str]]:
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             name = key[5:].replace("_", "-")
-            if name.lower() not in NOT_PASSED and name.lower() != "content-length":
+            if name.lower() not in NOT_PASSED:
                 yield name, value
 
 

@@ -102,7 +102,12 @@ def answered(answer: Answer) -> Response:
 def dumps(schema: Schema, data: Any) -> str:
     """A body as the API writes it, without the app (an answer may be rendered by the
     thread that commits another request's command with it)."""
-    return json.dumps(schema.dump(data), sort_keys=True, separators=(",", ":"))
+    return render(schema.dump(data))
+
+
+def render(dumped: Any) -> str:
+    """A body already in JSON's types as the API writes it (what `dumps` writes)."""
+    return json.dumps(dumped, sort_keys=True, separators=(",", ":"))
 
 
 def _respond(view: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:

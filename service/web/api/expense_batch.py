@@ -33,11 +33,11 @@ from marshmallow import ValidationError, fields, validate
 
 from domain.commands import RecordExpense
 from domain.errors import GrantLedgerError, InvalidCommandError
-from schemas import BaseSchema, BatchExpenseSchema, BatchRecordedSchema
+from schemas import BaseSchema, BatchExpenseSchema
 from schemas.commands import MAX_BATCH_EXPENSES
 from service.application import BatchOutcome, BatchRefusedError, ProjectNotFoundError
 from service.web.auth import current_actor
-from service.web.idempotency import answered, dumps, remembered
+from service.web.idempotency import answered, remembered, render
 from service.web.problems import flatten_messages, problem, validation_problem
 from service.web.state import ledger
 from service.writer import Answer
@@ -61,7 +61,6 @@ class _EnvelopeSchema(BaseSchema):
 
 _ENVELOPE = _EnvelopeSchema()
 _ITEM = BatchExpenseSchema()
-_ANSWER = BatchRecordedSchema()
 
 
 def decide_batch(project_id: UUID, *, dry_run: bool) -> Response:
@@ -93,11 +92,20 @@ def decide_batch(project_id: UUID, *, dry_run: bool) -> Response:
 
 
 def _envelope() -> list[Any] | Response:
+    body = request.get_json()
+    if _well_formed(body):  # as the schema would load it, without its pass over each item
+        return list(body["expenses"])
     try:
-        return list(_ENVELOPE.load(request.get_json())["expenses"])
+        return list(_ENVELOPE.load(body)["expenses"])
     except ValidationError as error:
         errors = flatten_messages(error.messages)
         return validation_problem(422, errors, f"the batch is invalid: {', '.join(errors)}")
+
+
+def _well_formed(body: Any) -> bool:
+    return (isinstance(body, dict) and body.keys() == {"expenses"}
+            and isinstance(body["expenses"], list)
+            and 1 <= len(body["expenses"]) <= MAX_BATCH_EXPENSES)
 
 
 def _commands(project_id: UUID, items: list[Any]) -> tuple[dict[int, RecordExpense],
@@ -182,10 +190,12 @@ def _by_index(errors: Mapping[int, Any]) -> dict[str, Any]:
 
 
 def _answer(commands: list[RecordExpense], outcome: BatchOutcome, dry_run: bool) -> Answer:
-    """The answer to the batch (stored with its events for its Idempotency-Key)."""
-    rows = [{"expense_id": command.expense_id,
+    """The answer to the batch (stored with its events for its Idempotency-Key), as
+    BatchRecordedSchema dumps it: its rows are built in JSON's types here, since the schema's
+    dump of 500 rows cost a tenth of the CPU of the worker deciding a project's batches."""
+    rows = [{"expense_id": str(command.expense_id),
              "position": result.positions[-1] if result.positions else None,
-             "time_eligible": outcome.project.is_time_eligible(command.tax_point_date)}
+             "time_eligible": bool(outcome.project.is_time_eligible(command.tax_point_date))}
             for command, result in zip(commands, outcome.outcomes, strict=True)]
     body = {"expenses": rows, "position": rows[-1]["position"], "dry_run": dry_run}
-    return 200 if dry_run else 201, dumps(_ANSWER, body), None
+    return 200 if dry_run else 201, render(body), None
