@@ -19,7 +19,8 @@ DAYS = [date(2015, 1, 1), date(2017, 6, 15)]
 
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_the_answer_is_the_schemas_dump_byte_for_byte(dry_run: bool) -> None:
-    commands = [SimpleNamespace(expense_id=i, tax_point_date=d) for i, d in zip(IDS, DAYS)]
+    commands = [SimpleNamespace(expense_id=i, tax_point_date=d)
+                for i, d in zip(IDS, DAYS, strict=True)]
     project = SimpleNamespace(is_time_eligible=lambda day: day >= date(2016, 4, 1))
     results = [SimpleNamespace(positions=() if dry_run else (41 + n,)) for n in range(2)]
     outcome = SimpleNamespace(project=project, outcomes=results)
