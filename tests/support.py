@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +54,13 @@ def tool_missing(message: str) -> None:
     pytest.skip(message)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def child_pids(pid: int) -> list[int]:
     """The processes `pid` started (Linux /proc)."""
     try:
@@ -65,3 +80,45 @@ def projector_pid(serve_pid: int) -> int | None:
     """The projector `grantledger serve` runs beside gunicorn."""
     found = [p for p in child_pids(serve_pid) if "service.cli projector" in command_line(p)]
     return found[0] if found else None
+
+
+@contextlib.contextmanager
+def serving(folder: Path, workers: int,
+            **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`grantledger serve` with `workers` workers on a free port, run in `folder` (its log
+    there) with `env` added to the environment: its base URL and process once it is ready and
+    every worker has started; stopped with SIGTERM after."""
+    port = free_port()
+    environment = {**os.environ, **env}
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with (folder / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--workers", str(workers), "--host",
+             "127.0.0.1", "--port", str(port)], env=environment, cwd=folder, stdout=log,
+            stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process, workers)
+        yield base, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def web_workers(serve: subprocess.Popen[bytes]) -> list[int]:
+    """The gunicorn workers of a `grantledger serve`."""
+    masters = [pid for pid in child_pids(serve.pid) if "gunicorn" in command_line(pid)]
+    return [worker for master in masters for worker in child_pids(master)]
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], workers: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/health/ready", timeout=2):
+                if len(web_workers(process)) == workers:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"serve did not become ready (exit {process.poll()})")

@@ -5,12 +5,6 @@ having read (and kept) the grant before it changed."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import serving
 
 from domain.project import project_id_for
 
@@ -27,12 +22,6 @@ NUMBER = "CZ.01.1.02/0.0/0.0/16_000/0000001"  # examples/register-project.json
 REQUESTS = 30  # enough for each of three workers to answer some
 REGISTRATION = Path(__file__).resolve().parents[2] / "examples" / "register-project.json"
 EXPENSE = Path(__file__).resolve().parents[2] / "examples" / "expense.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(url: str, token: str, body: Any = None) -> int:
@@ -50,32 +39,10 @@ def call(url: str, token: str, body: Any = None) -> int:
 
 @pytest.fixture
 def base(tmp_path: Path, postgres_url: str) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "GRANTLEDGER_DATABASE_URL": postgres_url, "GRANTLEDGER_ACCESS_LOG": "off",
-           "GRANTLEDGER_TOKENS": f"ops:admin:{ADMIN},jana:none:{JANA}"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--workers", "3", "--host",
-             "127.0.0.1", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, process)
+    with serving(tmp_path, 3, GRANTLEDGER_DATABASE_URL=postgres_url,
+                 GRANTLEDGER_ACCESS_LOG="off",
+                 GRANTLEDGER_TOKENS=f"ops:admin:{ADMIN},jana:none:{JANA}") as (url, _):
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/health/ready", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"serve did not become ready (exit {process.poll()})")
 
 
 @pytest.mark.postgres

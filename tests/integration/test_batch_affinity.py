@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import serving, web_workers
 
 from domain.project import project_id_for
 
@@ -32,14 +32,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BATCHES = 24
 ITEMS = 3
 RESET = 0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def send(url: str, body: Any = None, key: str | None = None) -> tuple[int, bytes]:
@@ -81,59 +73,15 @@ def recorded_documents(project: str) -> list[str]:
 
 @pytest.fixture
 def served(tmp_path: Path, postgres_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = {**os.environ, "GRANTLEDGER_DATABASE_URL": postgres_url,
-           "GRANTLEDGER_ACCESS_LOG": "off", "GRANTLEDGER_TOKENS": f"ops:admin:{ADMIN}"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.pop("GRANTLEDGER_BATCH_AFFINITY", None)
-    with (tmp_path / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--workers", "2", "--host",
-             "127.0.0.1", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process)
-        yield base, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/health/ready", timeout=2):
-                if len(_workers(process)) == 2:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"serve did not become ready (exit {process.poll()})")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _workers(serve: subprocess.Popen[bytes]) -> list[int]:
-    masters = [pid for pid in _children(serve.pid)
-               if "gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
-    return [worker for master in masters for worker in _children(master)]
+    with serving(tmp_path, 2, GRANTLEDGER_DATABASE_URL=postgres_url,
+                 GRANTLEDGER_ACCESS_LOG="off", GRANTLEDGER_TOKENS=f"ops:admin:{ADMIN}",
+                 GRANTLEDGER_BATCH_AFFINITY="y") as running:
+        yield running
 
 
 def _worker_in_slot(serve: subprocess.Popen[bytes], slot: int) -> int | None:
     """The worker holding the slot's lock file open."""
-    for worker in _workers(serve):
+    for worker in web_workers(serve):
         for descriptor in Path(f"/proc/{worker}/fd").iterdir():
             try:
                 if os.readlink(descriptor).endswith(f"/slot-{slot}.lock"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support import POSTGRES_ADMIN_URL
+from support import POSTGRES_ADMIN_URL, free_port
 
 pytestmark = pytest.mark.postgres
 # Each attempt is a race of three processes (4 s); the migrations' lock that settles it is
@@ -38,12 +37,6 @@ def fresh_database(postgres_server: str) -> Iterator[str]:
             yield f"{postgres_server.rsplit('/', 1)[0]}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(name: str, args: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen[str]:

@@ -15,6 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 from service.cli.binding import bind_address, check_free, split_bind
 from service.cli.main import _startup_line, main
@@ -105,12 +106,6 @@ def test_the_startup_line_names_the_read_replica_masked_too(
                     "postgresql://gl:***@db.internal/grantledger, reads from the replica "
                     "postgresql://gl:***@standby.internal/grantledger, 1 worker × 8 threads, "
                     "1 token, the projector beside it")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_listens_where_grantledger_bind_says(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import free_port
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TOKEN = "wheel-test-admin-token-0123456789"
@@ -95,12 +95,6 @@ def workdir(tmp_path: Path) -> Path:
     path = tmp_path / "operator"
     path.mkdir()
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fetch(url: str, token: str | None = TOKEN) -> tuple[int, bytes]:
