@@ -26,6 +26,7 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ RESTORED = ("REMOTE_ADDR", "REMOTE_PORT", "wsgi.url_scheme", "SERVER_NAME", "SER
 NOT_PASSED = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                         "te", "trailer", "upgrade", "expect", "server", "date",
                         "content-length", HANDED_OFF_HEADER.lower()})
+# How often a worker without a slot looks for a free one, when a batch arrives.
+CLAIM_AGAIN_SECONDS = 1.0
 # A backstop only: the home answers within its own deadlines for the store.
 ANSWER_WITHIN_SECONDS = 120.0
 WRITER_LOST_TYPE = "urn:grantledger:problem:writer-lost"
@@ -105,19 +108,56 @@ class HandOff:
         self.app, self.slots = app, slots
         self.slot: int | None = None
         self._home: BaseWSGIServer | None = None
+        self._served: WSGIApp | None = None
+        self._claiming = threading.Lock()
+        self._tried_at = 0.0
 
     def start(self, served: WSGIApp) -> HandOff:
         """Takes a slot and serves `served` (the whole app, this middleware in it) on its
-        socket; without a free slot, this worker passes every batch on or decides it."""
+        socket; without a free slot, this worker passes every batch on or decides it, and
+        tries again now and then (`_claim_again`)."""
+        with self._claiming:
+            self._served = served
+            self._take_slot(served)
+        return self
+
+    def stop(self) -> None:
+        """Stops taking batches on the slot's socket, finishes those in hand, frees the slot."""
+        with self._claiming:
+            home, self._home, self._served = self._home, None, None
+            if home is not None and self.slot is not None:
+                # Gone first: a worker finding no socket decides the batch itself.
+                with contextlib.suppress(OSError):
+                    os.unlink(self.slots.socket_path(self.slot))
+                home.shutdown()
+                home.server_close()  # joins the threads serving batches
+            self.slots.release()
+            self.slot = None
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get(HANDED_OFF):
+            return self.app(environ, start_response)
+        environ.pop(HANDED_OFF_ENVIRON, None)  # from outside: not believed
+        home = home_slot(environ, self.slots.count)
+        if home is not None and self.slot is None:
+            self._claim_again()
+        if home is None or home == self.slot:
+            return self.app(environ, start_response)
+        answer = self._pass_on(environ, start_response, home)
+        return self.app(environ, start_response) if answer is None else answer
+
+    def _take_slot(self, served: WSGIApp) -> None:
+        self._tried_at = time.monotonic()
         try:
             slot = self.slots.claim()
             listening = None if slot is None else _listen(self.slots.socket_path(slot))
         except OSError as error:  # the folder gone: batches are decided where they arrive
             log.warning("this worker takes no slot for deciding batches: %s", error)
             self.slots.release()
-            return self
+            return
         if listening is None:
-            return self
+            return
         with listening:  # the server listens on a duplicate
             self._home = make_server("unix://", 0, _restoring(served), threaded=True,
                                      request_handler=_QuietHandler, fd=listening.fileno())
@@ -126,29 +166,18 @@ class HandOff:
         threading.Thread(target=self._home.serve_forever, name="batch-home",
                          daemon=True).start()
         self.slot = slot
-        return self
 
-    def stop(self) -> None:
-        """Stops taking batches on the slot's socket, finishes those in hand, frees the slot."""
-        home, self._home = self._home, None
-        if home is not None and self.slot is not None:
-            # Gone first: a worker finding no socket decides the batch itself.
-            with contextlib.suppress(OSError):
-                os.unlink(self.slots.socket_path(self.slot))
-            home.shutdown()
-            home.server_close()  # joins the threads serving batches
-        self.slots.release()
-
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get(HANDED_OFF):
-            return self.app(environ, start_response)
-        environ.pop(HANDED_OFF_ENVIRON, None)  # from outside: not believed
-        home = home_slot(environ, self.slots.count)
-        if home is None or home == self.slot:
-            return self.app(environ, start_response)
-        answer = self._pass_on(environ, start_response, home)
-        return self.app(environ, start_response) if answer is None else answer
+    def _claim_again(self) -> None:
+        """A worker that started while every slot was held (by the workers a reload is
+        replacing) takes one freed since, trying at most once a CLAIM_AGAIN_SECONDS."""
+        if time.monotonic() - self._tried_at < CLAIM_AGAIN_SECONDS:
+            return
+        if self._claiming.acquire(blocking=False):  # another thread is at it: not waited for
+            try:
+                if self._served is not None and self.slot is None:
+                    self._take_slot(self._served)
+            finally:
+                self._claiming.release()
 
     def _pass_on(self, environ: dict[str, Any], start_response: Callable[..., Any],
                  home: int) -> Iterable[bytes] | None:

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from prometheus_client import REGISTRY
 
+from service.web import handoff
 from service.web.handoff import HANDED_OFF_ENVIRON, HandOff, Slots, home_slot
 
 BODY = b'{"expenses": [{"document_number": "FV-1"}]}'
@@ -239,3 +240,25 @@ def test_a_home_that_stops_before_answering_is_answered_503_writer_lost(folder: 
         "instance": f"/ledger/api/v1/projects/{ON_SLOT_0}/expenses/batch"}
     assert "same Idempotency-Key" in problem["detail"]
     assert visitor_app.seen == []
+
+
+def test_a_worker_started_while_every_slot_was_held_takes_one_freed_since(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As after a reload: the new workers start while the old ones still hold the slots."""
+    monkeypatch.setattr(handoff, "CLAIM_AGAIN_SECONDS", 0.0)
+    old_app, new_app, other_app = Recorder("old"), Recorder("new"), Recorder("other")
+    old = HandOff(old_app, Slots(folder, 2))
+    other = HandOff(other_app, Slots(folder, 2))
+    new = HandOff(new_app, Slots(folder, 2))
+    for started in (old, other, new):
+        started.start(started)
+    assert (old.slot, other.slot, new.slot) == (0, 1, None)
+
+    old.stop()
+    by_new = call(new, batch_environ(ON_SLOT_0))[2]
+    by_other = call(other, batch_environ(ON_SLOT_0))[2]
+    other.stop()
+    new.stop()
+
+    assert (by_new, by_other) == (b'{"by": "new"}', b'{"by": "new"}')
+    assert (len(new_app.seen), old_app.seen, other_app.seen) == (2, [], [])
