@@ -118,7 +118,7 @@ class HandOff:
         tries again now and then (`_claim_again`)."""
         with self._claiming:
             self._served = served
-            self._take_slot(served)
+            self._take_slot()
         return self
 
     def stop(self) -> None:
@@ -147,7 +147,8 @@ class HandOff:
         answer = self._pass_on(environ, start_response, home)
         return self.app(environ, start_response) if answer is None else answer
 
-    def _take_slot(self, served: WSGIApp) -> None:
+    def _take_slot(self) -> None:
+        assert self._served is not None
         self._tried_at = time.monotonic()
         try:
             slot = self.slots.claim()
@@ -159,7 +160,7 @@ class HandOff:
         if listening is None:
             return
         with listening:  # the server listens on a duplicate
-            self._home = make_server("unix://", 0, _restoring(served), threaded=True,
+            self._home = make_server("unix://", 0, _restoring(self._served), threaded=True,
                                      request_handler=_QuietHandler, fd=listening.fileno())
         # Not daemons: stopping waits for the batches in hand (`stop`).
         self._home.daemon_threads = False  # type: ignore[attr-defined]
@@ -175,7 +176,7 @@ class HandOff:
         if self._claiming.acquire(blocking=False):  # another thread is at it: not waited for
             try:
                 if self._served is not None and self.slot is None:
-                    self._take_slot(self._served)
+                    self._take_slot()
             finally:
                 self._claiming.release()
 

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from api_builders import expense_body, nek_registration
 from pg_cluster import Cluster, free_port, throwaway_cluster
-from support import child_pids, command_line, projector_pid
+from support import projector_pid, web_workers
 
 pytestmark = pytest.mark.postgres
 TOKEN = "fault-test-admin-token-0123456789"
@@ -180,8 +180,7 @@ def test_every_acknowledged_expense_survives_a_killed_worker_projector_and_datab
 
     faults: dict[str, float] = {}
     wait_for(lambda: done() >= 40, 60)
-    gunicorn = next(p for p in child_pids(serving.process.pid) if "gunicorn" in command_line(p))
-    os.kill(child_pids(gunicorn)[0], signal.SIGKILL)
+    os.kill(web_workers(serving.process)[0], signal.SIGKILL)
     faults["worker killed"] = time.monotonic()
     wait_for(lambda: done() >= 80, 60)
     killed_projector = projector_pid(serving.process.pid)

@@ -195,7 +195,7 @@ def _answer(commands: list[RecordExpense], outcome: BatchOutcome, dry_run: bool)
     dump of 500 rows cost a tenth of the CPU of the worker deciding a project's batches."""
     rows = [{"expense_id": str(command.expense_id),
              "position": result.positions[-1] if result.positions else None,
-             "time_eligible": bool(outcome.project.is_time_eligible(command.tax_point_date))}
+             "time_eligible": outcome.project.is_time_eligible(command.tax_point_date)}
             for command, result in zip(commands, outcome.outcomes, strict=True)]
     body = {"expenses": rows, "position": rows[-1]["position"], "dry_run": dry_run}
     return 200 if dry_run else 201, render(body), None
